@@ -1,0 +1,82 @@
+/**
+ * The shape of a service descriptor: one per OpenStack or infrastructure service, the single
+ * source of truth that rendering, placement, apply and verification all iterate
+ * (kolla-ansible's `<service>_services` maps, as a typed value).
+ */
+import type { Deployment, Host, OsFamily, Role } from '../config/model.js';
+
+/** What a descriptor sees when it decides a host's files: the deployment and that host. */
+export interface HostContext {
+  deployment: Deployment;
+  host: Host;
+  /** Shortcut for host.osFamily. */
+  os: OsFamily;
+}
+
+/** One configuration file a service puts on a host. */
+export interface FileSpec {
+  /** Absolute path on the host. */
+  path: string;
+  /** Template path relative to templates/, e.g. `keystone/keystone.conf.hbs`. */
+  template: string;
+  /** Octal permission string, e.g. `0640`. */
+  mode: string;
+  owner: string;
+  group: string;
+  /** systemd units restarted when this file changes in a run. */
+  restarts: string[];
+  /** The template's typed view-model; all decisions are made here, not in the template. */
+  view: Record<string, unknown>;
+}
+
+/** One unit of a service (e.g. nova-api) and the role whose hosts run it. */
+export interface Component {
+  name: string;
+  role: Role;
+  /** systemd unit per OS family. */
+  unit: Record<OsFamily, string>;
+  /** Distribution packages per OS family. */
+  packages: Record<OsFamily, string[]>;
+  /** TCP ports it listens on (for health checks and prechecks). */
+  ports: number[];
+}
+
+/** A database the service owns on the control host's MariaDB. */
+export interface DatabaseSpec {
+  name: string;
+  user: string;
+  password: (d: Deployment) => string;
+}
+
+/** A Keystone catalog entry the service registers. */
+export interface EndpointSpec {
+  serviceName: string;
+  serviceType: string;
+  /** URL for all three interfaces, given the control host's address. */
+  url: (controllerAddress: string) => string;
+  /** Keystone user (in project `service`) the service authenticates as. */
+  user: string;
+  password: (d: Deployment) => string;
+}
+
+/** A service descriptor. */
+export interface ServiceDescriptor {
+  name: string;
+  /** Whether the deployment turns this service on. */
+  enabled: (d: Deployment) => boolean;
+  components: Component[];
+  /** Files this service puts on `ctx.host` (empty when it runs nothing there). */
+  files: (ctx: HostContext) => FileSpec[];
+  databases?: DatabaseSpec[];
+  endpoints?: EndpointSpec[];
+}
+
+/** Components of `service` that run on `host`. */
+export function componentsOn(service: ServiceDescriptor, host: Host): Component[] {
+  return service.components.filter((c) => host.roles.includes(c.role));
+}
+
+/** Units of the components of `service` that run on `host`, for `ctx.os`. */
+export function unitsOn(service: ServiceDescriptor, ctx: HostContext): string[] {
+  return componentsOn(service, ctx.host).map((c) => c.unit[ctx.os]);
+}
