@@ -45,6 +45,8 @@ export interface Host {
    * Used to move an address onto br-ex when br-ex takes over that interface.
    */
   interfaceAddresses: Record<string, string>;
+  /** known_hosts file cairn verifies this host's SSH key against (inventory), else cairn's own. */
+  knownHostsFile?: string;
   /** Default gateway the inventory declares, kept on br-ex when the address moves there. */
   gateway?: string;
   /** Where the host was declared, for error messages: `inventory.yml:12` or `answer.ini:98`. */

@@ -1,0 +1,26 @@
+/** Loads the deployment named on the command line, printing problems the way every command does. */
+import { loadDeployment, type LoadResult } from '../config/deployment.js';
+import { formatProblem } from '../config/problems.js';
+import { readUserFile } from './io.js';
+
+/** The options every command that reads a deployment takes. */
+export interface DeploymentOptions {
+  answerFile: string;
+  inventory?: string;
+}
+
+/** Reads both files and validates them (pure after the reads). */
+export function loadFromFiles(opts: DeploymentOptions): LoadResult {
+  const answerText = readUserFile(opts.answerFile, 'answer file');
+  const inventoryText = opts.inventory === undefined ? undefined : readUserFile(opts.inventory, 'inventory');
+  return loadDeployment({
+    answerFile: opts.answerFile,
+    answerText,
+    ...(opts.inventory !== undefined ? { inventoryFile: opts.inventory, inventoryText } : {}),
+  });
+}
+
+/** Prints problems to stderr, one line each. */
+export function printProblems(result: LoadResult, stderr: (line: string) => void): void {
+  for (const p of result.problems) stderr(formatProblem(p));
+}

@@ -1,0 +1,282 @@
+/**
+ * The optional YAML inventory: hosts with their SSH settings and interfaces, and the groups
+ * control / network / compute. Validated with a JSON schema (ajv); every problem is reported
+ * with the YAML line it comes from (eemeli/yaml's source ranges).
+ */
+import { isAbsolute, dirname, resolve } from 'node:path';
+import { Ajv, type ErrorObject } from 'ajv';
+import { LineCounter, parseDocument, isMap, isSeq, type Document, type Node } from 'yaml';
+import type { OsFamily, Role } from './model.js';
+import type { Problem } from './problems.js';
+import { didYouMean } from './did-you-mean.js';
+import { parseHost, parseInterface, parseInterfaceAddress } from './value-types.js';
+
+/** One host as the inventory declares it (relative paths already resolved). */
+export interface InventoryHost {
+  name: string;
+  address: string;
+  sshUser: string;
+  sshPort: number;
+  sshKey?: string;
+  knownHosts?: string;
+  sudo: boolean;
+  osFamily?: OsFamily;
+  managementInterface?: string;
+  externalInterface?: string;
+  interfaces: Record<string, string>;
+  gateway?: string;
+  /** `inventory.yml:12`, for messages naming both places. */
+  origin: string;
+  line: number;
+}
+
+/** The inventory after validation. */
+export interface Inventory {
+  file: string;
+  hosts: InventoryHost[];
+  /** Members of each group, in file order, with the line of the group's list. */
+  groups: Record<Role, { members: string[]; line: number }>;
+}
+
+const HOST_SETTINGS = {
+  ssh_user: { type: 'string', minLength: 1 },
+  ssh_port: { type: 'integer', minimum: 1, maximum: 65535 },
+  ssh_key: { type: 'string', minLength: 1 },
+  known_hosts: { type: 'string', minLength: 1 },
+  sudo: { type: 'boolean' },
+  os_family: { enum: ['debian', 'rhel'] },
+} as const;
+
+const SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['hosts', 'groups'],
+  properties: {
+    defaults: { type: 'object', additionalProperties: false, properties: HOST_SETTINGS },
+    hosts: {
+      type: 'object',
+      minProperties: 1,
+      propertyNames: { pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$' },
+      additionalProperties: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['address'],
+        properties: {
+          ...HOST_SETTINGS,
+          address: { type: 'string', minLength: 1 },
+          management_interface: { type: 'string' },
+          external_interface: { type: 'string' },
+          interfaces: { type: 'object', additionalProperties: { type: 'string' } },
+          gateway: { type: 'string' },
+        },
+      },
+    },
+    groups: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['control'],
+      properties: {
+        control: { type: 'array', items: { type: 'string' } },
+        network: { type: 'array', items: { type: 'string' } },
+        compute: { type: 'array', items: { type: 'string' } },
+      },
+    },
+  },
+} as const;
+
+const ajv = new Ajv({ allErrors: true, strict: true });
+const validate = ajv.compile(SCHEMA);
+
+/** Reads an inventory. Never throws on bad input; `inventory` is undefined when it has errors. */
+export function readInventory(text: string, file: string): { inventory?: Inventory; problems: Problem[] } {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const problems: Problem[] = [];
+  const lineOf = (node: Node | null | undefined): number =>
+    node?.range ? lineCounter.linePos(node.range[0]).line : 0;
+  const report = (line: number, key: string, message: string, severity: Problem['severity'] = 'error'): void => {
+    problems.push({ severity, file, line, key, message });
+  };
+
+  for (const e of doc.errors) {
+    report(e.linePos?.[0].line ?? 0, '(yaml)', e.message.split('\n')[0]!);
+  }
+  if (doc.errors.length > 0) return { problems };
+
+  const data: unknown = doc.toJS();
+  if (!validate(data)) {
+    for (const e of validate.errors ?? []) {
+      const { path, message } = describeAjvError(e);
+      report(lineAt(doc, path, lineOf), path.join('/') || '(top level)', message);
+    }
+    return { problems };
+  }
+  const root = data as InventoryData;
+  const base = dirname(file);
+  const hosts: InventoryHost[] = [];
+  for (const [name, h] of Object.entries(root.hosts)) {
+    const path = ['hosts', name];
+    const line = lineAt(doc, path, lineOf);
+    const d = root.defaults ?? {};
+    const address = parseHost(h.address);
+    if (!address.ok) report(lineAt(doc, [...path, 'address'], lineOf), `hosts/${name}/address`, address.message);
+    for (const key of ['management_interface', 'external_interface'] as const) {
+      const v = h[key];
+      const r = v === undefined ? undefined : parseInterface(v);
+      if (r && !r.ok) report(lineAt(doc, [...path, key], lineOf), `hosts/${name}/${key}`, r.message);
+    }
+    for (const [iface, cidr] of Object.entries(h.interfaces ?? {})) {
+      const at = lineAt(doc, [...path, 'interfaces', iface], lineOf);
+      const i = parseInterface(iface);
+      if (!i.ok) report(at, `hosts/${name}/interfaces/${iface}`, i.message);
+      const a = parseInterfaceAddress(cidr);
+      if (!a.ok) report(at, `hosts/${name}/interfaces/${iface}`, a.message);
+    }
+    for (const key of ['management_interface', 'external_interface'] as const) {
+      const v = h[key];
+      if (v !== undefined && h.interfaces && Object.keys(h.interfaces).length > 0 && !(v in h.interfaces)) {
+        report(lineAt(doc, [...path, key], lineOf), `hosts/${name}/${key}`, `'${v}' is not among this host's interfaces (${Object.keys(h.interfaces).join(', ')})`);
+      }
+    }
+    if (h.gateway !== undefined) {
+      const g = parseHost(h.gateway);
+      if (!g.ok) report(lineAt(doc, [...path, 'gateway'], lineOf), `hosts/${name}/gateway`, g.message);
+    }
+    const sshUser = h.ssh_user ?? d.ssh_user ?? 'root';
+    const sudo = h.sudo ?? d.sudo ?? sshUser !== 'root';
+    if (sshUser !== 'root' && !sudo) {
+      report(line, `hosts/${name}/sudo`, `ssh_user is '${sshUser}' and sudo is false: cairn needs root on every host`);
+    }
+    const sshKey = h.ssh_key ?? d.ssh_key;
+    const knownHosts = h.known_hosts ?? d.known_hosts;
+    hosts.push({
+      name,
+      address: address.ok ? address.value : h.address,
+      sshUser,
+      sshPort: h.ssh_port ?? d.ssh_port ?? 22,
+      ...(sshKey ? { sshKey: resolvePath(base, sshKey) } : {}),
+      ...(knownHosts ? { knownHosts: resolvePath(base, knownHosts) } : {}),
+      sudo,
+      ...((h.os_family ?? d.os_family) ? { osFamily: (h.os_family ?? d.os_family)! } : {}),
+      ...(h.management_interface ? { managementInterface: h.management_interface } : {}),
+      ...(h.external_interface ? { externalInterface: h.external_interface } : {}),
+      interfaces: { ...(h.interfaces ?? {}) },
+      ...(h.gateway ? { gateway: h.gateway } : {}),
+      origin: `${file}:${line}`,
+      line,
+    });
+  }
+
+  const names = hosts.map((h) => h.name);
+  const addresses = new Map<string, string>();
+  for (const h of hosts) {
+    const other = addresses.get(h.address);
+    if (other) report(h.line, `hosts/${h.name}/address`, `${h.address} is also the address of ${other}`);
+    addresses.set(h.address, h.name);
+  }
+  const groups = {} as Inventory['groups'];
+  for (const role of ['control', 'network', 'compute'] as const) {
+    const members = root.groups[role] ?? [];
+    groups[role] = { members, line: lineAt(doc, ['groups', role], lineOf) };
+    members.forEach((m, i) => {
+      const at = lineAt(doc, ['groups', role, i], lineOf);
+      if (!names.includes(m)) {
+        const s = didYouMean(m, names);
+        report(at, `groups/${role}/${i}`, `'${m}' is not a host under hosts:${s ? `; did you mean ${s}?` : ''}`);
+      } else if (members.indexOf(m) !== i) {
+        report(at, `groups/${role}/${i}`, `'${m}' is listed twice`);
+      }
+    });
+  }
+  if (groups.control.members.length !== 1) {
+    report(groups.control.line, 'groups/control', `expected exactly one control host (cairn deploys a single controller), got ${groups.control.members.length}`);
+  }
+  for (const h of hosts) {
+    if (!(['control', 'network', 'compute'] as const).some((r) => groups[r].members.includes(h.name))) {
+      report(h.line, `hosts/${h.name}`, 'is in no group (control, network or compute): nothing is deployed there', 'warning');
+    }
+  }
+  if (problems.some((p) => p.severity === 'error')) return { problems };
+  return { inventory: { file, hosts, groups }, problems };
+}
+
+interface HostData {
+  address: string;
+  ssh_user?: string;
+  ssh_port?: number;
+  ssh_key?: string;
+  known_hosts?: string;
+  sudo?: boolean;
+  os_family?: OsFamily;
+  management_interface?: string;
+  external_interface?: string;
+  interfaces?: Record<string, string>;
+  gateway?: string;
+}
+interface InventoryData {
+  defaults?: Omit<HostData, 'address' | 'interfaces' | 'gateway' | 'management_interface' | 'external_interface'>;
+  hosts: Record<string, HostData>;
+  groups: Partial<Record<Role, string[]>>;
+}
+
+function resolvePath(base: string, p: string): string {
+  if (p.startsWith('~/')) return p; // expanded where it is used, against the user running cairn
+  return isAbsolute(p) ? p : resolve(base, p);
+}
+
+/** Line of the node at `path`, or of its nearest ancestor that exists. */
+function lineAt(doc: Document, path: (string | number)[], lineOf: (n: Node | null | undefined) => number): number {
+  for (let n = path.length; n >= 0; n--) {
+    const node = n === 0 ? doc.contents : (doc.getIn(path.slice(0, n), true) as Node | undefined);
+    if (node && (isMap(node) || isSeq(node) || (node as Node).range)) {
+      // For a key whose value is a map, point at the key's line rather than the first child.
+      if (n > 0 && isMap(node)) {
+        const parent = n === 1 ? doc.contents : (doc.getIn(path.slice(0, n - 1), true) as Node | undefined);
+        if (isMap(parent)) {
+          const pair = parent.items.find((p) => (p.key as { value?: unknown } | null)?.value === path[n - 1]);
+          const keyNode = pair?.key as Node | undefined;
+          if (keyNode?.range) return lineOf(keyNode);
+        }
+      }
+      return lineOf(node as Node);
+    }
+  }
+  return 0;
+}
+
+/** Turns an ajv error into a YAML path and a message a user understands. */
+function describeAjvError(e: ErrorObject): { path: (string | number)[]; message: string } {
+  const path = e.instancePath
+    .split('/')
+    .slice(1)
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+  switch (e.keyword) {
+    case 'additionalProperties': {
+      const extra = String(e.params.additionalProperty);
+      const known = Object.keys(knownPropertiesAt(path));
+      const s = didYouMean(extra, known);
+      return { path: [...path, extra], message: `unknown key${s ? `; did you mean ${s}?` : `; expected one of ${known.join(', ')}`}` };
+    }
+    case 'required':
+      return { path, message: `missing required key '${String(e.params.missingProperty)}'` };
+    case 'enum':
+      return { path, message: `expected one of ${(e.params.allowedValues as unknown[]).join(', ')}` };
+    case 'type':
+      return { path, message: `expected ${String(e.params.type) === 'object' ? 'a mapping' : String(e.params.type) === 'array' ? 'a list' : `a ${String(e.params.type)}`}` };
+    case 'propertyNames':
+      return { path: [...path, String(e.params.propertyName)], message: 'host names must start with a letter or digit and hold only letters, digits, _, . and -' };
+    case 'pattern':
+      return { path, message: 'host names must start with a letter or digit and hold only letters, digits, _, . and -' };
+    default:
+      return { path, message: e.message ?? 'invalid' };
+  }
+}
+
+function knownPropertiesAt(path: (string | number)[]): Record<string, unknown> {
+  if (path.length === 0) return SCHEMA.properties;
+  if (path[0] === 'defaults') return HOST_SETTINGS;
+  if (path[0] === 'groups') return SCHEMA.properties.groups.properties;
+  if (path[0] === 'hosts' && path.length === 2) return SCHEMA.properties.hosts.additionalProperties.properties;
+  return {};
+}

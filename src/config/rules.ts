@@ -1,0 +1,259 @@
+/**
+ * Cross-field rules: what no single key's type can say. Each rule is named, small, and returns
+ * the problems it finds (with the line of the key that has to change).
+ */
+import { lineOf, valueOf, type AnswerValues } from './answer-file.js';
+import type { Inventory } from './inventory.js';
+import { KEY_BY_NAME } from './keys.js';
+import type { Deployment, Role } from './model.js';
+import type { Problem, Severity } from './problems.js';
+
+/** What a rule sees. */
+export interface RuleContext {
+  deployment: Deployment;
+  answers: AnswerValues;
+  inventory?: Inventory;
+}
+
+/** A named cross-field rule. */
+export interface Rule {
+  name: string;
+  check: (ctx: RuleContext) => Problem[];
+}
+
+function problem(ctx: RuleContext, severity: Severity, key: string, message: string): Problem {
+  return { severity, file: ctx.answers.file, line: lineOf(ctx.answers, key), key, message };
+}
+const err = (ctx: RuleContext, key: string, message: string): Problem => problem(ctx, 'error', key, message);
+const warn = (ctx: RuleContext, key: string, message: string): Problem => problem(ctx, 'warning', key, message);
+
+/** `KEY (line N)` when the key was set, else `KEY (default)`. */
+function at(ctx: RuleContext, key: string): string {
+  const line = lineOf(ctx.answers, key);
+  return line > 0 ? `${key} (line ${line})` : `${key} (default)`;
+}
+
+/** Secret keys and the condition under which the deployment needs them. */
+const NEEDED_SECRETS: readonly [string, (d: Deployment) => boolean][] = [
+  ['CONFIG_AMQP_AUTH_PASSWORD', () => true],
+  ['CONFIG_MARIADB_PW', () => true],
+  ['CONFIG_KEYSTONE_DB_PW', () => true],
+  ['CONFIG_KEYSTONE_ADMIN_PW', () => true],
+  ['CONFIG_KEYSTONE_DEMO_PW', (d) => d.provisionDemo],
+  ['CONFIG_GLANCE_DB_PW', (d) => d.services.glance],
+  ['CONFIG_GLANCE_KS_PW', (d) => d.services.glance],
+  ['CAIRN_PLACEMENT_DB_PW', (d) => d.services.nova],
+  ['CAIRN_PLACEMENT_KS_PW', (d) => d.services.nova],
+  ['CONFIG_NOVA_DB_PW', (d) => d.services.nova],
+  ['CONFIG_NOVA_KS_PW', (d) => d.services.nova],
+  ['CONFIG_NEUTRON_DB_PW', (d) => d.services.neutron],
+  ['CONFIG_NEUTRON_KS_PW', (d) => d.services.neutron],
+  ['CONFIG_NEUTRON_METADATA_PW', (d) => d.services.neutron],
+  ['CONFIG_HORIZON_SECRET_KEY', (d) => d.services.horizon],
+];
+
+/** The rules, in the order their messages read best. */
+export const RULES: readonly Rule[] = [
+  {
+    name: 'passwords-set',
+    check: (ctx) => {
+      const out: Problem[] = [];
+      const hasDefault = (valueOf<string | undefined>(ctx.answers, 'CONFIG_DEFAULT_PASSWORD') ?? '') !== '';
+      for (const [key, needed] of NEEDED_SECRETS) {
+        if (!ctx.answers.unsetSecrets.has(key) || !needed(ctx.deployment)) continue;
+        const fallback = KEY_BY_NAME.get(key)?.fallback;
+        if (fallback && !ctx.answers.unsetSecrets.has(fallback)) continue;
+        const placeholder = ctx.answers.sources.get(key)?.raw === 'PW_PLACEHOLDER';
+        if (hasDefault) {
+          if (placeholder) out.push(warn(ctx, key, 'PW_PLACEHOLDER: Packstack replaced it with a random password on each run; cairn uses CONFIG_DEFAULT_PASSWORD instead'));
+        } else {
+          const why = placeholder ? 'is PW_PLACEHOLDER, which Packstack replaced with a random password on each run' : 'is not set';
+          out.push(err(ctx, key, `${why}, and CONFIG_DEFAULT_PASSWORD is empty: set a password (\`cairn gen-answer-file\` writes random ones)`));
+        }
+      }
+      return out;
+    },
+  },
+  {
+    name: 'single-controller-runs-infrastructure',
+    check: (ctx) => {
+      const d = ctx.deployment;
+      const controller = d.hosts.find((h) => h.name === d.controller)!;
+      const out: Problem[] = [];
+      const same = (a: string): boolean => a === controller.address || a === controller.name;
+      if (!same(d.amqp.host)) {
+        out.push(err(ctx, 'CONFIG_AMQP_HOST', `cairn installs RabbitMQ on the controller (${controller.address}); leave this empty or set it to the controller`));
+      }
+      if (d.services.mariadb && !same(d.mariadb.host)) {
+        out.push(err(ctx, 'CONFIG_MARIADB_HOST', `cairn installs MariaDB on the controller (${controller.address}) when CONFIG_MARIADB_INSTALL=y; leave this empty, set it to the controller, or set CONFIG_MARIADB_INSTALL=n to use an existing server`));
+      }
+      return out;
+    },
+  },
+  {
+    name: 'features-not-implemented',
+    check: (ctx) => {
+      const d = ctx.deployment;
+      const out: Problem[] = [];
+      if (d.amqp.ssl) out.push(err(ctx, 'CONFIG_AMQP_ENABLE_SSL', 'AMQP over TLS is not implemented by cairn yet; set n'));
+      if (valueOf(ctx.answers, 'CONFIG_AMQP_ENABLE_AUTH') === false) {
+        out.push(warn(ctx, 'CONFIG_AMQP_ENABLE_AUTH', `cairn always authenticates to RabbitMQ (user ${d.amqp.user}); RabbitMQ's guest account only works from localhost`));
+      }
+      if (d.horizon.ssl) out.push(err(ctx, 'CONFIG_HORIZON_SSL', 'HTTPS for Horizon is not implemented by cairn yet; set n'));
+      if (valueOf(ctx.answers, 'CONFIG_KEYSTONE_IDENTITY_BACKEND') === 'ldap') {
+        out.push(err(ctx, 'CONFIG_KEYSTONE_IDENTITY_BACKEND', 'LDAP identity is not implemented by cairn yet; set sql'));
+      }
+      if (valueOf(ctx.answers, 'CONFIG_GLANCE_BACKEND') === 'swift') {
+        out.push(err(ctx, 'CONFIG_GLANCE_BACKEND', 'cairn does not deploy Swift, so Glance cannot store images there; set file'));
+      }
+      return out;
+    },
+  },
+  {
+    name: 'service-dependencies',
+    check: (ctx) => {
+      const s = ctx.deployment.services;
+      const out: Problem[] = [];
+      if (s.nova && !s.neutron) out.push(err(ctx, 'CONFIG_NEUTRON_INSTALL', 'Nova needs Neutron for networking (nova-network no longer exists); set y, or CONFIG_NOVA_INSTALL=n'));
+      if (s.nova && !s.glance) out.push(err(ctx, 'CONFIG_GLANCE_INSTALL', 'Nova needs Glance for images; set y, or CONFIG_NOVA_INSTALL=n'));
+      return out;
+    },
+  },
+  {
+    name: 'ml2-drivers',
+    check: (ctx) => {
+      const { ml2 } = ctx.deployment.neutron;
+      if (!ctx.deployment.services.neutron) return [];
+      const out: Problem[] = [];
+      const agent = valueOf<string>(ctx.answers, 'CONFIG_NEUTRON_L2_AGENT');
+      if (agent !== 'openvswitch') out.push(err(ctx, 'CONFIG_NEUTRON_L2_AGENT', `cairn deploys the openvswitch agent; ${agent} is not implemented yet`));
+      for (const t of ml2.tenantNetworkTypes) {
+        if (!ml2.typeDrivers.includes(t)) out.push(err(ctx, 'CONFIG_NEUTRON_ML2_TENANT_NETWORK_TYPES', `'${t}' is not loaded by ${at(ctx, 'CONFIG_NEUTRON_ML2_TYPE_DRIVERS')}: add it there or remove it here`));
+      }
+      for (const t of ml2.typeDrivers) {
+        if (t === 'gre' || t === 'geneve' || t === 'local') out.push(err(ctx, 'CONFIG_NEUTRON_ML2_TYPE_DRIVERS', `cairn wires flat, vlan and vxlan networks; '${t}' is not implemented yet`));
+      }
+      if (!ml2.mechanismDrivers.includes('openvswitch')) {
+        out.push(err(ctx, 'CONFIG_NEUTRON_ML2_MECHANISM_DRIVERS', 'must include openvswitch (the agent cairn deploys)'));
+      }
+      for (const m of ml2.mechanismDrivers) {
+        if (m !== 'openvswitch' && m !== 'l2population') out.push(err(ctx, 'CONFIG_NEUTRON_ML2_MECHANISM_DRIVERS', `cairn does not deploy the ${m} mechanism driver yet`));
+      }
+      if (ml2.tenantNetworkTypes.includes('vxlan') && ml2.vniRanges.length === 0) {
+        out.push(err(ctx, 'CONFIG_NEUTRON_ML2_VNI_RANGES', 'vxlan project networks need at least one VNI range, such as 10:100'));
+      }
+      if (ml2.tenantNetworkTypes.includes('vlan') && !ml2.vlanRanges.some((r) => r.range)) {
+        out.push(err(ctx, 'CONFIG_NEUTRON_ML2_VLAN_RANGES', 'vlan project networks need a physnet with a VLAN id range, such as physnet1:100:200'));
+      }
+      if (ml2.vxlanGroup && !ml2.typeDrivers.includes('vxlan')) {
+        out.push(warn(ctx, 'CONFIG_NEUTRON_ML2_VXLAN_GROUP', `ignored: vxlan is not among ${at(ctx, 'CONFIG_NEUTRON_ML2_TYPE_DRIVERS')}`));
+      }
+      return out;
+    },
+  },
+  {
+    name: 'physnets-and-bridges-agree',
+    check: (ctx) => {
+      const { ml2, ovs, l3ExtBridge } = ctx.deployment.neutron;
+      if (!ctx.deployment.services.neutron) return [];
+      const out: Problem[] = [];
+      const mapped = ovs.bridgeMappings.map((m) => m.bridge);
+      const physnets = ovs.bridgeMappings.map((m) => m.physnet);
+      for (const { bridge, iface } of ovs.bridgeIfaces) {
+        if (!mapped.includes(bridge)) {
+          out.push(err(ctx, 'CONFIG_NEUTRON_OVS_BRIDGE_IFACES', `bridge '${bridge}' (with ${iface}) has no physnet in ${at(ctx, 'CONFIG_NEUTRON_OVS_BRIDGE_MAPPINGS')}; add physnetN:${bridge} there`));
+        }
+      }
+      for (const { physnet, bridge } of ovs.bridgeMappings) {
+        if (!ovs.bridgeIfaces.some((b) => b.bridge === bridge)) {
+          out.push(warn(ctx, 'CONFIG_NEUTRON_OVS_BRIDGE_MAPPINGS', `bridge '${bridge}' (physnet ${physnet}) has no interface in ${at(ctx, 'CONFIG_NEUTRON_OVS_BRIDGE_IFACES')}: cairn creates it empty, so traffic on ${physnet} stays inside the host until a port is added`));
+        }
+      }
+      const usedTypes = new Set(ml2.typeDrivers);
+      if (usedTypes.has('flat')) {
+        for (const p of ml2.flatNetworks) {
+          if (p !== '*' && !physnets.includes(p)) out.push(err(ctx, 'CONFIG_NEUTRON_ML2_FLAT_NETWORKS', `physnet '${p}' has no bridge in ${at(ctx, 'CONFIG_NEUTRON_OVS_BRIDGE_MAPPINGS')}`));
+        }
+      }
+      if (usedTypes.has('vlan')) {
+        for (const r of ml2.vlanRanges) {
+          if (!physnets.includes(r.physnet)) out.push(err(ctx, 'CONFIG_NEUTRON_ML2_VLAN_RANGES', `physnet '${r.physnet}' has no bridge in ${at(ctx, 'CONFIG_NEUTRON_OVS_BRIDGE_MAPPINGS')}`));
+        }
+      }
+      if (ovs.bridgeMappings.length > 0 && !mapped.includes(l3ExtBridge)) {
+        out.push(warn(ctx, 'CONFIG_NEUTRON_L3_EXT_BRIDGE', `'${l3ExtBridge}' is not among the bridges of ${at(ctx, 'CONFIG_NEUTRON_OVS_BRIDGE_MAPPINGS')} (${mapped.join(', ')})`));
+      }
+      return out;
+    },
+  },
+  {
+    name: 'bridged-interfaces-exist',
+    check: (ctx) => {
+      // Only an inventory tells which interfaces a host has; the prechecks of `deploy` look at the real host.
+      if (!ctx.inventory) return [];
+      const out: Problem[] = [];
+      const { ovs, ml2 } = ctx.deployment.neutron;
+      for (const host of ctx.deployment.hosts) {
+        const known = Object.keys(host.interfaceAddresses);
+        if (known.length === 0) continue;
+        if (host.roles.includes('network')) {
+          for (const { iface } of ovs.bridgeIfaces) {
+            if (!known.includes(iface)) out.push(err(ctx, 'CONFIG_NEUTRON_OVS_BRIDGE_IFACES', `host ${host.name} (${host.origin}) has no interface '${iface}'; its interfaces are ${known.join(', ')}`));
+          }
+        }
+        const tunnelled = ml2.tenantNetworkTypes.includes('vxlan');
+        if (tunnelled && ovs.tunnelInterface && (host.roles.includes('network') || host.roles.includes('compute')) && !known.includes(ovs.tunnelInterface)) {
+          out.push(err(ctx, 'CONFIG_NEUTRON_OVS_TUNNEL_IF', `host ${host.name} (${host.origin}) has no interface '${ovs.tunnelInterface}'; its interfaces are ${known.join(', ')}`));
+        }
+      }
+      return out;
+    },
+  },
+  {
+    name: 'answer-file-agrees-with-inventory',
+    check: (ctx) => {
+      const inv = ctx.inventory;
+      if (!inv) return [];
+      const out: Problem[] = [];
+      const byRef = (ref: string): string | undefined => inv.hosts.find((h) => h.name === ref || h.address === ref)?.name;
+      const compare = (key: string, role: Role): void => {
+        const src = ctx.answers.sources.get(key);
+        if (!src || src.raw === '') return;
+        const listed = key === 'CONFIG_CONTROLLER_HOST' ? [valueOf<string>(ctx.answers, key)] : valueOf<string[]>(ctx.answers, key) ?? [];
+        const group = inv.groups[role];
+        const where = `${inv.file}:${group.line}: groups/${role}`;
+        const named = new Set<string>();
+        for (const ref of listed) {
+          const name = byRef(ref);
+          if (!name) out.push(err(ctx, key, `${ref} is not a host of the inventory (${where} has ${group.members.join(', ') || 'none'})`));
+          else {
+            named.add(name);
+            if (!group.members.includes(name)) out.push(err(ctx, key, `${ref} (${name}) is not in ${where} (${group.members.join(', ') || 'none'})`));
+          }
+        }
+        for (const m of group.members) {
+          if (!named.has(m)) {
+            const address = inv.hosts.find((h) => h.name === m)?.address;
+            out.push(err(ctx, key, `does not list ${m} (${address}), which ${where} has; make them agree, or leave ${key} empty to take the inventory's`));
+          }
+        }
+      };
+      compare('CONFIG_CONTROLLER_HOST', 'control');
+      compare('CONFIG_NETWORK_HOSTS', 'network');
+      compare('CONFIG_COMPUTE_HOSTS', 'compute');
+      return out;
+    },
+  },
+  {
+    name: 'roles-present',
+    check: (ctx) => {
+      const d = ctx.deployment;
+      const out: Problem[] = [];
+      const has = (r: Role): boolean => d.hosts.some((h) => h.roles.includes(r));
+      const where = ctx.inventory ? `${ctx.inventory.file}: groups` : 'the answer file';
+      if (d.services.nova && !has('compute')) out.push(err(ctx, 'CONFIG_COMPUTE_HOSTS', `no compute host in ${where}, but CONFIG_NOVA_INSTALL=y`));
+      if (d.services.neutron && !has('network')) out.push(err(ctx, 'CONFIG_NETWORK_HOSTS', `no network host in ${where}, but CONFIG_NEUTRON_INSTALL=y`));
+      return out;
+    },
+  },
+];
