@@ -23,6 +23,8 @@ export interface AnswerValues {
   values: Map<string, unknown>;
   /** Keys the file set, with their lines (absent keys took their default). */
   sources: Map<string, KeySource>;
+  /** Supported keys whose value did not parse (rules about them would only echo the error). */
+  invalid: Set<string>;
   /** Secret keys whose value is empty or PW_PLACEHOLDER: they fall back to CONFIG_DEFAULT_PASSWORD. */
   unsetSecrets: Set<string>;
   problems: Problem[];
@@ -38,6 +40,7 @@ export function readAnswerFile(text: string, file: string): AnswerValues {
   const values = new Map<string, unknown>();
   const sources = new Map<string, KeySource>();
   const unsetSecrets = new Set<string>();
+  const invalid = new Set<string>();
   const ignored = new Map<IgnoredGroup, { line: number; keys: string[] }>();
   const report = (severity: Problem['severity'], line: number, key: string, message: string, column?: number): void => {
     problems.push({ severity, file, line, key, message, ...(column ? { column } : {}) });
@@ -63,7 +66,10 @@ export function readAnswerFile(text: string, file: string): AnswerValues {
       if (stray) {
         // A look-alike in a password may be deliberate; anywhere else it breaks the value.
         report(spec.secret ? 'warning' : 'error', line, key, `value contains ${describeStray(stray)}`, stray.column);
-        if (!spec.secret) continue;
+        if (!spec.secret) {
+          invalid.add(key);
+          continue;
+        }
       }
       readSupported(spec, raw, line);
       continue;
@@ -99,7 +105,7 @@ export function readAnswerFile(text: string, file: string): AnswerValues {
       if (spec.secret) unsetSecrets.add(spec.name);
     }
   }
-  return { file, values, sources, unsetSecrets, problems };
+  return { file, values, sources, invalid, unsetSecrets, problems };
 
   function readSupported(spec: KeySpec, raw: string, line: number): void {
     if (spec.secret && (raw === '' || raw === PW_PLACEHOLDER)) {
@@ -122,7 +128,10 @@ export function readAnswerFile(text: string, file: string): AnswerValues {
     }
     const parsed = spec.parse(raw);
     if (parsed.ok) values.set(spec.name, parsed.value);
-    else report('error', line, spec.name, parsed.message);
+    else {
+      invalid.add(spec.name);
+      report('error', line, spec.name, parsed.message);
+    }
   }
 }
 

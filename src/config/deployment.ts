@@ -37,7 +37,12 @@ export function loadDeployment(input: DeploymentInput): LoadResult {
   }
   const draft = buildDraft(answers, inventory, problems);
   if (draft) {
-    for (const rule of RULES) problems.push(...rule.check({ deployment: draft, answers, ...(inventory ? { inventory } : {}) }));
+    for (const rule of RULES) {
+      const found = rule.check({ deployment: draft, answers, ...(inventory ? { inventory } : {}) });
+      // A rule that involves a key whose value was already reported as invalid would only
+      // echo that error (with the key's default standing in), so it stays quiet.
+      problems.push(...found.filter((p) => !mentionsInvalidKey(p, answers.invalid)));
+    }
   }
   const sorted = sortProblems(problems);
   if (!draft || hasErrors(sorted)) return { problems: sorted };
@@ -146,6 +151,11 @@ function buildDraft(answers: AnswerValues, inventory: Inventory | undefined, pro
     horizon: { secretKey: secret('CONFIG_HORIZON_SECRET_KEY'), ssl: v('CONFIG_HORIZON_SSL') },
     provisionDemo: v('CONFIG_PROVISION_DEMO'),
   };
+}
+
+function mentionsInvalidKey(p: Problem, invalid: ReadonlySet<string>): boolean {
+  for (const key of invalid) if (p.key === key || new RegExp(`\\b${key}\\b`).test(p.message)) return true;
+  return false;
 }
 
 /** Hosts as Packstack finds them: root@address for the controller, network and compute lists. */

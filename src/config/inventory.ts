@@ -90,7 +90,7 @@ const validate = ajv.compile(SCHEMA);
 /** Reads an inventory. Never throws on bad input; `inventory` is undefined when it has errors. */
 export function readInventory(text: string, file: string): { inventory?: Inventory; problems: Problem[] } {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: true });
   const problems: Problem[] = [];
   const lineOf = (node: Node | null | undefined): number =>
     node?.range ? lineCounter.linePos(node.range[0]).line : 0;
@@ -99,7 +99,7 @@ export function readInventory(text: string, file: string): { inventory?: Invento
   };
 
   for (const e of doc.errors) {
-    report(e.linePos?.[0].line ?? 0, '(yaml)', e.message.split('\n')[0]!);
+    report(e.linePos?.[0].line ?? 0, '(yaml)', e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, ''));
   }
   if (doc.errors.length > 0) return { problems };
 
@@ -244,6 +244,8 @@ function lineAt(doc: Document, path: (string | number)[], lineOf: (n: Node | nul
   return 0;
 }
 
+const TYPE_NAMES: Record<string, string> = { object: 'a mapping', array: 'a list', integer: 'a whole number', string: 'a string', boolean: 'true or false' };
+
 /** Turns an ajv error into a YAML path and a message a user understands. */
 function describeAjvError(e: ErrorObject): { path: (string | number)[]; message: string } {
   const path = e.instancePath
@@ -263,7 +265,7 @@ function describeAjvError(e: ErrorObject): { path: (string | number)[]; message:
     case 'enum':
       return { path, message: `expected one of ${(e.params.allowedValues as unknown[]).join(', ')}` };
     case 'type':
-      return { path, message: `expected ${String(e.params.type) === 'object' ? 'a mapping' : String(e.params.type) === 'array' ? 'a list' : `a ${String(e.params.type)}`}` };
+      return { path, message: `expected ${TYPE_NAMES[String(e.params.type)] ?? String(e.params.type)}` };
     case 'propertyNames':
       return { path: [...path, String(e.params.propertyName)], message: 'host names must start with a letter or digit and hold only letters, digits, _, . and -' };
     case 'pattern':

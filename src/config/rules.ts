@@ -228,7 +228,7 @@ export const RULES: readonly Rule[] = [
           if (!name) out.push(err(ctx, key, `${ref} is not a host of the inventory (${where} has ${group.members.join(', ') || 'none'})`));
           else {
             named.add(name);
-            if (!group.members.includes(name)) out.push(err(ctx, key, `${ref} (${name}) is not in ${where} (${group.members.join(', ') || 'none'})`));
+            if (!group.members.includes(name)) out.push(err(ctx, key, `${ref === name ? ref : `${ref} (${name})`} is not in ${where} (${group.members.join(', ') || 'none'})`));
           }
         }
         for (const m of group.members) {
