@@ -39,6 +39,11 @@ export interface Component {
   packages: Record<OsFamily, string[]>;
   /** TCP ports it listens on (for health checks and prechecks). */
   ports: number[];
+  /**
+   * OS families that have this component, when not all do: Debian splits neutron-server into
+   * neutron-api and neutron-rpc-server, RHEL runs both in one neutron-server unit.
+   */
+  osFamilies?: OsFamily[];
 }
 
 /** A database the service owns on the control host's MariaDB. */
@@ -73,7 +78,9 @@ export interface ServiceDescriptor {
 
 /** Components of `service` that run on `host`. */
 export function componentsOn(service: ServiceDescriptor, host: Host): Component[] {
-  return service.components.filter((c) => host.roles.includes(c.role));
+  return service.components.filter(
+    (c) => host.roles.includes(c.role) && (c.osFamilies === undefined || c.osFamilies.includes(host.osFamily)),
+  );
 }
 
 /** Units of the components of `service` that run on `host`, for `ctx.os`. */

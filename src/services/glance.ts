@@ -1,0 +1,61 @@
+/**
+ * Glance, the image service, on the control host, storing images as files.
+ *
+ * Zed's glance deprecates the single-store `[glance_store] stores/default_store` options, so the
+ * file store is declared the multi-store way (`enabled_backends` + a `[file]` section). Glance's
+ * reserved staging and tasks stores keep their defaults under /var/lib/glance/.
+ */
+import type { ServiceDescriptor } from './descriptor.js';
+import { controllerOf } from '../config/model.js';
+import { SERVICE_GROUP, databaseUrl, iniBool, iniValue, keystoneAuthView, urlHost, workerCount } from './common.js';
+
+/** Glance API port. */
+export const GLANCE_PORT = 9292;
+
+export const glance: ServiceDescriptor = {
+  name: 'glance',
+  enabled: (d) => d.services.glance,
+  components: [
+    {
+      name: 'glance-api',
+      role: 'control',
+      unit: { debian: 'glance-api', rhel: 'openstack-glance-api' },
+      packages: { debian: ['glance-api'], rhel: ['openstack-glance'] },
+      ports: [GLANCE_PORT],
+    },
+  ],
+  files: ({ deployment: d, host, os }) => {
+    if (host.name !== controllerOf(d).name) return [];
+    const workers = workerCount(d);
+    return [
+      {
+        path: '/etc/glance/glance-api.conf',
+        template: 'glance/glance-api.conf.hbs',
+        mode: '0640',
+        owner: 'root',
+        group: SERVICE_GROUP.glance,
+        restarts: [os === 'debian' ? 'glance-api' : 'openstack-glance-api'],
+        view: {
+          debug: iniBool(d.debug),
+          setWorkers: workers !== undefined,
+          workers: workers ?? 0,
+          connection: iniValue(databaseUrl(d, 'glance', d.glance.dbPassword, 'glance')),
+          // d.glance.backend is 'file' today; the backend id and the store type share the name.
+          backend: d.glance.backend,
+          imagesDir: '/var/lib/glance/images/',
+          auth: keystoneAuthView(d, 'glance', d.glance.ksPassword),
+        },
+      },
+    ];
+  },
+  databases: [{ name: 'glance', user: 'glance', password: (d) => d.glance.dbPassword }],
+  endpoints: [
+    {
+      serviceName: 'glance',
+      serviceType: 'image',
+      url: (ctrl) => `http://${urlHost(ctrl)}:${GLANCE_PORT}`,
+      user: 'glance',
+      password: (d) => d.glance.ksPassword,
+    },
+  ],
+};

@@ -1,0 +1,240 @@
+/**
+ * Neutron, the network service, with ML2 and the Open vSwitch agent (Packstack's default).
+ * The control host runs the API and RPC server; network hosts run the L3, DHCP and metadata
+ * agents plus an OVS agent whose bridge mappings name the provider bridges there; compute hosts
+ * run only the OVS agent. Every host with any neutron component gets one neutron.conf.
+ */
+import type { Deployment, Host } from '../config/model.js';
+import { controllerOf, hasRole } from '../config/model.js';
+import type { Component, FileSpec, ServiceDescriptor } from './descriptor.js';
+import { componentsOn } from './descriptor.js';
+import {
+  SERVICE_GROUP,
+  cidrAddress,
+  databaseUrl,
+  iniBool,
+  iniValue,
+  keystoneAuthView,
+  transportUrl,
+  unique,
+  urlHost,
+  workerCount,
+} from './common.js';
+
+/** Neutron API port. */
+export const NEUTRON_PORT = 9696;
+
+/** Tenant network types that are tunnels (need local_ip and tunnel_types on the OVS agent). */
+const TUNNEL_TYPES: readonly string[] = ['vxlan', 'gre', 'geneve'];
+
+/** Agents' privileged helper: Debian's and RDO's sudoers allow exactly this command. */
+const ROOT_HELPER = 'sudo neutron-rootwrap /etc/neutron/rootwrap.conf';
+
+/**
+ * The address tunnels use on `host`: the address the inventory declares on
+ * d.neutron.ovs.tunnelInterface when both are given, else the host's own address.
+ */
+export function tunnelAddress(d: Deployment, host: Host): string {
+  const iface = d.neutron.ovs.tunnelInterface;
+  const cidr = iface === undefined ? undefined : host.interfaceAddresses[iface];
+  return cidr === undefined ? host.address : cidrAddress(cidr);
+}
+
+/** Tunnel types the OVS agents must speak, from the tenant network types (stable order). */
+export function tunnelTypes(d: Deployment): string[] {
+  return unique(d.neutron.ml2.tenantNetworkTypes.filter((t) => TUNNEL_TYPES.includes(t)));
+}
+
+function ovsComponent(role: 'network' | 'compute'): Component[] {
+  return [
+    {
+      name: 'neutron-openvswitch-agent',
+      role,
+      unit: { debian: 'neutron-openvswitch-agent', rhel: 'neutron-openvswitch-agent' },
+      packages: { debian: ['neutron-openvswitch-agent'], rhel: ['openstack-neutron-openvswitch'] },
+      ports: [],
+    },
+    {
+      name: 'openvswitch',
+      role,
+      unit: { debian: 'openvswitch-switch', rhel: 'openvswitch' },
+      packages: { debian: ['openvswitch-switch'], rhel: ['openvswitch'] },
+      ports: [],
+    },
+  ];
+}
+
+const components: Component[] = [
+  {
+    // Debian splits RDO's neutron-server into neutron-api (uwsgi, the REST API) and
+    // neutron-rpc-server (the agents' RPC endpoint); the neutron-server metapackage installs both.
+    name: 'neutron-server',
+    role: 'control',
+    unit: { debian: 'neutron-api', rhel: 'neutron-server' },
+    packages: { debian: ['neutron-api'], rhel: ['openstack-neutron', 'openstack-neutron-ml2'] },
+    ports: [NEUTRON_PORT],
+  },
+  {
+    name: 'neutron-rpc-server',
+    role: 'control',
+    unit: { debian: 'neutron-rpc-server', rhel: 'neutron-rpc-server' },
+    packages: { debian: ['neutron-rpc-server'], rhel: [] },
+    ports: [],
+    osFamilies: ['debian'],
+  },
+  ...ovsComponent('network'),
+  {
+    name: 'neutron-l3-agent',
+    role: 'network',
+    unit: { debian: 'neutron-l3-agent', rhel: 'neutron-l3-agent' },
+    packages: { debian: ['neutron-l3-agent'], rhel: ['openstack-neutron'] },
+    ports: [],
+  },
+  {
+    name: 'neutron-dhcp-agent',
+    role: 'network',
+    unit: { debian: 'neutron-dhcp-agent', rhel: 'neutron-dhcp-agent' },
+    packages: { debian: ['neutron-dhcp-agent'], rhel: ['openstack-neutron'] },
+    ports: [],
+  },
+  {
+    name: 'neutron-metadata-agent',
+    role: 'network',
+    unit: { debian: 'neutron-metadata-agent', rhel: 'neutron-metadata-agent' },
+    packages: { debian: ['neutron-metadata-agent'], rhel: ['openstack-neutron'] },
+    ports: [],
+  },
+  ...ovsComponent('compute'),
+];
+
+/** Units on `host` that read `file`, given the component names that read it. */
+function unitsReading(host: Host, names: readonly string[]): string[] {
+  return unique(
+    componentsOn(neutron, host)
+      .filter((c) => names.includes(c.name))
+      .map((c) => c.unit[host.osFamily]),
+  );
+}
+
+const SERVER = ['neutron-server', 'neutron-rpc-server'];
+const AGENTS = ['neutron-openvswitch-agent', 'neutron-l3-agent', 'neutron-dhcp-agent', 'neutron-metadata-agent'];
+
+/** The neutron.conf view-model for `host`. */
+export function neutronConfView(d: Deployment, host: Host): Record<string, unknown> {
+  const workers = workerCount(d);
+  const control = hasRole(host, 'control');
+  return {
+    debug: iniBool(d.debug),
+    transportUrl: iniValue(transportUrl(d)),
+    control,
+    setWorkers: control && workers !== undefined,
+    workers: workers ?? 0,
+    connection: iniValue(databaseUrl(d, 'neutron', d.neutron.dbPassword, 'neutron')),
+    authtoken: keystoneAuthView(d, 'neutron', d.neutron.ksPassword),
+    // Port status changes are pushed to nova so instances boot once their ports are up.
+    notifyNova: d.services.nova,
+    nova: keystoneAuthView(d, 'nova', d.nova.ksPassword),
+    rootHelper: ROOT_HELPER,
+  };
+}
+
+/** The ml2_conf.ini view-model. */
+export function ml2View(d: Deployment): Record<string, unknown> {
+  const ml2 = d.neutron.ml2;
+  const has = (t: string) => ml2.typeDrivers.includes(t);
+  const ranges = (rs: readonly { min: number; max: number }[]) => rs.map((r) => `${r.min}:${r.max}`).join(',');
+  return {
+    typeDrivers: ml2.typeDrivers.join(','),
+    tenantNetworkTypes: ml2.tenantNetworkTypes.join(','),
+    mechanismDrivers: ml2.mechanismDrivers.join(','),
+    flat: has('flat'),
+    flatNetworks: ml2.flatNetworks.join(','),
+    vlan: has('vlan') && ml2.vlanRanges.length > 0,
+    vlanRanges: ml2.vlanRanges.map((v) => (v.range ? `${v.physnet}:${v.range.min}:${v.range.max}` : v.physnet)).join(','),
+    vxlan: has('vxlan'),
+    setVniRanges: ml2.vniRanges.length > 0,
+    vniRanges: ranges(ml2.vniRanges),
+    setVxlanGroup: ml2.vxlanGroup !== undefined,
+    vxlanGroup: ml2.vxlanGroup ?? '',
+    gre: has('gre') && ml2.tunnelIdRanges.length > 0,
+    tunnelIdRanges: ranges(ml2.tunnelIdRanges),
+  };
+}
+
+/** The openvswitch_agent.ini view-model for `host` (a network or compute host). */
+export function ovsAgentView(d: Deployment, host: Host): Record<string, unknown> {
+  const ovs = d.neutron.ovs;
+  const tunnels = tunnelTypes(d);
+  // Only network hosts have the provider bridges (br-ex ...); mapping a bridge that does not
+  // exist makes the agent wait for it forever, so computes get no mappings.
+  const mappings = hasRole(host, 'network') ? ovs.bridgeMappings : [];
+  return {
+    setBridgeMappings: mappings.length > 0,
+    bridgeMappings: mappings.map((m) => `${m.physnet}:${m.bridge}`).join(','),
+    tunnels: tunnels.length > 0,
+    tunnelTypes: tunnels.join(','),
+    localIp: iniValue(tunnelAddress(d, host)),
+    vxlanUdpPort: ovs.vxlanUdpPort,
+    datapathType: ovs.datapathType,
+    // Must agree with the ML2 server: l2population is a mechanism driver there.
+    l2Population: iniBool(d.neutron.ml2.mechanismDrivers.includes('l2population')),
+  };
+}
+
+export const neutron: ServiceDescriptor = {
+  name: 'neutron',
+  enabled: (d) => d.services.neutron,
+  components,
+  files: ({ deployment: d, host }) => {
+    if (componentsOn(neutron, host).length === 0) return [];
+    const spec = (path: string, template: string, restarts: string[], view: Record<string, unknown>): FileSpec => ({
+      path,
+      template,
+      // Every neutron file holds a password or the metadata secret, or sits beside ones that do.
+      mode: '0640',
+      owner: 'root',
+      group: SERVICE_GROUP.neutron,
+      restarts,
+      view,
+    });
+    const files: FileSpec[] = [
+      spec('/etc/neutron/neutron.conf', 'neutron/neutron.conf.hbs', unitsReading(host, [...SERVER, ...AGENTS]), neutronConfView(d, host)),
+    ];
+    if (hasRole(host, 'control')) {
+      files.push(spec('/etc/neutron/plugins/ml2/ml2_conf.ini', 'neutron/ml2_conf.ini.hbs', unitsReading(host, SERVER), ml2View(d)));
+    }
+    if (hasRole(host, 'network') || hasRole(host, 'compute')) {
+      files.push(
+        spec(
+          '/etc/neutron/plugins/ml2/openvswitch_agent.ini',
+          'neutron/openvswitch_agent.ini.hbs',
+          unitsReading(host, ['neutron-openvswitch-agent']),
+          ovsAgentView(d, host),
+        ),
+      );
+    }
+    if (hasRole(host, 'network')) {
+      const agent = { debug: iniBool(d.debug) };
+      files.push(
+        spec('/etc/neutron/l3_agent.ini', 'neutron/l3_agent.ini.hbs', unitsReading(host, ['neutron-l3-agent']), agent),
+        spec('/etc/neutron/dhcp_agent.ini', 'neutron/dhcp_agent.ini.hbs', unitsReading(host, ['neutron-dhcp-agent']), agent),
+        spec('/etc/neutron/metadata_agent.ini', 'neutron/metadata_agent.ini.hbs', unitsReading(host, ['neutron-metadata-agent']), {
+          debug: iniBool(d.debug),
+          novaMetadataHost: iniValue(controllerOf(d).address),
+          metadataSecret: iniValue(d.neutron.metadataSecret),
+        }),
+      );
+    }
+    return files;
+  },
+  databases: [{ name: 'neutron', user: 'neutron', password: (d) => d.neutron.dbPassword }],
+  endpoints: [
+    {
+      serviceName: 'neutron',
+      serviceType: 'network',
+      url: (ctrl) => `http://${urlHost(ctrl)}:${NEUTRON_PORT}`,
+      user: 'neutron',
+      password: (d) => d.neutron.ksPassword,
+    },
+  ],
+};

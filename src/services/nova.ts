@@ -1,0 +1,197 @@
+/**
+ * Nova, the compute service. The control host runs the API, metadata API, conductor, scheduler
+ * and the noVNC console proxy; compute hosts run nova-compute with libvirt/QEMU. Every host that
+ * runs any of them gets ONE nova.conf holding the sections of each role it has, so a host that is
+ * both control and compute gets both sets without two files fighting over the same options.
+ */
+import type { Deployment, Host } from '../config/model.js';
+import { controllerOf, hasRole } from '../config/model.js';
+import type { FileSpec, ServiceDescriptor } from './descriptor.js';
+import { componentsOn } from './descriptor.js';
+import {
+  SERVICE_GROUP,
+  databaseUrl,
+  iniBool,
+  iniValue,
+  keystoneAuthView,
+  transportUrl,
+  unique,
+  urlHost,
+  workerCount,
+} from './common.js';
+
+/** Compute API port. */
+export const NOVA_API_PORT = 8774;
+/** Metadata API port (neutron-metadata-agent proxies instances' requests here). */
+export const NOVA_METADATA_PORT = 8775;
+/** noVNC console proxy port. */
+export const NOVNC_PORT = 6080;
+
+/**
+ * Seconds between the scheduler's scans for unmapped compute hosts: computes added later join
+ * cell1 without anyone running `nova-manage cell_v2 discover_hosts` by hand.
+ */
+const DISCOVER_HOSTS_INTERVAL = 300;
+
+/** The novncproxy_base_url compute hosts hand to clients (the proxy on the control host). */
+function novncBaseUrl(d: Deployment): string {
+  return `http://${urlHost(controllerOf(d).address)}:${NOVNC_PORT}/vnc_auto.html`;
+}
+
+/** The nova.conf view-model for `host`: every role decision is made here. */
+export function novaConfView(d: Deployment, host: Host): Record<string, unknown> {
+  const control = hasRole(host, 'control');
+  const compute = hasRole(host, 'compute');
+  const workers = workerCount(d);
+  const auth = (user: string, password: string) => keystoneAuthView(d, user, password);
+  return {
+    debug: iniBool(d.debug),
+    myIp: iniValue(host.address),
+    transportUrl: iniValue(transportUrl(d)),
+    control,
+    compute,
+    // per-host: leave the worker options out so each service starts one worker per CPU.
+    setWorkers: control && workers !== undefined,
+    workers: workers ?? 0,
+    apiDatabase: iniValue(databaseUrl(d, 'nova', d.nova.dbPassword, 'nova_api')),
+    database: iniValue(databaseUrl(d, 'nova', d.nova.dbPassword, 'nova')),
+    discoverHostsInterval: DISCOVER_HOSTS_INTERVAL,
+    authtoken: auth('nova', d.nova.ksPassword),
+    serviceUser: auth('nova', d.nova.ksPassword),
+    placement: auth('placement', d.placement.ksPassword),
+    neutronEnabled: d.services.neutron,
+    neutron: auth('neutron', d.neutron.ksPassword),
+    // The metadata API checks the proxy's signature with the secret neutron-metadata-agent uses.
+    metadataSecret: iniValue(d.neutron.metadataSecret),
+    cpuAllocationRatio: d.nova.cpuAllocationRatio,
+    ramAllocationRatio: d.nova.ramAllocationRatio,
+    diskAllocationRatio: d.nova.diskAllocationRatio,
+    // 'auto' is decided per host at deploy time from /dev/kvm; kvm is the value a host with
+    // hardware virtualisation keeps, and the apply stage rewrites it to qemu where there is none.
+    virtType: d.nova.virtType === 'auto' ? 'kvm' : d.nova.virtType,
+    virtTypeAuto: d.nova.virtType === 'auto',
+    migrateScheme: d.nova.migrateProtocol,
+    vnc: {
+      // Compute hosts: instances' VNC servers listen everywhere so the proxy (and a migration's
+      // destination) can reach them. Control only: nothing but the proxy runs here.
+      serverListen: compute ? '0.0.0.0' : iniValue(host.address),
+      proxyclientAddress: iniValue(host.address),
+      novncproxyBaseUrl: iniValue(novncBaseUrl(d)),
+    },
+  };
+}
+
+/** Components of nova on every role, with Debian's and RDO's package and unit names. */
+const components: ServiceDescriptor['components'] = [
+  {
+    name: 'nova-api',
+    role: 'control',
+    unit: { debian: 'nova-api', rhel: 'openstack-nova-api' },
+    packages: { debian: ['nova-api'], rhel: ['openstack-nova-api'] },
+    ports: [NOVA_API_PORT],
+  },
+  {
+    // Debian's nova-api package ships the metadata API as its own uwsgi unit; RDO ships
+    // openstack-nova-metadata-api in openstack-nova-api. nova.conf sets enabled_apis to
+    // osapi_compute so RDO's eventlet nova-api does not also bind the metadata port.
+    name: 'nova-metadata-api',
+    role: 'control',
+    unit: { debian: 'nova-api-metadata', rhel: 'openstack-nova-metadata-api' },
+    packages: { debian: ['nova-api'], rhel: ['openstack-nova-api'] },
+    ports: [NOVA_METADATA_PORT],
+  },
+  {
+    name: 'nova-conductor',
+    role: 'control',
+    unit: { debian: 'nova-conductor', rhel: 'openstack-nova-conductor' },
+    packages: { debian: ['nova-conductor'], rhel: ['openstack-nova-conductor'] },
+    ports: [],
+  },
+  {
+    name: 'nova-scheduler',
+    role: 'control',
+    unit: { debian: 'nova-scheduler', rhel: 'openstack-nova-scheduler' },
+    packages: { debian: ['nova-scheduler'], rhel: ['openstack-nova-scheduler'] },
+    ports: [],
+  },
+  {
+    // Debian has no nova-novncproxy package: the consoles come in nova-consoleproxy.
+    name: 'nova-novncproxy',
+    role: 'control',
+    unit: { debian: 'nova-novncproxy', rhel: 'openstack-nova-novncproxy' },
+    packages: { debian: ['nova-consoleproxy'], rhel: ['openstack-nova-novncproxy'] },
+    ports: [NOVNC_PORT],
+  },
+  {
+    // nova-compute-kvm is what pulls in libvirt and QEMU on Debian (nova-compute depends on it).
+    name: 'nova-compute',
+    role: 'compute',
+    unit: { debian: 'nova-compute', rhel: 'openstack-nova-compute' },
+    packages: { debian: ['nova-compute', 'nova-compute-kvm'], rhel: ['openstack-nova-compute'] },
+    ports: [],
+  },
+  {
+    name: 'libvirtd',
+    role: 'compute',
+    unit: { debian: 'libvirtd', rhel: 'libvirtd' },
+    packages: { debian: ['libvirt-daemon-system', 'qemu-system-x86'], rhel: ['libvirt', 'qemu-kvm'] },
+    ports: [],
+  },
+];
+
+export const nova: ServiceDescriptor = {
+  name: 'nova',
+  enabled: (d) => d.services.nova,
+  components,
+  files: ({ deployment: d, host, os }) => {
+    const here = componentsOn(nova, host).filter((c) => c.name !== 'libvirtd');
+    if (here.length === 0) return [];
+    const units = unique(here.map((c) => c.unit[os]));
+    const files: FileSpec[] = [
+      {
+        path: '/etc/nova/nova.conf',
+        template: 'nova/nova.conf.hbs',
+        mode: '0640',
+        owner: 'root',
+        group: SERVICE_GROUP.nova,
+        restarts: units,
+        view: novaConfView(d, host),
+      },
+    ];
+    if (os === 'debian' && hasRole(host, 'compute')) {
+      // Debian's nova-compute reads /etc/nova/nova-compute.conf after nova.conf, and the
+      // nova-compute-kvm package ships one that sets virt_type=kvm. cairn owns that file and
+      // keeps it empty, so nova.conf alone decides (virt_type=qemu on hosts without KVM).
+      files.push({
+        path: '/etc/nova/nova-compute.conf',
+        template: 'nova/nova-compute.conf.hbs',
+        mode: '0640',
+        owner: 'root',
+        group: SERVICE_GROUP.nova,
+        restarts: [componentUnit('nova-compute', os)],
+        view: {},
+      });
+    }
+    return files;
+  },
+  databases: ['nova', 'nova_api', 'nova_cell0'].map((name) => ({
+    name,
+    user: 'nova',
+    password: (d: Deployment) => d.nova.dbPassword,
+  })),
+  endpoints: [
+    {
+      serviceName: 'nova',
+      serviceType: 'compute',
+      url: (ctrl) => `http://${urlHost(ctrl)}:${NOVA_API_PORT}/v2.1`,
+      user: 'nova',
+      password: (d) => d.nova.ksPassword,
+    },
+  ],
+};
+
+function componentUnit(name: string, os: Host['osFamily']): string {
+  const c = components.find((x) => x.name === name);
+  if (!c) throw new Error(`bug: nova has no component ${name}`);
+  return c.unit[os];
+}

@@ -1,0 +1,53 @@
+/**
+ * Placement, the resource inventory nova schedules against, on the control host. Debian runs it
+ * under uwsgi as placement-api.service; RDO's openstack-placement-api runs it in httpd.
+ */
+import type { ServiceDescriptor } from './descriptor.js';
+import { controllerOf } from '../config/model.js';
+import { SERVICE_GROUP, databaseUrl, iniBool, iniValue, keystoneAuthView, urlHost } from './common.js';
+
+/** Placement API port. */
+export const PLACEMENT_PORT = 8778;
+
+export const placement: ServiceDescriptor = {
+  name: 'placement',
+  // Nova is placement's only client; without nova there is nothing to place.
+  enabled: (d) => d.services.nova,
+  components: [
+    {
+      name: 'placement-api',
+      role: 'control',
+      unit: { debian: 'placement-api', rhel: 'httpd' },
+      packages: { debian: ['placement-api'], rhel: ['openstack-placement-api'] },
+      ports: [PLACEMENT_PORT],
+    },
+  ],
+  files: ({ deployment: d, host, os }) => {
+    if (host.name !== controllerOf(d).name) return [];
+    return [
+      {
+        path: '/etc/placement/placement.conf',
+        template: 'placement/placement.conf.hbs',
+        mode: '0640',
+        owner: 'root',
+        group: SERVICE_GROUP.placement,
+        restarts: [os === 'debian' ? 'placement-api' : 'httpd'],
+        view: {
+          debug: iniBool(d.debug),
+          connection: iniValue(databaseUrl(d, 'placement', d.placement.dbPassword, 'placement')),
+          auth: keystoneAuthView(d, 'placement', d.placement.ksPassword),
+        },
+      },
+    ];
+  },
+  databases: [{ name: 'placement', user: 'placement', password: (d) => d.placement.dbPassword }],
+  endpoints: [
+    {
+      serviceName: 'placement',
+      serviceType: 'placement',
+      url: (ctrl) => `http://${urlHost(ctrl)}:${PLACEMENT_PORT}`,
+      user: 'placement',
+      password: (d) => d.placement.ksPassword,
+    },
+  ],
+};

@@ -1,0 +1,59 @@
+/**
+ * Extra package repositories (CONFIG_REPO) on every host, before any package is installed.
+ * Debian gets one deb822 apt source; the RHEL family gets one yum/dnf .repo file with a section
+ * per URL. Nothing is rendered when no extra repository is configured, so a host's own sources
+ * stay the only ones.
+ */
+import type { ServiceDescriptor } from './descriptor.js';
+
+/** Repository ids in the .repo file are `cairn-1`, `cairn-2`, ... in the order the URLs were given. */
+export const REPO_ID_PREFIX = 'cairn-';
+
+export const repos: ServiceDescriptor = {
+  name: 'repos',
+  enabled: (d) => d.repos.urls.length > 0,
+  // Repositories are files only: no unit runs, and package managers read them on their next run.
+  components: [],
+  files: ({ deployment: d, os }) => {
+    const urls = d.repos.urls;
+    if (urls.length === 0) return [];
+    if (os === 'debian') {
+      return [
+        {
+          path: '/etc/apt/sources.list.d/cairn.sources',
+          template: 'repos/cairn.sources.hbs',
+          mode: '0644',
+          owner: 'root',
+          group: 'root',
+          restarts: [],
+          view: {
+            uris: urls.join(' '),
+            suite: d.repos.aptSuite,
+            components: d.repos.aptComponents.join(' '),
+            // gpgcheck off means the repository is unsigned; apt refuses unsigned sources unless
+            // they are marked trusted.
+            trusted: !d.repos.gpgcheck,
+          },
+        },
+      ];
+    }
+    return [
+      {
+        path: '/etc/yum.repos.d/cairn.repo',
+        template: 'repos/cairn.repo.hbs',
+        mode: '0644',
+        owner: 'root',
+        group: 'root',
+        restarts: [],
+        view: {
+          repos: urls.map((url, i) => ({
+            id: `${REPO_ID_PREFIX}${i + 1}`,
+            name: `cairn repository ${i + 1}`,
+            baseurl: url,
+          })),
+          gpgcheck: d.repos.gpgcheck ? '1' : '0',
+        },
+      },
+    ];
+  },
+};
