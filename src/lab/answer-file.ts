@@ -1,0 +1,97 @@
+/**
+ * answer-files/NAME.ini for a lab: the generator's complete, commented answer file with the
+ * settings a lab decides (hosts, NTP, key, Neutron on a userspace OVS datapath, QEMU, and the
+ * services cairn does not deploy turned off).
+ *
+ * An existing file is kept, because its passwords must stay stable across runs; only the keys
+ * that name the lab's hosts are rewritten when the lab's addresses or shape changed.
+ */
+import { computesOf, controllersOf, type LabPlan } from './address-plan.js';
+
+/**
+ * Packstack services cairn does not deploy: their CONFIG_<NAME>_INSTALL is set to `n`. One list,
+ * because the generator rejects keys it does not know.
+ */
+export const SERVICES_NOT_DEPLOYED = [
+  'CINDER',
+  'SWIFT',
+  'CEILOMETER',
+  'AODH',
+  'MANILA',
+  'HEAT',
+  'MAGNUM',
+  'TROVE',
+  'IRONIC',
+  'GNOCCHI',
+  'PANKO',
+  'SAHARA',
+] as const;
+
+/** Keys that follow the lab's addresses, shape and key path: kept in step in an existing file. */
+export const LAB_HOST_KEYS = [
+  'CONFIG_CONTROLLER_HOST',
+  'CONFIG_COMPUTE_HOSTS',
+  'CONFIG_NETWORK_HOSTS',
+  'CONFIG_NTP_SERVERS',
+  'CONFIG_SSH_KEY',
+] as const;
+
+/** Every setting the lab passes to the answer-file generator. `publicKey` is an absolute path. */
+export function labAnswerSettings(plan: LabPlan, publicKey: string): Record<string, string> {
+  const controller = controllersOf(plan)[0];
+  const settings: Record<string, string> = {
+    CONFIG_CONTROLLER_HOST: controller?.managementAddress ?? '',
+    CONFIG_COMPUTE_HOSTS: computesOf(plan).map((n) => n.managementAddress).join(','),
+    CONFIG_NETWORK_HOSTS: controller?.managementAddress ?? '',
+    CONFIG_NTP_SERVERS: plan.management.gateway,
+    CONFIG_SSH_KEY: publicKey,
+    CONFIG_NEUTRON_ML2_TYPE_DRIVERS: 'flat,vxlan',
+    CONFIG_NEUTRON_ML2_TENANT_NETWORK_TYPES: 'vxlan',
+    CONFIG_NEUTRON_OVS_BRIDGE_MAPPINGS: 'physnet1:br-ex',
+    CONFIG_NEUTRON_OVS_BRIDGE_IFACES: `br-ex:${plan.external.interface}`,
+    // No /dev/kvm in a container lab: software emulation. The kernel has no openvswitch module.
+    CONFIG_NOVA_LIBVIRT_VIRT_TYPE: 'qemu',
+    CAIRN_OVS_DATAPATH_TYPE: 'netdev',
+    CONFIG_PROVISION_DEMO: 'n',
+    // Nodes already use the host's Debian archive (the node image's apt sources).
+    CONFIG_REPO: '',
+  };
+  for (const service of SERVICES_NOT_DEPLOYED) settings[`CONFIG_${service}_INSTALL`] = 'n';
+  return settings;
+}
+
+/** The result of bringing an existing answer file in step with the lab. */
+export interface AnswerFileUpdate {
+  text: string;
+  /** `KEY: old -> new` for each key rewritten. */
+  changed: string[];
+  /** Keys the lab sets that the file does not have at all (left alone; warned about). */
+  missing: string[];
+}
+
+/**
+ * Rewrites the `keys` of an existing answer file to the lab's values, line by line, leaving
+ * everything else (passwords, comments, your edits) exactly as it was.
+ */
+export function updateAnswerFile(
+  text: string,
+  settings: Record<string, string>,
+  keys: readonly string[] = LAB_HOST_KEYS,
+): AnswerFileUpdate {
+  const changed: string[] = [];
+  const seen = new Set<string>();
+  const lines = text.split('\n').map((line) => {
+    const m = /^(\s*)([A-Z0-9_]+)(\s*=\s*)(.*?)(\r?)$/.exec(line);
+    if (!m || !keys.includes(m[2]!)) return line;
+    const key = m[2]!;
+    seen.add(key);
+    const want = settings[key];
+    if (want === undefined || m[4] === want) return line;
+    changed.push(`${key}: ${m[4]} -> ${want}`);
+    return `${m[1]}${key}${m[3]}${want}${m[5]}`;
+  });
+  return { text: lines.join('\n'), changed, missing: keys.filter((k) => !seen.has(k)) };
+}
+
+/** The signature of src/config/generate.ts's generator. */
+export type GenerateAnswerFile = (settings: Record<string, string>) => string;

@@ -1,0 +1,124 @@
+/**
+ * Docker objects of a lab as data: networks, node containers and the gateway container.
+ * Pure functions from the plan; docker-provider.ts hands them to the engine unchanged.
+ *
+ * Node containers boot systemd like small VMs. The run options are the ones LAB.md measured on
+ * this kind of machine: `--privileged` fails there (no CAP_SYS_RESOURCE in the sandbox), so
+ * nodes get every capability except SYS_RESOURCE, and never SYS_TIME (a lab node must not be
+ * able to set the machine's clock).
+ */
+import { createHash } from 'node:crypto';
+import type Docker from 'dockerode';
+import type { LabNetwork, LabNode, LabPlan } from './address-plan.js';
+import { LABELS, gatewayContainerName } from './lab-name.js';
+import { gatewayChronyConf, gatewayCommand } from './gateway-ntp.js';
+
+/** Capabilities dropped from every node: SYS_RESOURCE (unavailable here) and SYS_TIME (clock). */
+export const NODE_CAP_DROP = ['SYS_RESOURCE', 'SYS_TIME'] as const;
+
+/**
+ * A lab network. The management network is an ordinary bridge with NAT (the nodes' way to
+ * Debian's archive). The external network is `internal`: no NAT and, more to the point, never
+ * the nodes' default route (Docker prefers non-internal networks for the default gateway, and
+ * otherwise orders networks by name, where `ext` would beat `mgmt`). The host still has .1 on
+ * it, so it can reach floating IPs later.
+ */
+export function networkSpec(plan: LabPlan, net: LabNetwork): Docker.NetworkCreateOptions {
+  return {
+    Name: net.name,
+    CheckDuplicate: true,
+    Driver: 'bridge',
+    Internal: net.kind === 'external',
+    IPAM: { Driver: 'default', Config: [{ Subnet: net.subnet, Gateway: net.gateway }] },
+    Labels: {
+      [LABELS.lab]: plan.name,
+      [LABELS.network]: net.kind,
+      [LABELS.slot]: String(plan.slot),
+    },
+  };
+}
+
+/**
+ * A node container, attached to the management network only. The external network is connected
+ * after start (externalEndpoint): Docker attaches the networks of a starting container in map
+ * order, so only attaching one at a time makes management reliably eth0 and external eth1.
+ */
+export function nodeContainerSpec(plan: LabPlan, node: LabNode, image: string): Docker.ContainerCreateOptions {
+  const spec: Docker.ContainerCreateOptions = {
+    name: node.name,
+    Hostname: node.name,
+    Image: image,
+    Labels: {
+      [LABELS.lab]: plan.name,
+      [LABELS.role]: node.role,
+    },
+    StopSignal: 'SIGRTMIN+3',
+    HostConfig: {
+      CapAdd: ['ALL'],
+      CapDrop: [...NODE_CAP_DROP],
+      SecurityOpt: ['seccomp=unconfined', 'apparmor=unconfined'],
+      // systemd as PID 1 needs the cgroup tree and a tmpfs /run.
+      Binds: ['/sys/fs/cgroup:/sys/fs/cgroup:rw'],
+      Tmpfs: { '/run': '', '/run/lock': '' },
+      // Open vSwitch's userspace datapath (netdev) opens /dev/net/tun.
+      Devices: [{ PathOnHost: '/dev/net/tun', PathInContainer: '/dev/net/tun', CgroupPermissions: 'rwm' }],
+      NetworkMode: plan.management.name,
+      RestartPolicy: { Name: 'no' },
+    },
+    NetworkingConfig: {
+      EndpointsConfig: {
+        [plan.management.name]: { IPAMConfig: { IPv4Address: node.managementAddress } },
+      },
+    },
+  };
+  return withSpecLabel(spec);
+}
+
+/** The external network attachment of a node (connected once the node runs). */
+export function externalEndpoint(node: LabNode): Docker.NetworkConnectOptions {
+  return { Container: node.name, EndpointConfig: { IPAMConfig: { IPv4Address: node.externalAddress } } };
+}
+
+/**
+ * The gateway container: chronyd -x in the host's network namespace, serving the host's clock
+ * on the management gateway address. Default capabilities minus SYS_TIME: it needs nothing more.
+ */
+export function gatewayContainerSpec(plan: LabPlan, image: string): Docker.ContainerCreateOptions {
+  const spec: Docker.ContainerCreateOptions = {
+    name: gatewayContainerName(plan.name),
+    Image: image,
+    Labels: { [LABELS.lab]: plan.name, [LABELS.role]: 'gateway' },
+    Env: [`CAIRN_CHRONY_CONF=${gatewayChronyConf(plan)}`],
+    Entrypoint: [],
+    Cmd: gatewayCommand(),
+    HostConfig: {
+      NetworkMode: 'host',
+      CapDrop: ['SYS_TIME'],
+      RestartPolicy: { Name: 'no' },
+    },
+  };
+  return withSpecLabel(spec);
+}
+
+/** sha256 of a spec in canonical form (object keys sorted), without its own spec label. */
+export function specHash(spec: Docker.ContainerCreateOptions): string {
+  const labels = { ...(spec.Labels ?? {}) };
+  delete labels[LABELS.spec];
+  return createHash('sha256').update(canonicalJson({ ...spec, Labels: labels })).digest('hex').slice(0, 16);
+}
+
+function withSpecLabel(spec: Docker.ContainerCreateOptions): Docker.ContainerCreateOptions {
+  return { ...spec, Labels: { ...spec.Labels, [LABELS.spec]: specHash(spec) } };
+}
+
+/** JSON with object keys sorted at every level, so equal values give equal text. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
