@@ -48,6 +48,7 @@ export function cloudsYamlView(d: Deployment): Record<string, unknown> {
   };
 }
 
+/** keystonerc_admin and clouds.yaml for root on the control host. */
 export const credentials: ServiceDescriptor = {
   name: 'credentials',
   enabled: () => true,

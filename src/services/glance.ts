@@ -12,6 +12,7 @@ import { SERVICE_GROUP, databaseUrl, iniBool, iniValue, keystoneAuthView, urlHos
 /** Glance API port. */
 export const GLANCE_PORT = 9292;
 
+/** Glance (images, file store) on the control host. */
 export const glance: ServiceDescriptor = {
   name: 'glance',
   enabled: (d) => d.services.glance,

@@ -29,6 +29,7 @@ export function localSettingsView(d: Deployment, os: OsFamily): Record<string, u
   };
 }
 
+/** Horizon (dashboard) in Apache on the control host. */
 export const horizon: ServiceDescriptor = {
   name: 'horizon',
   enabled: (d) => d.services.horizon,

@@ -16,6 +16,7 @@ import {
   workerCount,
 } from './common.js';
 
+/** Keystone (identity) on the control host. */
 export const keystone: ServiceDescriptor = {
   name: 'keystone',
   enabled: () => true,

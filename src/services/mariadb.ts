@@ -5,6 +5,7 @@
 import type { ServiceDescriptor } from './descriptor.js';
 import { controllerOf } from '../config/model.js';
 
+/** MariaDB server settings on the control host. */
 export const mariadb: ServiceDescriptor = {
   name: 'mariadb',
   enabled: (d) => d.services.mariadb,

@@ -6,6 +6,7 @@ import type { ServiceDescriptor } from './descriptor.js';
 import { controllerOf } from '../config/model.js';
 import { MEMCACHED_PORT } from './common.js';
 
+/** memcached on the control host. */
 export const memcached: ServiceDescriptor = {
   name: 'memcached',
   enabled: () => true,

@@ -181,6 +181,7 @@ export function ovsAgentView(d: Deployment, host: Host): Record<string, unknown>
   };
 }
 
+/** Neutron with ML2/Open vSwitch: server on control, agents on network and compute hosts. */
 export const neutron: ServiceDescriptor = {
   name: 'neutron',
   enabled: (d) => d.services.neutron,

@@ -139,6 +139,7 @@ const components: ServiceDescriptor['components'] = [
   },
 ];
 
+/** Nova: control services on the control host, nova-compute on compute hosts. */
 export const nova: ServiceDescriptor = {
   name: 'nova',
   enabled: (d) => d.services.nova,

@@ -84,6 +84,7 @@ function filesFor(os: OsFamily, port: BridgePortView): FileSpec[] {
   ];
 }
 
+/** Host network files that bridge provider interfaces into OVS on network hosts. */
 export const ovsNetwork: ServiceDescriptor = {
   name: 'ovs-network',
   enabled: (d) => d.services.neutron && d.neutron.ovs.bridgeIfaces.length > 0,

@@ -9,6 +9,7 @@ import { SERVICE_GROUP, databaseUrl, iniBool, iniValue, keystoneAuthView, urlHos
 /** Placement API port. */
 export const PLACEMENT_PORT = 8778;
 
+/** Placement on the control host. */
 export const placement: ServiceDescriptor = {
   name: 'placement',
   // Nova is placement's only client; without nova there is nothing to place.

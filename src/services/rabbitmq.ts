@@ -8,6 +8,7 @@ import { controllerOf } from '../config/model.js';
 
 const UNIT = 'rabbitmq-server';
 
+/** RabbitMQ listener settings on the control host. */
 export const rabbitmq: ServiceDescriptor = {
   name: 'rabbitmq',
   enabled: () => true,

@@ -9,6 +9,7 @@ import type { ServiceDescriptor } from './descriptor.js';
 /** Repository ids in the .repo file are `cairn-1`, `cairn-2`, ... in the order the URLs were given. */
 export const REPO_ID_PREFIX = 'cairn-';
 
+/** Extra apt/yum repositories from CONFIG_REPO, on every host. */
 export const repos: ServiceDescriptor = {
   name: 'repos',
   enabled: (d) => d.repos.urls.length > 0,
