@@ -5,7 +5,8 @@
  */
 import { isAbsolute, dirname, resolve } from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
-import { LineCounter, parseDocument, isMap, isSeq, type Document, type Node } from 'yaml';
+import { LineCounter, parseDocument, type Node } from 'yaml';
+import { lineAt } from './yaml-lines.js';
 import type { OsFamily, Role } from './model.js';
 import type { Problem } from './problems.js';
 import { didYouMean } from './did-you-mean.js';
@@ -222,26 +223,6 @@ interface InventoryData {
 function resolvePath(base: string, p: string): string {
   if (p.startsWith('~/')) return p; // expanded where it is used, against the user running cairn
   return isAbsolute(p) ? p : resolve(base, p);
-}
-
-/** Line of the node at `path`, or of its nearest ancestor that exists. */
-function lineAt(doc: Document, path: (string | number)[], lineOf: (n: Node | null | undefined) => number): number {
-  for (let n = path.length; n >= 0; n--) {
-    const node = n === 0 ? doc.contents : (doc.getIn(path.slice(0, n), true) as Node | undefined);
-    if (node && (isMap(node) || isSeq(node) || (node as Node).range)) {
-      // For a key whose value is a map, point at the key's line rather than the first child.
-      if (n > 0 && isMap(node)) {
-        const parent = n === 1 ? doc.contents : (doc.getIn(path.slice(0, n - 1), true) as Node | undefined);
-        if (isMap(parent)) {
-          const pair = parent.items.find((p) => (p.key as { value?: unknown } | null)?.value === path[n - 1]);
-          const keyNode = pair?.key as Node | undefined;
-          if (keyNode?.range) return lineOf(keyNode);
-        }
-      }
-      return lineOf(node as Node);
-    }
-  }
-  return 0;
 }
 
 const TYPE_NAMES: Record<string, string> = { object: 'a mapping', array: 'a list', integer: 'a whole number', string: 'a string', boolean: 'true or false' };
