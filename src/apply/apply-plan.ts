@@ -1,0 +1,197 @@
+/**
+ * Plan + hosts -> ApplyReport. Connects to every host, gathers facts, runs the prechecks on all
+ * hosts before the first change, then applies each host's steps (hosts in parallel, bounded
+ * by `forks`), doing only what each step still needs. A dry run stops short of every change and
+ * reports what would change, with unified diffs of config files (secrets masked).
+ */
+import { createTwoFilesPatch } from 'diff';
+import type { Deployment, Host } from '../config/model.js';
+import { gatherFacts } from '../facts/gather.js';
+import type { HostFacts } from '../facts/probe.js';
+import type { HostPlan, Plan, Step } from '../plan/steps.js';
+import { redact } from '../transport/quote.js';
+import type { Transport } from '../transport/transport.js';
+import { decide } from './decide.js';
+import type { ApplyEvent, StepStatus } from './events.js';
+import { execute } from './execute.js';
+import { StepError } from './host-error.js';
+import { acquireLock, releaseLock } from './lock.js';
+import { namesToResolve, precheck, type PrecheckFinding } from './prechecks.js';
+
+/** How to apply. */
+export interface ApplyOptions {
+  dryRun: boolean;
+  forks: number;
+  /** Opens a transport to a host (a new connection each call). */
+  connect: (host: Host) => Promise<Transport>;
+  onEvent: (e: ApplyEvent) => void;
+  /** Appends a line to the host's log (already redacted by the caller's secrets). */
+  log: (host: string, line: string) => void;
+  /** Identifies this run in host locks: `run-id user@machine`. */
+  owner: string;
+  breakLock?: boolean;
+  /** Passwords and keys to mask in logs, diffs and errors. */
+  secrets: readonly string[];
+}
+
+/** What happened on one host. */
+export interface HostReport {
+  host: string;
+  steps: { id: string; title: string; status: StepStatus; reason: string; ms: number; detail?: string; diff?: string }[];
+  error?: string;
+  notes: string[];
+}
+
+/** The result of a run. */
+export interface ApplyReport {
+  ok: boolean;
+  prechecks: PrecheckFinding[];
+  hosts: HostReport[];
+  /** Set when the run stopped before changing anything (connection or precheck failures). */
+  abortedBefore?: 'connect' | 'prechecks';
+}
+
+/** Runs `fn` over `items` with at most `limit` in flight. */
+export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  });
+  await Promise.all(workers);
+  return out;
+}
+
+/** Applies (or dry-runs) `plan`. Expected failures are in the report; bugs throw. */
+export async function applyPlan(d: Deployment, plan: Plan, opts: ApplyOptions): Promise<ApplyReport> {
+  const emit = opts.onEvent;
+  const transports = new Map<string, Transport>();
+  const reports = new Map<string, HostReport>(plan.hosts.map((h) => [h.host, { host: h.host, steps: [], notes: [] }]));
+  const hostOf = (name: string): Host => d.hosts.find((h) => h.name === name)!;
+  try {
+    emit({ type: 'phase', phase: 'connect', hosts: plan.hosts.length });
+    const connectFailures: string[] = [];
+    await mapLimit(plan.hosts, opts.forks, async (hp) => {
+      try {
+        transports.set(hp.host, await opts.connect(hostOf(hp.host)));
+        emit({ type: 'host', host: hp.host, state: 'connected' });
+      } catch (e) {
+        const message = (e as Error).message;
+        connectFailures.push(message);
+        reports.get(hp.host)!.error = message;
+        emit({ type: 'host', host: hp.host, state: 'failed', detail: message });
+      }
+    });
+    if (connectFailures.length > 0) return { ok: false, prechecks: [], hosts: [...reports.values()], abortedBefore: 'connect' };
+
+    emit({ type: 'phase', phase: 'facts', hosts: plan.hosts.length });
+    const facts = new Map<string, HostFacts>();
+    const clocks = new Map<string, number>();
+    await mapLimit(plan.hosts, opts.forks, async (hp) => {
+      const started = Date.now();
+      facts.set(hp.host, await gatherFacts(transports.get(hp.host)!, hp, namesToResolve(d, hostOf(hp.host))));
+      clocks.set(hp.host, (started + Date.now()) / 2);
+    });
+
+    emit({ type: 'phase', phase: 'prechecks', hosts: plan.hosts.length });
+    const findings = precheck(d, plan.hosts, facts, clocks);
+    for (const f of findings) emit({ type: 'precheck', ...f });
+    if (findings.some((f) => f.severity === 'error')) {
+      return { ok: false, prechecks: findings, hosts: [...reports.values()], abortedBefore: 'prechecks' };
+    }
+
+    emit({ type: 'phase', phase: 'apply', hosts: plan.hosts.length });
+    await mapLimit(plan.hosts, opts.forks, async (hp) => {
+      const report = reports.get(hp.host)!;
+      try {
+        await applyHost(hp, transports.get(hp.host)!, facts.get(hp.host)!, report, hostOf(hp.host), opts);
+        emit({ type: 'host', host: hp.host, state: 'done' });
+      } catch (e) {
+        if (!(e instanceof Error) || !('exitCode' in e)) throw e;
+        report.error = e.message;
+        emit({ type: 'host', host: hp.host, state: 'failed', detail: e.message });
+      }
+    });
+    emit({ type: 'phase', phase: 'done', hosts: plan.hosts.length });
+    return { ok: [...reports.values()].every((r) => !r.error), prechecks: findings, hosts: [...reports.values()] };
+  } finally {
+    await Promise.all([...transports.values()].map((t) => t.close().catch(() => undefined)));
+  }
+}
+
+async function applyHost(hp: HostPlan, t: Transport, initialFacts: HostFacts, report: HostReport, host: Host, opts: ApplyOptions): Promise<void> {
+  const log = (line: string): void => opts.log(hp.host, redact(line, opts.secrets));
+  const changed = new Set<string>();
+  let facts = initialFacts;
+  if (!opts.dryRun) {
+    await acquireLock(t, opts.owner, Boolean(opts.breakLock));
+    opts.onEvent({ type: 'host', host: hp.host, state: 'locked' });
+    // Re-read under the lock: another run may have changed the host since the prechecks.
+    facts = await gatherFacts(t, hp, []);
+  }
+  try {
+    for (const step of hp.steps) {
+      facts = await runStep(step, hp, t, facts, changed, report, host, opts, log);
+    }
+  } finally {
+    if (!opts.dryRun) {
+      await releaseLock(t, opts.owner);
+      opts.onEvent({ type: 'host', host: hp.host, state: 'unlocked' });
+    }
+  }
+}
+
+async function runStep(step: Step, hp: HostPlan, t: Transport, facts: HostFacts, changed: Set<string>, report: HostReport, host: Host, opts: ApplyOptions, log: (l: string) => void): Promise<HostFacts> {
+  const started = Date.now();
+  opts.onEvent({ type: 'step-start', host: hp.host, step: step.id, title: step.title });
+  const decision = decide(step, { facts, changed, osFamily: hp.osFamily });
+  const finish = (status: StepStatus, reason: string, extra: { detail?: string; diff?: string } = {}): void => {
+    const entry = { id: step.id, title: step.title, status, reason, ms: Date.now() - started, ...extra };
+    report.steps.push(entry);
+    opts.onEvent({ type: 'step', host: hp.host, step: step.id, title: step.title, status, reason, ms: entry.ms, ...(extra.detail ? { detail: extra.detail } : {}) });
+  };
+  if (!decision.needed) {
+    log(`${step.id}: nothing to do: ${decision.reason}`);
+    finish('ok', decision.reason);
+    return facts;
+  }
+  if (opts.dryRun) {
+    // Read-only checks still run in a dry run, except those waiting on a change not made.
+    if (step.kind === 'wait' && changed.size === 0) {
+      const r = await t.run({ argv: step.argv, timeoutMs: 10_000 });
+      finish('ok', r.code === 0 ? 'passes now' : `does not pass yet (exit ${r.code})`, { detail: r.stdout.trim() });
+      return facts;
+    }
+    if (decision.changes) changed.add(step.id);
+    const diff = step.kind === 'file' ? await fileDiff(t, step.path, step.content, opts.secrets) : undefined;
+    finish(step.kind === 'wait' ? 'ok' : 'would-change', step.kind === 'wait' ? 'would wait after the changes above' : decision.reason, diff ? { diff } : {});
+    return facts;
+  }
+  log(`${step.id}: ${decision.reason}`);
+  try {
+    const lines = await execute(decision.actions, {
+      transport: t,
+      host: hp.host,
+      step: step.title,
+      reconnect: () => opts.connect(host),
+      log,
+      secrets: opts.secrets,
+    });
+    if (decision.changes) changed.add(step.id);
+    finish(decision.changes ? 'changed' : 'ok', decision.reason, lines.length ? { detail: lines.join('; ') } : {});
+  } catch (e) {
+    finish('failed', (e as Error).message.split('\n')[0]!);
+    throw e instanceof StepError || (e instanceof Error && 'exitCode' in e) ? e : new StepError(hp.host, step.title, (e as Error).message);
+  }
+  // Installing packages starts units and creates files: read the host again rather than decide
+  // later steps on what it looked like before.
+  return step.kind === 'packages' ? gatherFacts(t, hp, []) : facts;
+}
+
+async function fileDiff(t: Transport, path: string, desired: string, secrets: readonly string[]): Promise<string> {
+  const current = (await t.get(path))?.toString('utf8') ?? '';
+  return redact(createTwoFilesPatch(`${path} (host)`, `${path} (cairn)`, current, desired, '', '', { context: 2 }), secrets);
+}

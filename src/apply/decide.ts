@@ -1,0 +1,102 @@
+/**
+ * What a step needs, given the host's facts and what changed earlier in this run: nothing
+ * (with the reason, pyinfra-style: "unchanged (sha256 match)"), or a list of actions. Pure,
+ * so every case is a unit test; only execute.ts touches the host.
+ */
+import type { HostFacts } from '../facts/probe.js';
+import type { Step } from '../plan/steps.js';
+
+/** One thing to do on a host. */
+export type Action =
+  | { type: 'run'; argv: string[]; stdin?: string; secrets?: string[]; timeoutMs?: number }
+  | { type: 'put'; path: string; content: string; mode: string; owner: string; group: string }
+  | { type: 'wait'; argv: string[]; intervalMs: number; deadlineMs: number; report: boolean }
+  | { type: 'bridge'; bridge: string; iface: string; datapathType: string; confirmSeconds: number; addresses: string[] };
+
+/** The decision for one step. */
+export type Decision = { needed: false; reason: string } | { needed: true; reason: string; actions: Action[]; changes: boolean };
+
+/** Run state a decision depends on. */
+export interface DecideContext {
+  facts: HostFacts;
+  /** Ids of steps that changed something earlier in this run (or would, in a dry run). */
+  changed: ReadonlySet<string>;
+  osFamily: 'debian' | 'rhel';
+}
+
+const APT_ENV = ['env', 'DEBIAN_FRONTEND=noninteractive'];
+
+/** Decides what `step` needs. */
+export function decide(step: Step, ctx: DecideContext): Decision {
+  const { facts } = ctx;
+  switch (step.kind) {
+    case 'file': {
+      if (step.onlyIf === 'cannot-set-clock' && facts.canSetClock) {
+        return { needed: false, reason: 'not needed: this host may set its clock' };
+      }
+      const current = facts.files.get(step.path);
+      if (current === step.sha256) return { needed: false, reason: 'unchanged (sha256 match)' };
+      return {
+        needed: true,
+        changes: true,
+        reason: current === undefined ? 'absent' : 'content differs',
+        actions: [{ type: 'put', path: step.path, content: step.content, mode: step.mode, owner: step.owner, group: step.group }],
+      };
+    }
+    case 'packages': {
+      const missing = step.names.filter((n) => !facts.installed.has(n));
+      if (missing.length === 0) return { needed: false, reason: `all ${step.names.length} installed` };
+      const argv =
+        ctx.osFamily === 'debian'
+          ? [...APT_ENV, 'apt-get', 'install', '-y', '-q', '-o', 'Dpkg::Options::=--force-confdef', '-o', 'Dpkg::Options::=--force-confold', ...missing]
+          : ['dnf', 'install', '-y', ...missing];
+      return { needed: true, changes: true, reason: `missing: ${missing.join(' ')}`, actions: [{ type: 'run', argv, timeoutMs: 1_800_000 }] };
+    }
+    case 'unit': {
+      const state = facts.units.get(step.unit) ?? { enabled: '', active: '' };
+      const changedFiles = step.restartOn.filter((id) => ctx.changed.has(id));
+      const actions: Action[] = [];
+      if (changedFiles.some((id) => id.startsWith('file:/etc/systemd/') || id.startsWith('file:/usr/lib/systemd/'))) {
+        actions.push({ type: 'run', argv: ['systemctl', 'daemon-reload'] });
+      }
+      const enabled = state.enabled === 'enabled' || state.enabled === 'static' || state.enabled === 'generated' || state.enabled === 'alias';
+      if (!enabled) actions.push({ type: 'run', argv: ['systemctl', 'enable', step.unit] });
+      if (changedFiles.length > 0) {
+        // restart also starts a stopped unit; a unit a package just started on its default
+        // configuration must pick up ours.
+        actions.push({ type: 'run', argv: ['systemctl', 'restart', step.unit] });
+        return { needed: true, changes: true, reason: `restart: ${changedFiles.map((id) => id.replace(/^file:/, '')).join(', ')} changed`, actions };
+      }
+      if (state.active !== 'active') {
+        actions.push({ type: 'run', argv: ['systemctl', 'start', step.unit] });
+        return { needed: true, changes: true, reason: `not running (${state.active || 'unknown'})`, actions };
+      }
+      if (actions.length > 0) return { needed: true, changes: true, reason: `not enabled (${state.enabled || 'unknown'})`, actions };
+      return { needed: false, reason: 'enabled and running; none of its files changed' };
+    }
+    case 'sysctl': {
+      const current = facts.sysctl.get(step.key);
+      if (current === step.value) return { needed: false, reason: `already ${step.value}` };
+      return { needed: true, changes: true, reason: `is ${current || 'unset'}`, actions: [{ type: 'run', argv: ['sysctl', '-w', `${step.key}=${step.value}`] }] };
+    }
+    case 'command': {
+      if (step.creates && facts.existing.has(step.creates)) return { needed: false, reason: `${step.creates} exists` };
+      if (step.unless && facts.guards.get(step.id) === 0) return { needed: false, reason: `guard \`${step.unless.join(' ')}\` passed` };
+      if (step.onChange && !step.onChange.some((id) => ctx.changed.has(id))) return { needed: false, reason: 'nothing it depends on changed' };
+      const run: Action = { type: 'run', argv: step.argv, ...(step.stdin !== undefined ? { stdin: step.stdin } : {}), ...(step.secrets ? { secrets: step.secrets } : {}), ...(step.timeoutMs ? { timeoutMs: step.timeoutMs } : {}) };
+      return { needed: true, changes: !step.onChange, reason: step.onChange ? 'a dependency changed' : 'guard not met', actions: [run] };
+    }
+    case 'wait':
+      return { needed: true, changes: false, reason: 'check', actions: [{ type: 'wait', argv: step.argv, intervalMs: step.intervalMs, deadlineMs: step.deadlineMs, report: step.report }] };
+    case 'bridge-port': {
+      const port = facts.portOf.get(step.iface) ?? '';
+      const addresses = facts.addresses[step.iface] ?? [];
+      if (!facts.interfaces.includes(step.iface) && port === '') {
+        return { needed: true, changes: true, reason: `interface ${step.iface} does not exist`, actions: [{ type: 'bridge', bridge: step.bridge, iface: step.iface, datapathType: step.datapathType, confirmSeconds: step.confirmSeconds, addresses }] };
+      }
+      if (port === step.bridge && addresses.length === 0) return { needed: false, reason: `${step.iface} is a port of ${step.bridge}` };
+      const why = port === step.bridge ? `${step.iface} still holds ${addresses.join(', ')}` : port ? `${step.iface} is a port of ${port}` : `${step.iface} is not a port of ${step.bridge}`;
+      return { needed: true, changes: true, reason: why, actions: [{ type: 'bridge', bridge: step.bridge, iface: step.iface, datapathType: step.datapathType, confirmSeconds: step.confirmSeconds, addresses }] };
+    }
+  }
+}

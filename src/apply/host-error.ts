@@ -1,0 +1,22 @@
+/** A step that failed on a host: host, step, argv, exit code and the tail of its output. */
+import { EXIT, UserError } from '../cli/errors.js';
+import { shJoin } from '../transport/quote.js';
+import { tail } from '../transport/errors.js';
+
+export class StepError extends UserError {
+  constructor(
+    readonly host: string,
+    readonly step: string,
+    detail: string,
+    readonly argv?: string[],
+    readonly code?: number,
+    readonly output?: string,
+  ) {
+    const lines = [`host ${host}: step ${step}: ${detail}`];
+    if (argv) lines.push(`  command: ${shJoin(argv)}`);
+    if (code !== undefined) lines.push(`  exit code: ${code}`);
+    if (output && output.trim() !== '') lines.push('  last lines of output:', ...tail(output, 15).split('\n').map((l) => `    ${l}`));
+    super(lines.join('\n'), EXIT.failed);
+    this.name = 'StepError';
+  }
+}

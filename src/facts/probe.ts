@@ -1,0 +1,191 @@
+/**
+ * The facts probe: one shell script that reads everything a host's plan depends on (file
+ * hashes, packages, units, sysctl values, guards, bridges) plus what the prechecks look at, in
+ * ONE remote command, so that a run that has nothing to do costs about one round trip per
+ * host. Building the script and parsing its output are pure; gather.ts runs it.
+ */
+import type { HostPlan } from '../plan/steps.js';
+import { shJoin, shQuote } from '../transport/quote.js';
+
+/** What the probe found on a host. */
+export interface HostFacts {
+  os: { id: string; versionId: string };
+  hostname: string;
+  /** The host's clock when the probe ran, in ms since the epoch. */
+  clockMs: number;
+  kvm: boolean;
+  cpuFlags: string[];
+  /** The process may set the clock (CAP_SYS_TIME in its bounding set). */
+  canSetClock: boolean;
+  memMiB: number;
+  diskFreeMiB: number;
+  interfaces: string[];
+  /** IPv4 addresses (CIDR) per interface. */
+  addresses: Record<string, string[]>;
+  defaultRoute: string;
+  resolvSearch: string;
+  activeServices: Record<string, string>;
+  /** Resolved address of other hosts' names ('' when it does not resolve). */
+  resolves: Record<string, string>;
+  /** sha256 of managed paths; undefined when absent. */
+  files: Map<string, string | undefined>;
+  /** Packages that are installed. */
+  installed: Set<string>;
+  /** `enabled`/`active` state of units. */
+  units: Map<string, { enabled: string; active: string }>;
+  sysctl: Map<string, string>;
+  /** Exit codes of `unless` guards, by step id. */
+  guards: Map<string, number>;
+  /** Paths named by `creates` that exist. */
+  existing: Set<string>;
+  /** Bridge an interface is a port of ('' for none), by interface. */
+  portOf: Map<string, string>;
+  /** sudo works without a password (always true for root). */
+  sudoOk: boolean;
+}
+
+/** Other hosts' names the probe should try to resolve. */
+export interface ProbeExtras {
+  resolveNames: string[];
+}
+
+/** The probe script for `plan` (runs as root, under sh). */
+export function probeScript(plan: HostPlan, extras: ProbeExtras): string {
+  const q = shQuote;
+  const lines: string[] = [
+    'set +e',
+    'export LC_ALL=C PATH=/usr/sbin:/usr/bin:/sbin:/bin',
+    // One fact per line: TAG<TAB>KEY<TAB>VALUE, values flattened to one line.
+    "emit() { printf '%s\\t%s\\t%s\\n' \"$1\" \"$2\" \"$(printf '%s' \"$3\" | tr '\\t\\n' '  ')\"; }",
+    '. /etc/os-release 2>/dev/null',
+    'emit os id "${ID:-}"; emit os version "${VERSION_ID:-}"',
+    'emit host hostname "$(hostname)"',
+    'emit host clock_ms "$(date +%s%3N)"',
+    'if [ -c /dev/kvm ]; then emit host kvm yes; else emit host kvm no; fi',
+    "emit host cpu_flags \"$(grep -m1 '^flags' /proc/cpuinfo | cut -d: -f2)\"",
+    "emit host cap_bnd \"$(awk '/^CapBnd/ {print $2}' /proc/self/status)\"",
+    "emit host mem_kib \"$(awk '/^MemTotal/ {print $2}' /proc/meminfo)\"",
+    "emit host disk_free_kib \"$(df -Pk / | awk 'NR==2 {print $4}')\"",
+    'for i in $(ls /sys/class/net); do emit iface "$i" "$(ip -o -4 addr show dev "$i" 2>/dev/null | awk \'{print $4}\')"; done',
+    'emit host default_route "$(ip -o -4 route show default 2>/dev/null | head -n1)"',
+    "emit host resolv_search \"$(grep -E '^(search|domain)[[:space:]]' /etc/resolv.conf 2>/dev/null)\"",
+    'for s in NetworkManager firewalld; do emit service "$s" "$(systemctl is-active "$s" 2>/dev/null)"; done',
+    'if [ "$(id -u)" = 0 ]; then emit host sudo_ok yes; else emit host sudo_ok no; fi',
+  ];
+  for (const name of extras.resolveNames) {
+    lines.push(`emit resolve ${q(name)} "$(getent hosts ${q(name)} | awk '{print $1}' | head -n1)"`);
+  }
+  const files: string[] = [];
+  const packages: string[] = [];
+  const units: string[] = [];
+  for (const s of plan.steps) {
+    if (s.kind === 'file') files.push(s.path);
+    if (s.kind === 'packages') packages.push(...s.names);
+    if (s.kind === 'unit') units.push(s.unit);
+    if (s.kind === 'sysctl') lines.push(`emit sysctl ${q(s.key)} "$(sysctl -n ${q(s.key)} 2>/dev/null)"`);
+    if (s.kind === 'command' && s.creates) lines.push(`if [ -e ${q(s.creates)} ]; then emit exists ${q(s.creates)} yes; fi`);
+    if (s.kind === 'command' && s.unless) lines.push(`(${shJoin(s.unless)}) >/dev/null 2>&1; emit guard ${q(s.id)} "$?"`);
+    if (s.kind === 'bridge-port') lines.push(`emit port ${q(s.iface)} "$(ovs-vsctl port-to-br ${q(s.iface)} 2>/dev/null)"`);
+  }
+  for (const f of files) {
+    lines.push(`if [ -f ${q(f)} ]; then emit file ${q(f)} "$(sha256sum < ${q(f)} | cut -d' ' -f1)"; else emit file ${q(f)} -; fi`);
+  }
+  if (packages.length > 0) {
+    if (plan.osFamily === 'debian') {
+      lines.push(`dpkg-query -W -f='\${Package}\\t\${db:Status-Abbrev}\\n' ${packages.map(q).join(' ')} 2>/dev/null | while IFS='\t' read -r p s; do emit pkg "$p" "$s"; done`);
+    } else {
+      lines.push(`rpm -q --qf '%{NAME}\\n' ${packages.map(q).join(' ')} 2>/dev/null | grep -v ' ' | while read -r p; do emit pkg "$p" 'ii '; done`);
+    }
+  }
+  for (const u of units) {
+    lines.push(`emit unit ${q(u)} "$(systemctl is-enabled ${q(u)} 2>/dev/null)/$(systemctl is-active ${q(u)} 2>/dev/null)"`);
+  }
+  lines.push('exit 0');
+  return lines.join('\n') + '\n';
+}
+
+const CAP_SYS_TIME = 25;
+
+/** Parses the probe's output. Unknown tags are ignored (a newer probe against an older parser). */
+export function parseFacts(output: string): HostFacts {
+  const facts: HostFacts = {
+    os: { id: '', versionId: '' },
+    hostname: '',
+    clockMs: 0,
+    kvm: false,
+    cpuFlags: [],
+    canSetClock: true,
+    memMiB: 0,
+    diskFreeMiB: 0,
+    interfaces: [],
+    addresses: {},
+    defaultRoute: '',
+    resolvSearch: '',
+    activeServices: {},
+    resolves: {},
+    files: new Map(),
+    installed: new Set(),
+    units: new Map(),
+    sysctl: new Map(),
+    guards: new Map(),
+    existing: new Set(),
+    portOf: new Map(),
+    sudoOk: false,
+  };
+  for (const line of output.split('\n')) {
+    const [tag, key = '', ...rest] = line.split('\t');
+    const value = rest.join('\t').trim();
+    switch (tag) {
+      case 'os':
+        if (key === 'id') facts.os.id = value;
+        else facts.os.versionId = value;
+        break;
+      case 'host':
+        if (key === 'hostname') facts.hostname = value;
+        else if (key === 'clock_ms') facts.clockMs = Number(value);
+        else if (key === 'kvm') facts.kvm = value === 'yes';
+        else if (key === 'cpu_flags') facts.cpuFlags = value.split(/\s+/).filter(Boolean);
+        else if (key === 'cap_bnd') facts.canSetClock = value === '' || (BigInt(`0x${value}`) & (1n << BigInt(CAP_SYS_TIME))) !== 0n;
+        else if (key === 'mem_kib') facts.memMiB = Math.floor(Number(value) / 1024);
+        else if (key === 'disk_free_kib') facts.diskFreeMiB = Math.floor(Number(value) / 1024);
+        else if (key === 'default_route') facts.defaultRoute = value;
+        else if (key === 'resolv_search') facts.resolvSearch = value;
+        else if (key === 'sudo_ok') facts.sudoOk = value === 'yes';
+        break;
+      case 'iface':
+        facts.interfaces.push(key);
+        facts.addresses[key] = value.split(/\s+/).filter(Boolean);
+        break;
+      case 'service':
+        facts.activeServices[key] = value;
+        break;
+      case 'resolve':
+        facts.resolves[key] = value;
+        break;
+      case 'file':
+        facts.files.set(key, value === '-' ? undefined : value);
+        break;
+      case 'pkg':
+        if (value.startsWith('ii')) facts.installed.add(key);
+        break;
+      case 'unit': {
+        const [enabled = '', active = ''] = value.split('/');
+        facts.units.set(key, { enabled, active });
+        break;
+      }
+      case 'sysctl':
+        facts.sysctl.set(key, value);
+        break;
+      case 'guard':
+        facts.guards.set(key, Number(value));
+        break;
+      case 'exists':
+        facts.existing.add(key);
+        break;
+      case 'port':
+        facts.portOf.set(key, value);
+        break;
+    }
+  }
+  return facts;
+}
