@@ -40,8 +40,10 @@ export function networkSpec(plan: LabPlan, net: LabNetwork): Docker.NetworkCreat
 
 /**
  * A node container, attached to the management network only. The external network is connected
- * after start (externalEndpoint): Docker attaches the networks of a starting container in map
- * order, so only attaching one at a time makes management reliably eth0 and external eth1.
+ * after start (externalEndpoint): Docker attaches a starting container's networks in no fixed
+ * order (seen here: the interface index order flips between restarts), so attaching one at a
+ * time is what makes management eth0 and external eth1 by construction. The node setup script
+ * checks it every `lab up`.
  */
 export function nodeContainerSpec(plan: LabPlan, node: LabNode, image: string): Docker.ContainerCreateOptions {
   const spec: Docker.ContainerCreateOptions = {

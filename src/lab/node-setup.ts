@@ -47,11 +47,13 @@ if ! grep -qxF "$key" /root/.ssh/authorized_keys; then
   changed="$changed authorized_keys"
 fi
 
-# Every node and the gateway by name, in a block cairn owns. Docker bind-mounts /etc/hosts, so
+# Every node and the gateway by name, in a block cairn owns. Docker also maps this node's name
+# to its external address when it attaches that network: drop that line, so the node's own name
+# means its management address only, as on every other node. Docker bind-mounts /etc/hosts, so
 # it is rewritten in place (no rename) and only when it differs.
 block=${shQuote(hostsBlock(plan))}
 current=$(cat /etc/hosts)
-others=$(printf '%s\\n' "$current" | sed ${shQuote(`/^${marker.begin}$/,/^${marker.end}$/d`)})
+others=$(printf '%s\\n' "$current" | sed -e ${shQuote(`/^${marker.begin}$/,/^${marker.end}$/d`)} -e ${shQuote(`/^${node.externalAddress.replace(/\./g, '\\.')}[[:space:]]/d`)})
 desired=$(printf '%s\\n%s' "$others" "$block")
 if [ "$current" != "$desired" ]; then
   printf '%s\\n' "$desired" > /etc/hosts
