@@ -1,0 +1,81 @@
+/** The plan for the example 3-node deployment, built with the real playbooks and services. */
+import test from 'ava';
+import { join } from 'node:path';
+import { buildPlan } from '../../src/plan/build-plan.js';
+import { PHASES } from '../../src/plan/order.js';
+import { loadPlaybooks, parsePlaybook } from '../../src/plan/playbook.js';
+import type { HostPlan, Step } from '../../src/plan/steps.js';
+import { renderFiles } from '../../src/render/render-files.js';
+import { allServices } from '../../src/services/index.js';
+import { exampleDeployment } from '../helpers/example-deployment.js';
+import { repoRoot } from '../helpers/paths.js';
+
+const names = allServices.map((s) => s.name);
+const { playbooks, problems } = loadPlaybooks(join(repoRoot, 'playbooks'), names);
+const d = exampleDeployment();
+const plan = buildPlan(d, renderFiles(d, allServices), playbooks, allServices);
+const hostPlan = (name: string): HostPlan => plan.hosts.find((h) => h.host === name)!;
+const ids = (h: HostPlan): string[] => h.steps.map((s) => s.id);
+
+test('the shipped playbooks are valid', (t) => {
+  t.deepEqual(problems, []);
+  t.deepEqual(playbooks.map((p) => p.role).sort(), ['compute', 'control', 'network']);
+});
+
+test('steps run in phase order on every host', (t) => {
+  const rank = (s: Step): number => {
+    const phase = s.kind === 'file' && s.phase !== 'repos' && s.phase !== 'sysctl' ? 'files' : s.kind === 'packages' ? 'packages' : s.kind === 'unit' ? 'units' : s.kind === 'wait' ? 'chrony-sync' : s.kind === 'bridge-port' ? 'ovs-bridges' : s.kind === 'sysctl' ? 'sysctl' : s.phase;
+    return PHASES.indexOf(phase as (typeof PHASES)[number]);
+  };
+  for (const h of plan.hosts) {
+    const ranks = h.steps.map(rank);
+    t.false(ranks.includes(-1), `${h.host}: every step belongs to a phase`);
+    t.deepEqual(ranks, [...ranks].sort((a, b) => a - b), `${h.host}: ${ids(h).join(', ')}`);
+  }
+});
+
+test('the control+network host gets the bridge, sysctl and control services; computes do not', (t) => {
+  const ctrl = hostPlan('ctrl1');
+  t.true(ids(ctrl).includes('bridge-port:br-ex:eth1'));
+  t.true(ids(ctrl).includes('sysctl:net.ipv4.ip_forward'));
+  t.true(ids(ctrl).includes('unit:keystone'));
+  t.true(ids(ctrl).includes('file:/etc/neutron/plugins/ml2/ml2_conf.ini'));
+  const cmp = hostPlan('cmp1');
+  t.false(ids(cmp).some((id) => id.startsWith('bridge')));
+  t.false(ids(cmp).includes('unit:keystone'));
+  t.true(ids(cmp).includes('unit:nova-compute'));
+});
+
+test('one package step per host, with the union of its services', (t) => {
+  for (const h of plan.hosts) {
+    const pkgs = h.steps.filter((s) => s.kind === 'packages');
+    t.is(pkgs.length, 1, h.host);
+    const names = pkgs[0]!.kind === 'packages' ? pkgs[0]!.names : [];
+    t.true(names.includes('chrony'));
+    t.is(new Set(names).size, names.length, 'no duplicates');
+  }
+});
+
+test('units restart on exactly the files that name them', (t) => {
+  const ctrl = hostPlan('ctrl1');
+  const unit = ctrl.steps.find((s) => s.id === 'unit:keystone');
+  t.deepEqual(unit?.kind === 'unit' ? unit.restartOn : [], ['file:/etc/keystone/keystone.conf']);
+  const chrony = ctrl.steps.find((s) => s.id === 'unit:chrony');
+  t.deepEqual(chrony?.kind === 'unit' ? chrony.restartOn : [], ['file:/etc/chrony/chrony.conf', 'file:/etc/systemd/system/chrony.service.d/cairn-no-clock.conf']);
+});
+
+test('the plan is a deterministic value', (t) => {
+  const again = buildPlan(d, renderFiles(d, allServices), playbooks, allServices);
+  t.deepEqual(again, plan);
+});
+
+test('a playbook naming an unknown service or step kind is refused with its line', (t) => {
+  const r = parsePlaybook('role: compute\nservices: [nova, novva]\nsteps:\n  - reboot\n', 'pb.yml', names);
+  t.is(r.playbook, undefined);
+  t.deepEqual(
+    r.problems.map((p) => `${p.file}:${p.line}: ${p.key}: ${p.message}`),
+    ['pb.yml:4: steps/0: must be equal to one of the allowed values', 'pb.yml:4: steps/0: must be object', 'pb.yml:4: steps/0: must be object'],
+  );
+  const r2 = parsePlaybook('role: compute\nservices: [nova, novva]\n', 'pb.yml', names);
+  t.deepEqual(r2.problems.map((p) => `${p.line}: ${p.message}`), [`2: unknown service 'novva'; known: ${names.join(', ')}`]);
+});
