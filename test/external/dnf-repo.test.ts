@@ -79,7 +79,7 @@ function dnf(repoContent: string, args: string[]): { code: number; out: string }
 }
 
 test.before(() => {
-  execFileSync('bash', [join(root, 'scripts', 'install-external-checkers.sh')], { stdio: 'inherit' });
+  execFileSync('sh', [join(root, 'scripts', 'install-external-checkers.sh')], { stdio: 'inherit' });
   const top = join(work, 'rpmbuild');
   writeFileSync(join(work, 'probe.spec'), SPEC);
   execFileSync('rpmbuild', ['-bb', '--define', `_topdir ${top}`, '--define', '_build_id_links none', join(work, 'probe.spec')], {

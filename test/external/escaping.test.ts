@@ -31,7 +31,7 @@ const HOSTILE = [
 ];
 
 test.before(() => {
-  execFileSync('bash', [join(root, 'scripts', 'install-external-checkers.sh')], { stdio: 'inherit' });
+  execFileSync('sh', [join(root, 'scripts', 'install-external-checkers.sh')], { stdio: 'inherit' });
 });
 
 test.after.always(() => {

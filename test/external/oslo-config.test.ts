@@ -111,7 +111,7 @@ function findings(r: Run): string {
 const work = mkdtempSync(join(tmpdir(), 'cairn-oslo-'));
 
 test.before(() => {
-  execFileSync('bash', [join(root, 'scripts', 'install-external-checkers.sh')], { stdio: 'inherit' });
+  execFileSync('sh', [join(root, 'scripts', 'install-external-checkers.sh')], { stdio: 'inherit' });
   for (const f of renderFiles(exampleDeployment(), allServices)) {
     const target = join(work, f.host, f.path);
     mkdirSync(dirname(target), { recursive: true });
