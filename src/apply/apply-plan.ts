@@ -6,6 +6,7 @@
  */
 import { createTwoFilesPatch } from 'diff';
 import type { Deployment, Host } from '../config/model.js';
+import { maskSecretLines } from '../config/secrets.js';
 import { gatherFacts } from '../facts/gather.js';
 import type { HostFacts } from '../facts/probe.js';
 import type { HostPlan, Plan, Step } from '../plan/steps.js';
@@ -193,5 +194,5 @@ async function runStep(step: Step, hp: HostPlan, t: Transport, facts: HostFacts,
 
 async function fileDiff(t: Transport, path: string, desired: string, secrets: readonly string[]): Promise<string> {
   const current = (await t.get(path))?.toString('utf8') ?? '';
-  return redact(createTwoFilesPatch(`${path} (host)`, `${path} (cairn)`, current, desired, '', '', { context: 2 }), secrets);
+  return maskSecretLines(redact(createTwoFilesPatch(`${path} (host)`, `${path} (cairn)`, current, desired, '', '', { context: 2 }), secrets));
 }

@@ -49,6 +49,11 @@ export interface Host {
   knownHostsFile?: string;
   /** Default gateway the inventory declares, kept on br-ex when the address moves there. */
   gateway?: string;
+  /**
+   * Nova's virt_type on this host when CONFIG_NOVA_LIBVIRT_VIRT_TYPE is per host: decided by
+   * `deploy` from the host's facts (/dev/kvm, vmx/svm); undefined before that.
+   */
+  virtType?: 'kvm' | 'qemu';
   /** Where the host was declared, for error messages: `inventory.yml:12` or `answer.ini:98`. */
   origin: string;
 }

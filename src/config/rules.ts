@@ -75,6 +75,18 @@ export const RULES: readonly Rule[] = [
     },
   },
   {
+    name: 'passwords-strong-enough',
+    check: (ctx) => {
+      const out: Problem[] = [];
+      for (const [key, needed] of NEEDED_SECRETS) {
+        const value = ctx.answers.sources.get(key)?.raw ?? '';
+        if (ctx.answers.unsetSecrets.has(key) || !needed(ctx.deployment) || value.length >= 8) continue;
+        out.push(warn(ctx, key, `is ${value.length} character${value.length === 1 ? '' : 's'} long: easy to guess, and too short for cairn to mask in logs by value (use 8 or more)`));
+      }
+      return out;
+    },
+  },
+  {
     name: 'single-controller-runs-infrastructure',
     check: (ctx) => {
       const d = ctx.deployment;

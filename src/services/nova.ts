@@ -66,10 +66,10 @@ export function novaConfView(d: Deployment, host: Host): Record<string, unknown>
     cpuAllocationRatio: d.nova.cpuAllocationRatio,
     ramAllocationRatio: d.nova.ramAllocationRatio,
     diskAllocationRatio: d.nova.diskAllocationRatio,
-    // 'auto' is decided per host at deploy time from /dev/kvm; kvm is the value a host with
-    // hardware virtualisation keeps, and the apply stage rewrites it to qemu where there is none.
-    virtType: d.nova.virtType === 'auto' ? 'kvm' : d.nova.virtType,
-    virtTypeAuto: d.nova.virtType === 'auto',
+    // 'auto' is decided per host at deploy time from /dev/kvm and the CPU flags (host.virtType);
+    // before that decision (`cairn render`), kvm stands for a host with hardware virtualisation.
+    virtType: d.nova.virtType === 'auto' ? (host.virtType ?? 'kvm') : d.nova.virtType,
+    virtTypeAuto: d.nova.virtType === 'auto' && host.virtType === undefined,
     migrateScheme: d.nova.migrateProtocol,
     vnc: {
       // Compute hosts: instances' VNC servers listen everywhere so the proxy (and a migration's

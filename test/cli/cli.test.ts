@@ -92,7 +92,8 @@ test("the seed lab's settings on a generated file validate and render", async (t
   writeFileSync(file, edit(readFileSync(file, 'utf8'), SEED_EDITS));
   const v = await run('validate', '-a', file);
   t.is(v.code, 0, v.err);
-  t.regex(v.out, /valid; 192\.168\.1\.10 \(control\+network\), 192\.168\.1\.11 \(network\+compute\)/);
+  t.regex(v.out, /valid \(1 warning\); 192\.168\.1\.10 \(control\+network\), 192\.168\.1\.11 \(network\+compute\)/);
+  t.regex(v.err, /CONFIG_KEYSTONE_ADMIN_PW: is 1 character long/);
   const r = await run('render', '-a', file, '-o', join(dir, 'out'));
   t.is(r.code, 0, r.err);
   const bridge = readFileSync(join(dir, 'out', '192.168.1.11', 'etc/network/interfaces.d/cairn-br-ex'), 'utf8');
@@ -122,7 +123,7 @@ test('validate --json prints the problems as an array', async (t) => {
   t.is(problems[0]!.line, 4);
   t.is(problems[0]!.column, 34);
   t.regex(problems[0]!.message, /full-width comma '，' \(U\+FF0C\)/);
-  t.is(problems.filter((p) => p.severity === 'warning').length, 1);
+  t.is(problems.filter((p) => p.severity === 'warning').length, 2, 'the em dash in a password, and its length');
 });
 
 test('validate with an inventory reports both files', async (t) => {
