@@ -7,7 +7,7 @@
  * are already valid in their target syntax, and each escape is unit-tested in one place.
  */
 import YAML from 'yaml';
-import type { Deployment, Host, OsFamily } from '../config/model.js';
+import type { Deployment, OsFamily } from '../config/model.js';
 import { controllerOf } from '../config/model.js';
 
 /** The first line every file cairn writes carries, after the file's own comment marker. */
@@ -216,11 +216,6 @@ export function keystoneAuthView(d: Deployment, username: string, password: stri
     username: iniValue(username),
     password: iniValue(password),
   };
-}
-
-/** Every host that has at least one of `roles`. */
-export function hostsWithAnyRole(d: Deployment, roles: readonly Host['roles'][number][]): Host[] {
-  return d.hosts.filter((h) => h.roles.some((r) => roles.includes(r)));
 }
 
 /** Workers as an INI number, or undefined for `per-host` (the option is then left out). */
