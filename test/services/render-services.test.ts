@@ -182,8 +182,13 @@ test("virt_type 'auto' renders kvm with a comment that the deploy decides per ho
   d.nova.virtType = 'auto';
   const c = file(render(d), 'cmp1', '/etc/nova/nova.conf').content;
   t.regex(c, /# virt_type is 'auto': the deploy decides per host[^\n]*\n(#[^\n]*\n)*virt_type = kvm\n/);
+  // Once deploy has decided from the host's facts, the decision is rendered without the comment.
+  d.hosts[1] = { ...d.hosts[1]!, virtType: 'qemu' };
+  const decided = file(render(d), 'cmp1', '/etc/nova/nova.conf').content;
+  t.true(decided.includes('\nvirt_type = qemu\n'));
+  t.false(decided.includes("'auto'"));
   d.nova.virtType = 'qemu';
-  t.false(file(render(d), 'cmp1', '/etc/nova/nova.conf').content.includes("'auto'"));
+  t.false(file(render(d), 'cmp2', '/etc/nova/nova.conf').content.includes("'auto'"));
 });
 
 test('Debian computes own an empty nova-compute.conf (the package one would force kvm)', (t) => {
