@@ -144,7 +144,7 @@ export async function labUp(opts: LabUpOptions): Promise<LabUpResult> {
     paths.inventory,
     writeFileIfChanged(paths.inventory, inventoryText(plan, relativeFrom(paths.inventory, paths.privateKey), relativeFrom(paths.inventory, paths.knownHosts))),
   );
-  wrote(paths.answerFile, writeLabAnswerFile(plan, paths, progress));
+  wrote(paths.answerFile, writeLabAnswerFile(plan, paths, root, progress));
   const summary = [
     ...(result.changes.length ? [`changed ${result.changes.join(', ')}`] : []),
     ...(written.length ? [`wrote ${written.map((f) => relativeFrom(`${root}/x`, f)).join(', ')}`] : []),
@@ -196,16 +196,17 @@ function sshTarget(paths: LabPaths, address: string): SshTarget {
  * Writes answer-files/NAME.ini from the generator, or brings the lab's host keys of an existing
  * one in step (its passwords and your edits are kept). Returns whether the file changed.
  */
-function writeLabAnswerFile(plan: LabPlan, paths: LabPaths, progress: Progress): boolean {
+function writeLabAnswerFile(plan: LabPlan, paths: LabPaths, root: string, progress: Progress): boolean {
   const settings = labAnswerSettings(plan, paths.publicKey);
+  const shown = relativeFrom(`${root}/x`, paths.answerFile);
   if (!existsSync(paths.answerFile)) {
     return writeFileIfChanged(paths.answerFile, generateAnswerFile(settings), 0o600);
   }
   const current = readFileSync(paths.answerFile, 'utf8');
   const update = updateAnswerFile(current, settings);
-  for (const key of update.missing) progress.warn(`${paths.answerFile} has no ${key}; set it to ${settings[key]} for this lab`);
+  for (const key of update.missing) progress.warn(`${shown} has no ${key}; set it to ${settings[key]} for this lab`);
   if (update.changed.length === 0) return false;
-  for (const c of update.changed) progress.warn(`${paths.answerFile}: ${c} (follows the lab; passwords and other keys kept)`);
+  for (const c of update.changed) progress.warn(`${shown}: ${c} (follows the lab; passwords and other keys kept)`);
   return writeFileIfChanged(paths.answerFile, update.text, 0o600);
 }
 
