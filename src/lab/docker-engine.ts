@@ -103,6 +103,12 @@ export function labNetworks(docker: Docker, lab?: string): Promise<Docker.Networ
   return docker.listNetworks({ filters: { label: [lab ? `${LABELS.lab}=${lab}` : LABELS.lab] } });
 }
 
+/** Volumes of lab `lab`. */
+export async function labVolumes(docker: Docker, lab: string): Promise<string[]> {
+  const r = await docker.listVolumes({ filters: { label: [`${LABELS.lab}=${lab}`] } });
+  return (r.Volumes ?? []).map((v) => v.Name);
+}
+
 /** Every subnet of every network on the engine (to keep lab subnets clear of them). */
 export async function allSubnets(docker: Docker): Promise<{ network: string; subnet: string; labels: Record<string, string> }[]> {
   const nets = await docker.listNetworks();

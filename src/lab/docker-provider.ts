@@ -14,11 +14,12 @@ import {
   inspectNetwork,
   labContainers,
   labNetworks,
+  labVolumes,
 } from './docker-engine.js';
-import { externalEndpoint, gatewayContainerSpec, networkSpec, nodeContainerSpec } from './docker-specs.js';
+import { externalEndpoint, gatewayContainerSpec, networkSpec, nodeContainerSpec, nodeVolumeSpec } from './docker-specs.js';
 import { LabError, tail } from './errors.js';
 import { ensureNodeImage, nodeImageTags } from './image-build.js';
-import { LABELS, gatewayContainerName, networkName } from './lab-name.js';
+import { LABELS, gatewayContainerName, networkName, nodeDockerVolumeName } from './lab-name.js';
 import type { NodeHostKeys } from './known-hosts.js';
 import {
   FAILED_UNITS_ARGV,
@@ -180,6 +181,7 @@ export class DockerProvider implements LabProvider {
       const name = (c.Names[0] ?? '').replace(/^\//, '');
       if ((role === 'controller' || role === 'compute') && !wanted.has(name)) {
         await this.docker.getContainer(c.Id).remove({ force: true, v: true });
+        await this.docker.getVolume(nodeDockerVolumeName(name)).remove().catch(() => undefined);
         p.phase(`${name}: removed (not in the lab's shape any more)`);
         removed.push(name);
       }
@@ -199,6 +201,12 @@ export class DockerProvider implements LabProvider {
     const external = this.docker.getNetwork(plan.external.name);
     let action: string;
     if (!info) {
+      // A new node gets a fresh disk: a volume left from an earlier node of that name goes.
+      const volume = nodeVolumeSpec(plan, node);
+      await this.docker.getVolume(volume.Name!).remove().catch((e: { statusCode?: number }) => {
+        if (e.statusCode !== 404) throw e;
+      });
+      await this.docker.createVolume(volume);
       await this.docker.createContainer(nodeContainerSpec(plan, node, image));
       await container.start();
       await external.connect(externalEndpoint(node));
@@ -275,6 +283,11 @@ export class DockerProvider implements LabProvider {
         ctx.progress.phase(`container ${name}: removed`);
       }),
     );
+    for (const v of await labVolumes(this.docker, lab)) {
+      await this.docker.getVolume(v).remove();
+      removed.push(`volume ${v}`);
+      ctx.progress.phase(`volume ${v}: removed`);
+    }
     for (const n of await labNetworks(this.docker, lab)) {
       await this.docker.getNetwork(n.Id).remove();
       removed.push(`network ${n.Name}`);

@@ -10,7 +10,7 @@
 import { createHash } from 'node:crypto';
 import type Docker from 'dockerode';
 import type { LabNetwork, LabNode, LabPlan } from './address-plan.js';
-import { LABELS, gatewayContainerName } from './lab-name.js';
+import { LABELS, gatewayContainerName, nodeDockerVolumeName } from './lab-name.js';
 import { gatewayChronyConf, gatewayCommand } from './gateway-ntp.js';
 
 /** Capabilities dropped from every node: SYS_RESOURCE (unavailable here) and SYS_TIME (clock). */
@@ -64,6 +64,7 @@ export function nodeContainerSpec(plan: LabPlan, node: LabNode, image: string): 
       Tmpfs: { '/run': '', '/run/lock': '' },
       // Open vSwitch's userspace datapath (netdev) opens /dev/net/tun.
       Devices: [{ PathOnHost: '/dev/net/tun', PathInContainer: '/dev/net/tun', CgroupPermissions: 'rwm' }],
+      Mounts: [{ Type: 'volume', Source: nodeDockerVolumeName(node.name), Target: '/var/lib/docker' }],
       NetworkMode: plan.management.name,
       RestartPolicy: { Name: 'no' },
     },
@@ -74,6 +75,15 @@ export function nodeContainerSpec(plan: LabPlan, node: LabNode, image: string): 
     },
   };
   return withSpecLabel(spec);
+}
+
+/**
+ * The volume for a node's /var/lib/docker. Docker inside a node cannot stack overlayfs on the
+ * node's own overlayfs root (it falls back to the slow, space-hungry vfs driver); on a volume,
+ * which lives on the host's file system, it gets overlay2.
+ */
+export function nodeVolumeSpec(plan: LabPlan, node: LabNode): Docker.VolumeCreateOptions {
+  return { Name: nodeDockerVolumeName(node.name), Labels: { [LABELS.lab]: plan.name, [LABELS.role]: node.role } };
 }
 
 /** The external network attachment of a node (connected once the node runs). */

@@ -46,6 +46,11 @@ export function networkName(lab: string, kind: NetworkKind): string {
   return `cairn-${lab}-${kind === 'management' ? 'mgmt' : 'ext'}`;
 }
 
+/** The Docker volume holding a node's /var/lib/docker (see docker-specs.ts). */
+export function nodeDockerVolumeName(node: string): string {
+  return `${node}-var-lib-docker`;
+}
+
 /** The container that serves time to the lab from the host's network namespace. */
 export function gatewayContainerName(lab: string): string {
   return `cairn-${lab}-gateway`;

@@ -6,6 +6,7 @@ import {
   gatewayContainerSpec,
   networkSpec,
   nodeContainerSpec,
+  nodeVolumeSpec,
   specHash,
 } from '../../src/lab/docker-specs.js';
 import { gatewayChronyConf, gatewayCommand } from '../../src/lab/gateway-ntp.js';
@@ -43,6 +44,7 @@ test('a node container: LAB.md run flags, never SYS_TIME, management network onl
       Binds: ['/sys/fs/cgroup:/sys/fs/cgroup:rw'],
       Tmpfs: { '/run': '', '/run/lock': '' },
       Devices: [{ PathOnHost: '/dev/net/tun', PathInContainer: '/dev/net/tun', CgroupPermissions: 'rwm' }],
+      Mounts: [{ Type: 'volume', Source: 'lab-ctrl1-var-lib-docker', Target: '/var/lib/docker' }],
       NetworkMode: 'cairn-lab-mgmt',
       RestartPolicy: { Name: 'no' },
     },
@@ -52,6 +54,7 @@ test('a node container: LAB.md run flags, never SYS_TIME, management network onl
   t.is(Labels!['cairn.lab.role'], 'controller');
   t.regex(Labels!['cairn.lab.spec']!, /^[0-9a-f]{16}$/);
   t.false('Privileged' in spec.HostConfig!, '--privileged fails on this kind of machine');
+  t.deepEqual(nodeVolumeSpec(plan, ctrl), { Name: 'lab-ctrl1-var-lib-docker', Labels: { 'cairn.lab': 'lab', 'cairn.lab.role': 'controller' } });
   t.deepEqual(externalEndpoint(ctrl), { Container: 'lab-ctrl1', EndpointConfig: { IPAMConfig: { IPv4Address: '198.19.10.11' } } });
 });
 
