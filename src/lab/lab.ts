@@ -109,13 +109,16 @@ export async function labUp(opts: LabUpOptions): Promise<LabUpResult> {
   const progress = new Progress(opts.progressOut, paths.logFile);
   const provider = await providerFor(providerName, opts);
   if (record && record.provider !== providerName) {
-    const other = await providerFor(record.provider, opts).catch(() => undefined);
-    if (other && (await other.status(undefined, name)).exists) {
+    const otherExists = await providerFor(record.provider, opts)
+      .then((other) => other.status(undefined, name))
+      .then((s) => s.exists)
+      .catch(() => false);
+    if (otherExists) {
       throw new LabUsageError(`lab ${name} runs on ${record.provider}; run \`cairn lab down --name ${name}\` before using --provider ${providerName}`);
     }
   }
 
-  const slots = await provider.slots(name);
+  const slots = await engineErrors(() => provider.slots(name));
   const reserved = recordedSlots(root, name);
   const taken = new Set([...slots.taken.keys(), ...reserved.keys()]);
   const slot = slots.own ?? chooseSlot(name, taken, record?.slot);
@@ -136,7 +139,7 @@ export async function labUp(opts: LabUpOptions): Promise<LabUpResult> {
   // directory sees it as reserved.
   wrote(paths.stateFile, writeLabRecord(paths.stateFile, { name, provider: providerName, slot, ...shape }));
 
-  const result = await provider.up(plan, publicKey, { paths, progress });
+  const result = await engineErrors(() => provider.up(plan, publicKey, { paths, progress }), progress.logFile);
   wrote(paths.knownHosts, writeFileIfChanged(paths.knownHosts, knownHostsText(name, result.hostKeys)));
   await checkSsh(plan, paths, progress, provider.sshDeadlineMs);
 
@@ -151,6 +154,26 @@ export async function labUp(opts: LabUpOptions): Promise<LabUpResult> {
   ];
   progress.phase(`lab ${name} is up: ${plan.nodes.length} nodes; ${summary.length ? summary.join('; ') : 'nothing changed'}`);
   return { plan, nodes: result.nodes, paths, written, changes: result.changes, seconds: progress.elapsed() };
+}
+
+/**
+ * Runs a provider call, turning the Docker engine's refusals (HTTP errors from dockerode, a
+ * socket that went away) into LabError: they are failures of the environment, not cairn bugs.
+ */
+async function engineErrors<T>(call: () => Promise<T>, logFile?: string): Promise<T> {
+  try {
+    return await call();
+  } catch (e) {
+    if (e instanceof LabError || e instanceof LabUsageError) throw e;
+    const err = e as { statusCode?: number; json?: { message?: string }; code?: string; message?: string };
+    if (typeof err.statusCode === 'number') {
+      throw new LabError(`the Docker engine refused: ${err.json?.message ?? err.message ?? String(e)}`, logFile);
+    }
+    if (err.code === 'ECONNREFUSED' || err.code === 'ENOENT' || err.code === 'ECONNRESET' || err.code === 'EPIPE') {
+      throw new LabError(`lost the Docker engine: ${err.message ?? err.code}`, logFile);
+    }
+    throw e;
+  }
 }
 
 /** The lab key pair (made with ssh-keygen on first use); returns the public key text. */
@@ -227,7 +250,7 @@ export async function labDown(opts: LabDownOptions): Promise<{ removed: string[]
   const providerName = record && !('problem' in record) ? record.provider : 'docker';
   const progress = new Progress(opts.progressOut, existsSync(paths.stateDir) && !opts.purge ? paths.logFile : undefined);
   const provider = await providerFor(providerName);
-  const removed = await provider.down(name, { paths, progress });
+  const removed = await engineErrors(() => provider.down(name, { paths, progress }), progress.logFile);
   const files = opts.purge ? [paths.stateDir, paths.inventory, paths.answerFile] : [paths.knownHosts];
   for (const f of files) {
     if (existsSync(f)) {
@@ -255,7 +278,7 @@ export async function labStatus(opts: LabCommonOptions): Promise<LabStatus> {
   const providerName = record?.provider ?? 'docker';
   const plan = record ? planLab(name, { controllers: record.controllers, computes: record.computes }, record.slot) : undefined;
   const provider = await providerFor(providerName);
-  const seen = await provider.status(plan, name);
+  const seen = await engineErrors(() => provider.status(plan, name));
   return {
     name,
     provider: providerName,

@@ -63,7 +63,9 @@ export class LibvirtProvider implements LabProvider {
     const uri = this.#options(lab).uri;
     const taken = new Map<number, string>();
     let own: number | undefined;
-    const list = await this.#virsh(uri, 'net-list', '--all', '--name');
+    const list = await this.#virsh(uri, 'net-list', '--all', '--name').catch(() => {
+      throw new LabError('virsh is not installed: run scripts/lab-host-setup.sh --provider libvirt');
+    });
     if (list.code !== 0) throw new LabError('virsh net-list failed: is libvirtd running? (scripts/lab-host-setup.sh --provider libvirt)');
     for (const net of list.stdout.split('\n').map((s) => s.trim()).filter(Boolean)) {
       const xml = (await this.#virsh(uri, 'net-dumpxml', net)).stdout;
