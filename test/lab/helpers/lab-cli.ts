@@ -22,7 +22,10 @@ export async function runLabCli(argv: string[], echo = false): Promise<LabCliRes
   let code = 0;
   const program = new Command('cairn')
     .exitOverride()
-    .configureOutput({ writeOut: (s) => out.push(s.trimEnd()), writeErr: (s) => err.push(s.trimEnd()) });
+    .configureOutput({
+      writeOut: (s) => (out.push(s.trimEnd()), echo && process.stdout.write(s)),
+      writeErr: (s) => (err.push(s.trimEnd()), echo && process.stderr.write(s)),
+    });
   registerLabCommands(program, {
     out: (l) => (out.push(l), echo && process.stdout.write(`${l}\n`)),
     err: (l) => (err.push(l), echo && process.stderr.write(`${l}\n`)),
