@@ -11,12 +11,23 @@ set -eu
 
 say() { printf 'install-test-tools: %s\n' "$*"; }
 
-missing=""
-[ -x /usr/sbin/sshd ] || missing="$missing openssh-server"
-command -v ssh-keygen >/dev/null 2>&1 || missing="$missing openssh-client"
+check_missing() {
+    missing=""
+    [ -x /usr/sbin/sshd ] || missing="$missing openssh-server"
+    command -v ssh-keygen >/dev/null 2>&1 || missing="$missing openssh-client"
+    # sudo: the transport's `sudo -n` wrapping is exercised against the real one.
+    command -v sudo >/dev/null 2>&1 || missing="$missing sudo"
+}
 
-if [ -z "$missing" ]; then
-    exit 0
+check_missing
+[ -z "$missing" ] && exit 0
+
+# Test files run in parallel processes: one installs, the others wait and find it done.
+if command -v flock >/dev/null 2>&1; then
+    exec 9>/tmp/cairn-install-test-tools.lock
+    flock 9
+    check_missing
+    [ -z "$missing" ] && exit 0
 fi
 
 if [ "$(id -u)" -ne 0 ]; then

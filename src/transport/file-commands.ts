@@ -18,8 +18,8 @@ const PUT_SCRIPT = [
   't=$(mktemp "$d/.cairn-put.XXXXXX")',
   `trap 'rm -f -- "$t"' EXIT`,
   'cat > "$t"',
-  'chown -- "$4:$5" "$t"',
-  'chmod -- "$3" "$t"',
+  'chown -- "$3:$4" "$t"',
+  'chmod -- "$2" "$t"',
   'mv -f -- "$t" "$1"',
   'trap - EXIT',
 ].join('\n');

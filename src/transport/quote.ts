@@ -31,9 +31,24 @@ export function privilegedArgv(argv: readonly string[], sudo: boolean): string[]
   return ['sudo', '-n', '--', 'sh', '-c', shJoin(argv)];
 }
 
-/** The command string sent over SSH (the remote login shell parses it). */
-export function remoteCommandLine(argv: readonly string[], sudo: boolean): string {
-  return shJoin(privilegedArgv(argv, sudo));
+/** Seconds `timeout` waits after TERM before it sends KILL. */
+export const TIMEOUT_KILL_AFTER_S = 5;
+
+/**
+ * argv under coreutils `timeout`: on expiry it sends TERM, then KILL after
+ * TIMEOUT_KILL_AFTER_S, to the command's whole process group ON THE HOST, so a timed-out
+ * command leaves nothing running there even when the connection is gone. Exit code 124 (or
+ * 137 after KILL) then means "timed out". Seconds are written with up to 3 decimals.
+ */
+export function timeoutArgv(argv: readonly string[], timeoutMs: number): string[] {
+  if (!(timeoutMs > 0)) throw new Error(`bug: timeout must be positive, not ${timeoutMs}`);
+  const secs = String(Math.max(0.001, Math.round(timeoutMs) / 1000));
+  return ['timeout', '-k', String(TIMEOUT_KILL_AFTER_S), secs, ...argv];
+}
+
+/** The command string sent over SSH (the remote login shell parses it): timeout inside sudo. */
+export function remoteCommandLine(argv: readonly string[], sudo: boolean, timeoutMs?: number): string {
+  return shJoin(privilegedArgv(timeoutMs === undefined ? argv : timeoutArgv(argv, timeoutMs), sudo));
 }
 
 /** What redact() puts in place of a secret. */

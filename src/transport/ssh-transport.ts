@@ -8,7 +8,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { Client, utils, type ConnectConfig, type ClientChannel } from 'ssh2';
+import ssh2, { type ConnectConfig, type ClientChannel } from 'ssh2';
 import type { Host } from '../config/model.js';
 import { TransportError, type TransportPhase } from './errors.js';
 import {
@@ -27,7 +27,7 @@ import {
 } from './known-hosts.js';
 import { Limiter } from './limiter.js';
 import { signalNumber } from './local-transport.js';
-import { redact, remoteCommandLine, shJoin } from './quote.js';
+import { TIMEOUT_KILL_AFTER_S, redact, remoteCommandLine, shJoin } from './quote.js';
 import { ShellTransport, type ExecRequest, type ExecResult } from './shell-transport.js';
 import type { TransportLog } from './transport.js';
 
@@ -58,6 +58,13 @@ interface Credential {
   describe: string;
 }
 
+/** An exec channel the server refused (MaxSessions): retried by exec(). */
+class RefusedOpen extends Error {
+  constructor(readonly error: TransportError) {
+    super(error.message);
+  }
+}
+
 interface Pending {
   fail: (err: TransportError) => void;
   command: string;
@@ -79,7 +86,7 @@ export async function connectSsh(host: Host, opts: SshOptions = {}): Promise<Ssh
     throw new TransportError(host.name, 'host-key', `cannot read known_hosts file ${knownHostsFile}: ${(e as Error).message}`);
   }
 
-  const client = new Client();
+  const client = new ssh2.Client();
   let hostKeyError: string | undefined;
   const hostVerifier = (key: Buffer): boolean => {
     const verdict = checkHostKey(entries, host.address, host.ssh.port, key);
@@ -141,6 +148,7 @@ export async function connectSsh(host: Host, opts: SshOptions = {}): Promise<Ssh
       client.removeListener('error', onError);
       client.removeListener('close', onClose);
       if (err) {
+        client.on('error', () => {}); // late errors from the dying connection (e.g. 'Connection lost before handshake')
         client.destroy();
         reject(err);
       } else {
@@ -202,7 +210,7 @@ function loadCredential(host: Host, opts: SshOptions, home: string): Credential 
       const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
       throw new TransportError(host.name, 'auth', `cannot read SSH key ${keyFile}: ${why}`);
     }
-    const parsed = utils.parseKey(data);
+    const parsed = ssh2.utils.parseKey(data);
     if (parsed instanceof Error) {
       if (/encrypted/i.test(parsed.message) || /passphrase/i.test(parsed.message)) {
         throw new TransportError(host.name, 'auth', `SSH key ${keyFile} is protected by a passphrase: load it into ssh-agent (ssh-add) and leave the key file unset to use the agent`);
@@ -224,8 +232,10 @@ function loadCredential(host: Host, opts: SshOptions, home: string): Credential 
 }
 
 export class SshTransport extends ShellTransport {
-  /** Exec channels opened on this connection so far (one per run/put/get/hashFiles). */
+  /** Exec channels opened on this connection so far: one per run/put/get/hashFiles. */
   channelsOpened = 0;
+  /** Channel opens the server refused (beyond its MaxSessions) and that were retried. */
+  channelsRefused = 0;
   private readonly limiter: Limiter;
   private readonly pending = new Set<Pending>();
   private lost: TransportError | undefined;
@@ -235,7 +245,7 @@ export class SshTransport extends ShellTransport {
 
   constructor(
     hostConfig: Host,
-    private readonly client: Client,
+    private readonly client: ssh2.Client,
     /** user@address:port */
     readonly target: string,
     opts: SshOptions,
@@ -258,13 +268,33 @@ export class SshTransport extends ShellTransport {
     });
   }
 
+  /** Exec channels this connection may have open at once (lowered if the server refuses more). */
+  get channelLimit(): number {
+    return this.limiter.limit;
+  }
+
   /** Whether the connection is still up. */
   get connected(): boolean {
     return this.lost === undefined;
   }
 
-  protected exec(req: ExecRequest): Promise<ExecResult> {
-    return this.limiter.run(() => this.execNow(req));
+  /**
+   * Runs one command in a channel slot. sshd refuses a session beyond its MaxSessions ("open
+   * failed"), and frees a finished session slightly after its channel closes; so when an open
+   * is refused while other channels are open, this connection's limit is lowered to what the
+   * server took, the slot is given back, and the command queues again (a bounded number of
+   * times, with a short growing pause).
+   */
+  protected async exec(req: ExecRequest): Promise<ExecResult> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.limiter.run(() => this.execNow(req));
+      } catch (e) {
+        if (!(e instanceof RefusedOpen)) throw e;
+        if (attempt >= 20 || this.lost) throw e.error;
+        await new Promise((r) => setTimeout(r, Math.min(25 * attempt, 250)));
+      }
+    }
   }
 
   private execNow(req: ExecRequest): Promise<ExecResult> {
@@ -275,10 +305,7 @@ export class SshTransport extends ShellTransport {
       let settled = false;
       let timer: NodeJS.Timeout | undefined;
       let channel: ClientChannel | undefined;
-      const pending: Pending = {
-        command: shown,
-        fail: (err) => finish(err),
-      };
+      const pending: Pending = { command: shown, fail: (err) => finish(err) };
       const finish = (err: TransportError | undefined, result?: ExecResult): void => {
         if (settled) return;
         settled = true;
@@ -288,10 +315,13 @@ export class SshTransport extends ShellTransport {
         else resolve(result as ExecResult);
       };
       this.pending.add(pending);
-      this.channelsOpened++;
+      const timedOut = (): TransportError => new TransportError(this.host, req.phase, `command timed out after ${timeoutMs} ms and was killed: ${shown}`);
+      const started = Date.now();
       if (timeoutMs !== undefined) {
+        // The host enforces the timeout (coreutils `timeout`, see timeoutArgv); this timer is
+        // the backstop for a host that stops answering altogether.
         timer = setTimeout(() => {
-          finish(new TransportError(this.host, req.phase, `command timed out after ${timeoutMs} ms: ${shown}`));
+          finish(new TransportError(this.host, req.phase, `command timed out after ${timeoutMs} ms and the host did not end it: ${shown}`));
           if (channel) {
             try {
               channel.signal('KILL');
@@ -300,41 +330,84 @@ export class SshTransport extends ShellTransport {
             }
             channel.close();
           }
-        }, timeoutMs);
+        }, timeoutMs + (TIMEOUT_KILL_AFTER_S + 5) * 1000);
       }
-      this.client.exec(remoteCommandLine(req.argv, this.sudo), (err, ch) => {
-        if (err) {
-          finish(new TransportError(this.host, req.phase, `cannot open an SSH session channel on ${this.target}: ${err.message}; command: ${shown}`, { cause: err }));
-          return;
-        }
-        channel = ch;
-        if (settled) {
-          ch.close(); // timed out before the channel opened
-          return;
-        }
-        const out: Buffer[] = [];
-        const errOut: Buffer[] = [];
-        let code: number | undefined;
-        ch.on('data', (d: Buffer) => out.push(d));
-        ch.stderr.on('data', (d: Buffer) => errOut.push(d));
-        ch.on('exit', (c: number | null, signal?: string) => {
-          code = c ?? 128 + signalNumber(signal);
-        });
-        ch.on('close', () => {
-          if (code === undefined) {
-            // No exit status: the connection went away (the client 'close' handler reports it)
-            // or the server dropped the channel.
-            setImmediate(() =>
-              finish(new TransportError(this.host, req.phase, `${this.lost ? this.lost.message.replace(/^host [^:]*: /, '') : `the server closed the channel on ${this.target} without an exit status`} while running: ${shown}`)),
-            );
+      this.openChannel(
+        remoteCommandLine(req.argv, this.sudo, timeoutMs),
+        (ch) => {
+          channel = ch;
+          if (settled) {
+            ch.close(); // timed out (or the connection was lost) while the channel opened
             return;
           }
-          finish(undefined, { code, stdout: Buffer.concat(out), stderr: Buffer.concat(errOut) });
-        });
-        ch.on('error', () => {}); // surfaced through 'close' / the client's 'close'
-        ch.end(req.stdin ?? Buffer.alloc(0));
-      });
+          const out: Buffer[] = [];
+          const errOut: Buffer[] = [];
+          let code: number | undefined;
+          ch.on('data', (d: Buffer) => out.push(d));
+          ch.stderr.on('data', (d: Buffer) => errOut.push(d));
+          ch.on('exit', (c: number | null, signal?: string) => {
+            code = c ?? 128 + signalNumber(signal);
+          });
+          ch.on('close', () => {
+            if (code === undefined) {
+              // No exit status: the connection went away (the client 'close' handler reports
+              // it, with the reason) or the server dropped the channel.
+              setImmediate(() =>
+                finish(
+                  new TransportError(
+                    this.host,
+                    req.phase,
+                    `${this.lost ? this.lost.message.replace(/^host [^:]*: /, '') : `the server closed the channel on ${this.target} without an exit status`} while running: ${shown}`,
+                  ),
+                ),
+              );
+              return;
+            }
+            if (timeoutMs !== undefined && (code === 124 || code === 137) && Date.now() - started >= timeoutMs) {
+              finish(timedOut());
+              return;
+            }
+            finish(undefined, { code, stdout: Buffer.concat(out), stderr: Buffer.concat(errOut) });
+          });
+          ch.on('error', () => {}); // surfaced through 'close' / the client's 'close'
+          ch.end(req.stdin ?? Buffer.alloc(0));
+        },
+        (err: Error) => {
+          const error = new TransportError(this.host, req.phase, `cannot open an SSH session channel on ${this.target}: ${err.message}; command: ${shown}`, { cause: err });
+          if (/open failed/i.test(err.message) && !this.lost) {
+            if (this.limiter.running > 1) this.limiter.lowerTo(this.limiter.running - 1);
+            if (settled) return;
+            settled = true;
+            if (timer) clearTimeout(timer);
+            this.pending.delete(pending);
+            reject(new RefusedOpen(error));
+            return;
+          }
+          finish(error);
+        },
+      );
     });
+  }
+
+  /**
+   * Opens an exec channel and hands it to `onOpen` synchronously, inside ssh2's callback: a
+   * fast command's exit-status can arrive in the same packet batch as the open confirmation,
+   * and the channel's 'exit' event would be missed by listeners attached a tick later.
+   */
+  private openChannel(command: string, onOpen: (ch: ClientChannel) => void, onError: (err: Error) => void): void {
+    try {
+      this.client.exec(command, (err, ch) => {
+        if (err) {
+          if (/open failed/i.test(err.message)) this.channelsRefused++;
+          onError(err);
+          return;
+        }
+        this.channelsOpened++;
+        onOpen(ch);
+      });
+    } catch (e) {
+      onError(e as Error); // ssh2 throws "Not connected" synchronously once the socket is gone
+    }
   }
 
   async close(): Promise<void> {
