@@ -51,11 +51,18 @@ test('run returns exit code, stdout and stderr; a non-zero exit does not throw',
   t2.deepEqual(r, { code: 3, stdout: 'out\n', stderr: 'err\n' });
 });
 
-test('argv survives the remote shell byte for byte (quotes, spaces, newlines, empty, $, globs)', async (t2) => {
-  const args = ['a b', "it's", '', '$HOME', 'x\ny', '*', '"q"', '\\', ';rm -rf /tmp/nothing'];
+test('argv survives the remote shell byte for byte (quotes, spaces, newlines, empty, $, globs), also through sudo', async (t2) => {
+  const args = ['a b', "it's", '', '$HOME', 'x\ny', '*', '"q"', '\\', ';rm -rf /tmp/nothing', "'\\''"];
   const r = await t.run({ argv: ['printf', '[%s]\\n', ...args] });
   t2.is(r.code, 0);
   t2.is(r.stdout, args.map((a) => `[${a}]\n`).join(''));
+  const viaSudo = await connectSsh(sshd.host({ sudo: true }));
+  try {
+    const s = await viaSudo.run({ argv: ['printf', '[%s]\\n', ...args], timeoutMs: 10000 });
+    t2.is(s.stdout, r.stdout, 'the same through sudo -n -- sh -c and timeout');
+  } finally {
+    await viaSudo.close();
+  }
 });
 
 test('a secret on stdin reaches the command and is in no process argv on the host (plain and through sudo)', async (t2) => {
