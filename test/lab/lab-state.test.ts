@@ -1,5 +1,5 @@
 import test from 'ava';
-import { mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { labNameProblem, labPaths } from '../../src/lab/lab-name.js';
@@ -7,7 +7,13 @@ import { readLabRecord, recordedSlots, writeLabRecord } from '../../src/lab/lab-
 import { writeFileIfChanged } from '../../src/lab/files.js';
 import { nodeTable } from '../../src/lab/node-table.js';
 
-const tmp = (): string => mkdtempSync(join(tmpdir(), 'cairn-lab-state-'));
+const made: string[] = [];
+const tmp = (): string => {
+  const d = mkdtempSync(join(tmpdir(), 'cairn-lab-state-'));
+  made.push(d);
+  return d;
+};
+test.after.always(() => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 test('lab names', (t) => {
   t.is(labNameProblem('lab'), undefined);

@@ -4,7 +4,7 @@
  */
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
@@ -47,10 +47,15 @@ const hasValidator = spawnSync('sh', ['-c', 'command -v virt-xml-validate']).sta
 const validated = hasValidator ? test : test.skip;
 
 function validate(xml: string, schema: string): { status: number | null; output: string } {
-  const file = join(mkdtempSync(join(tmpdir(), 'cairn-libvirt-')), `${schema}.xml`);
-  writeFileSync(file, xml);
-  const r = spawnSync('virt-xml-validate', [file, schema]);
-  return { status: r.status, output: `${r.stdout}${r.stderr}` };
+  const dir = mkdtempSync(join(tmpdir(), 'cairn-libvirt-'));
+  try {
+    const file = join(dir, `${schema}.xml`);
+    writeFileSync(file, xml);
+    const r = spawnSync('virt-xml-validate', [file, schema]);
+    return { status: r.status, output: `${r.stdout}${r.stderr}` };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 test('MACs are deterministic: QEMU prefix, slot, network, host', (t) => {
