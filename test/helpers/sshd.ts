@@ -145,6 +145,8 @@ export async function startSshd(opts: SshdOptions = {}): Promise<TestSshd> {
   // Privilege separation directory: sshd refuses to start without it.
   if (!existsSync('/run/sshd')) mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
   const dir = mkdtempSync(join(tmpdir(), 'cairn-sshd-'));
+  /** Directories removed by stop(). */
+  const cleanup = [dir];
   const hostKeys = (opts.hostKeyTypes ?? ['ed25519']).map((t) => keygen(dir, `ssh_host_${t}_key`, t));
   const clientKey = keygen(dir, 'client_ed25519');
   const authorizedKeysFile = join(dir, 'authorized_keys');
@@ -170,7 +172,11 @@ export async function startSshd(opts: SshdOptions = {}): Promise<TestSshd> {
     const usedUids = new Set(existing.split('\n').map((l) => Number(l.split(':')[2])));
     let uid = 61000 + Math.floor(Math.random() * 3000);
     while (usedUids.has(uid)) uid++;
-    userHome = join(dir, 'home');
+    // Outside `dir` (0700, holds the host keys), in a directory the user may traverse.
+    const homeParent = mkdtempSync(join(tmpdir(), 'cairn-sshd-home-'));
+    chmodSync(homeParent, 0o755);
+    cleanup.push(homeParent);
+    userHome = join(homeParent, 'home');
     mkdirSync(userHome, { mode: 0o755 });
     chownSync(userHome, uid, uid);
     const hash = execFileSync('openssl', ['passwd', '-6', '-stdin'], { input: `${pw.password}\n` }).toString().trim();
@@ -237,7 +243,7 @@ export async function startSshd(opts: SshdOptions = {}): Promise<TestSshd> {
     if (!ready) {
       if (child.exitCode === null) killAll([...descendantsOf(child.pid as number), child.pid as number]);
       if (attempt < 3 && /Address already in use/.test(stderr)) continue;
-      rmSync(dir, { recursive: true, force: true });
+      for (const d of cleanup) rmSync(d, { recursive: true, force: true });
       throw new Error(`sshd did not start: ${stderr}`);
     }
     const pid = child.pid as number;
@@ -275,7 +281,7 @@ export async function startSshd(opts: SshdOptions = {}): Promise<TestSshd> {
         const exited = new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
         killAll([...descendantsOf(pid), pid]);
         await exited;
-        rmSync(dir, { recursive: true, force: true });
+        for (const d of cleanup) rmSync(d, { recursive: true, force: true });
       },
     };
     return server;
