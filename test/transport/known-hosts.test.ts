@@ -1,7 +1,7 @@
 /** known_hosts parsing and host key verdicts, checked against OpenSSH's own ssh-keygen. */
 import test from 'ava';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -23,6 +23,7 @@ import {
 import { keygen, type KeyPair } from '../helpers/sshd.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cairn-kh-'));
+test.after.always(() => rmSync(dir, { recursive: true, force: true }));
 const ed: KeyPair = keygen(dir, 'ed');
 const ed2: KeyPair = keygen(dir, 'ed2');
 const rsa: KeyPair = keygen(dir, 'rsa', 'rsa');
@@ -136,7 +137,7 @@ test('host key algorithms: known types first (RSA as its SHA-2 signatures), the 
 });
 
 test('appendKnownHost creates the file 0600 (dir 0700) and keeps lines separate', (t) => {
-  const file = join(mkdtempSync(join(tmpdir(), 'cairn-kh-')), 'new', 'known_hosts');
+  const file = join(dir, 'append', 'new', 'known_hosts');
   appendKnownHost(file, '198.18.10.11', 22, ed.blob);
   t.is(statSync(file).mode & 0o777, 0o600);
   t.is(statSync(join(file, '..')).mode & 0o777, 0o700);

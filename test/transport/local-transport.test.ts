@@ -1,7 +1,7 @@
 /** LocalTransport: the same interface on this machine, through real processes (no shell for argv). */
 import test from 'ava';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TransportError } from '../../src/transport/errors.js';
@@ -9,6 +9,7 @@ import { LocalTransport } from '../../src/transport/local-transport.js';
 import { shJoin } from '../../src/transport/quote.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cairn-local-'));
+test.after.always(() => rmSync(dir, { recursive: true, force: true }));
 const sha256 = (b: Buffer | string): string => createHash('sha256').update(b).digest('hex');
 
 test('run: exit code, stdout, stderr, stdin; argv is not parsed by a shell', async (t) => {
