@@ -426,6 +426,37 @@ test.serial('a connection killed mid-command yields a TransportError naming the 
   }
 });
 
+test.serial('a host that stops answering (its sshd frozen) is detected by keepalives; the command fails with TransportError', async (t2) => {
+  const own = await startSshd();
+  try {
+    writeKnownHosts(join(own.dir, 'known_hosts'), own.knownHostsLines());
+    const host = own.host();
+    const tr = await connectSsh(host, { keepaliveIntervalMs: 300, keepaliveCountMax: 2 });
+    const running = tr.run({ argv: ['sleep', '30'] });
+    running.catch(() => {});
+    await new Promise((r) => setTimeout(r, 300));
+    const frozen = own.descendants();
+    for (const p of frozen) process.kill(p, 'SIGSTOP');
+    try {
+      const { err, ms } = await rejection(running);
+      t2.is(err.phase, 'run');
+      t2.regex(err.message, new RegExp(`^host ${host.name}: connection to root@127\\.0\\.0\\.1:${own.port} lost \\(Keepalive timeout\\) while running: sleep 30$`));
+      t2.true(ms < 5000, `took ${ms} ms`);
+    } finally {
+      for (const p of frozen) {
+        try {
+          process.kill(p, 'SIGCONT');
+        } catch {
+          // gone
+        }
+      }
+    }
+    await tr.close();
+  } finally {
+    await own.stop();
+  }
+});
+
 test('close() ends the connection; later calls throw TransportError(closed); close is idempotent', async (t2) => {
   const tr = await connectSsh(sshd.host());
   await tr.close();
