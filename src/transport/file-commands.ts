@@ -26,17 +26,16 @@ const PUT_SCRIPT = [
 
 const GET_SCRIPT = `if [ -e "$1" ] || [ -L "$1" ]; then exec cat -- "$1"; fi\nexit ${GET_ABSENT}`;
 
-// One path per stdin line; one output line per path, in order: its sha256, or `-` if absent.
-// An unreadable path or a directory makes sha256sum fail, and the script with it.
+// Paths on stdin, one a line. First one line per path, in order: `+` exists, `-` absent (the
+// test is a shell builtin, no process per file); then ONE sha256sum over the existing paths,
+// whose output lines come in the same order. An unreadable path or a directory makes
+// sha256sum, and so the script, fail.
 const HASH_SCRIPT = [
+  'set --',
   'while IFS= read -r p; do',
-  '  if [ -e "$p" ] || [ -L "$p" ]; then',
-  '    h=$(sha256sum < "$p") || exit 1',
-  `    printf '%s\\n' "\${h%% *}"`,
-  '  else',
-  `    printf '%s\\n' -`,
-  '  fi',
+  '  if [ -e "$p" ] || [ -L "$p" ]; then echo +; set -- "$@" "$p"; else echo -; fi',
   'done',
+  '[ $# -eq 0 ] || exec sha256sum -- "$@"',
 ].join('\n');
 
 function checkPath(path: string): void {
@@ -66,17 +65,27 @@ export function hashCommand(paths: readonly string[]): { argv: string[]; stdin: 
   return { argv: ['sh', '-c', HASH_SCRIPT], stdin: paths.map((p) => `${p}\n`).join('') };
 }
 
-/** The hash script's output as a map, or an error message when it is not one line per path. */
+/** The hash script's output as a map, or an error message when it is not what was expected. */
 export function parseHashOutput(paths: readonly string[], stdout: string): Map<string, string | undefined> | string {
   const lines = stdout.split('\n');
   if (lines[lines.length - 1] === '') lines.pop();
-  if (lines.length !== paths.length) return `expected ${paths.length} hash lines, got ${lines.length}`;
+  const marks = lines.slice(0, paths.length);
+  const hashes = lines.slice(paths.length);
+  if (marks.length !== paths.length || marks.some((m) => m !== '+' && m !== '-')) return `expected ${paths.length} +/- lines, got ${JSON.stringify(marks.slice(0, 3))}...`;
+  const present = marks.filter((m) => m === '+').length;
+  if (hashes.length !== present) return `expected ${present} sha256sum lines, got ${hashes.length}`;
   const out = new Map<string, string | undefined>();
+  let h = 0;
   for (let i = 0; i < paths.length; i++) {
-    const line = lines[i] ?? '';
-    if (line === '-') out.set(paths[i] ?? '', undefined);
-    else if (/^[0-9a-f]{64}$/.test(line)) out.set(paths[i] ?? '', line);
-    else return `unexpected hash line ${JSON.stringify(line)}`;
+    const path = paths[i] ?? '';
+    if (marks[i] === '-') {
+      out.set(path, undefined);
+      continue;
+    }
+    // sha256sum prefixes a line with a backslash when it escapes the file name.
+    const m = /^\\?([0-9a-f]{64}) /.exec(hashes[h++] ?? '');
+    if (!m) return `unexpected sha256sum line ${JSON.stringify(hashes[h - 1])}`;
+    out.set(path, m[1]);
   }
   return out;
 }

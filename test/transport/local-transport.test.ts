@@ -45,6 +45,19 @@ test('put/get/hashFiles use the same scripts as SSH: atomic, mode, owner, parent
   t.is(tr.commandsRun, 5, 'one command per put/get/hashFiles, none for an empty hash list');
 });
 
+test('hashFiles: names sha256sum escapes (backslash) still map to the right hash; a directory fails the call', async (t) => {
+  const tr = new LocalTransport({ name: 'ctl' });
+  const odd = join(dir, 'back\\slash name');
+  const plain = join(dir, 'plain');
+  writeFileSync(odd, 'odd');
+  writeFileSync(plain, 'plain');
+  const h = await tr.hashFiles([odd, join(dir, 'nope'), plain]);
+  t.deepEqual([...h.values()], [sha256('odd'), undefined, sha256('plain')]);
+  const err = await t.throwsAsync(tr.hashFiles([plain, dir]), { instanceOf: TransportError });
+  t.is(err?.phase, 'hash');
+  t.regex(err?.message ?? '', /^host ctl: cannot hash 2 files: exit code 1: .*Is a directory/);
+});
+
 test('bad paths, modes and owners are bugs caught before running anything', async (t) => {
   const tr = new LocalTransport();
   await t.throwsAsync(tr.put('relative', 'x', { mode: '0644', owner: 'root', group: 'root' }), { message: /not absolute/ });
