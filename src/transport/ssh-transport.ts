@@ -10,7 +10,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import ssh2, { type ConnectConfig, type ClientChannel } from 'ssh2';
 import type { Host } from '../config/model.js';
-import { TransportError, type TransportPhase } from './errors.js';
+import { TransportError } from './errors.js';
 import {
   appendKnownHost,
   checkHostKey,
@@ -419,9 +419,4 @@ export class SshTransport extends ShellTransport {
       clearTimeout(timer);
     }
   }
-}
-
-/** The phase a connect failure belongs to, for callers that group errors. */
-export function isConnectPhase(phase: TransportPhase): boolean {
-  return phase === 'connect' || phase === 'host-key' || phase === 'auth';
 }
