@@ -10,6 +10,7 @@ import { maskSecretLines } from '../config/secrets.js';
 import { gatherFacts } from '../facts/gather.js';
 import type { HostFacts } from '../facts/probe.js';
 import type { HostPlan, Plan, Step } from '../plan/steps.js';
+import { mapLimit } from '../transport/limiter.js';
 import { redact } from '../transport/quote.js';
 import type { Transport } from '../transport/transport.js';
 import { decide } from './decide.js';
@@ -33,6 +34,11 @@ export interface ApplyOptions {
   breakLock?: boolean;
   /** Passwords and keys to mask in logs, diffs and errors. */
   secrets: readonly string[];
+  /**
+   * Rebuilds the plan once facts are known (decisions that depend on the hardware, such as
+   * Nova's virt_type), before the prechecks. Must keep the same hosts.
+   */
+  refine?: (facts: ReadonlyMap<string, HostFacts>) => Plan;
 }
 
 /** What happened on one host. */
@@ -52,22 +58,9 @@ export interface ApplyReport {
   abortedBefore?: 'connect' | 'prechecks';
 }
 
-/** Runs `fn` over `items` with at most `limit` in flight. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  });
-  await Promise.all(workers);
-  return out;
-}
-
 /** Applies (or dry-runs) `plan`. Expected failures are in the report; bugs throw. */
-export async function applyPlan(d: Deployment, plan: Plan, opts: ApplyOptions): Promise<ApplyReport> {
+export async function applyPlan(d: Deployment, initialPlan: Plan, opts: ApplyOptions): Promise<ApplyReport> {
+  let plan = initialPlan;
   const emit = opts.onEvent;
   const transports = new Map<string, Transport>();
   const reports = new Map<string, HostReport>(plan.hosts.map((h) => [h.host, { host: h.host, steps: [], notes: [] }]));
@@ -96,6 +89,8 @@ export async function applyPlan(d: Deployment, plan: Plan, opts: ApplyOptions): 
       facts.set(hp.host, await gatherFacts(transports.get(hp.host)!, hp, namesToResolve(d, hostOf(hp.host))));
       clocks.set(hp.host, (started + Date.now()) / 2);
     });
+
+    if (opts.refine) plan = opts.refine(facts);
 
     emit({ type: 'phase', phase: 'prechecks', hosts: plan.hosts.length });
     const findings = precheck(d, plan.hosts, facts, clocks);

@@ -15,6 +15,9 @@ import { allServices } from '../services/index.js';
 import { EXIT, UserError } from './errors.js';
 import { loadFromFiles, printProblems, type DeploymentOptions } from './load.js';
 import { writeRenderTree } from './render-output.js';
+import { registerDeployCommand } from './deploy-command.js';
+import { registerLabCommands } from './lab-command.js';
+import { registerSshCopyIdCommand } from './ssh-copy-id-command.js';
 
 /** Where a command writes: injectable so tests can capture output. */
 export interface Io {
@@ -115,21 +118,9 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
       io.out(`rendered ${files.length} files for ${result.deployment.hosts.length} hosts into ${opts.out} (manifest: ${join(opts.out, 'manifest.json')})`);
     });
 
-  program
-    .command('deploy')
-    .description('deploy the cloud (the apply stage is not in this version yet: use render); --gen-answer-file as in Packstack')
-    .option('-a, --answer-file <file>', 'Packstack-style answer file (INI)')
-    .addOption(inventoryOption())
-    .option('--gen-answer-file <file>', 'write a new answer file instead of deploying (same as `cairn gen-answer-file`)')
-    .option('-f, --force', 'with --gen-answer-file: overwrite an existing file')
-    .action((opts: { answerFile?: string; inventory?: string; genAnswerFile?: string; force?: boolean }) => {
-      if (opts.genAnswerFile) {
-        writeAnswerFile(opts.genAnswerFile, Boolean(opts.force));
-        io.out(`wrote ${opts.genAnswerFile} (mode 0600); edit it, then: cairn validate --answer-file ${opts.genAnswerFile}`);
-        return;
-      }
-      throw new UserError('deploy: applying to hosts is not part of this version yet; `cairn validate` and `cairn render` show what it would do', EXIT.failed);
-    });
+  registerDeployCommand(program, io, setCode, writeAnswerFile);
+  registerSshCopyIdCommand(program, { out: io.out, err: io.err });
+  registerLabCommands(program, { out: io.out, err: io.err, setExitCode: setCode });
 
   return program;
 }

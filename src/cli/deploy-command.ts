@@ -1,0 +1,152 @@
+/**
+ * `cairn deploy`: answer file -> Deployment -> rendered files -> Plan -> apply over SSH
+ * (or --dry-run: the same plan, read-only, with diffs) -> summary. Registered on the program
+ * by main.ts.
+ */
+import { join } from 'node:path';
+import { hostname, userInfo } from 'node:os';
+import type { Command } from 'commander';
+import { applyPlan, type ApplyReport } from '../apply/apply-plan.js';
+import { decideVirtType } from '../apply/prechecks.js';
+import type { Deployment } from '../config/model.js';
+import { secretsOf } from '../config/secrets.js';
+import { buildPlan } from '../plan/build-plan.js';
+import { loadPlaybooks, type Playbook } from '../plan/playbook.js';
+import { renderFiles } from '../render/render-files.js';
+import { packageRoot, TemplateSet } from '../render/templates.js';
+import { allServices } from '../services/index.js';
+import { connectSsh } from '../transport/ssh-transport.js';
+import { formatProblem } from '../config/problems.js';
+import { EXIT, UserError } from './errors.js';
+import { loadFromFiles, printProblems } from './load.js';
+import type { Io } from './main.js';
+import { jsonProgress, listrProgress, plainProgress } from './progress.js';
+import { openRunDir, planForDisk } from './run-dir.js';
+
+/** Options of `cairn deploy`. */
+export interface DeployOptions {
+  answerFile?: string;
+  inventory?: string;
+  dryRun?: boolean;
+  forks: string;
+  trustNewHosts?: boolean;
+  breakLock?: boolean;
+  json?: boolean;
+  verbose?: boolean;
+  stateDir: string;
+}
+
+/** Loads the playbooks shipped with cairn; a broken one is reported like any input. */
+export function shippedPlaybooks(): Playbook[] {
+  const { playbooks, problems } = loadPlaybooks(join(packageRoot(), 'playbooks'), allServices.map((s) => s.name));
+  if (problems.length > 0) throw new UserError(`playbooks are invalid:\n${problems.map(formatProblem).join('\n')}`);
+  return playbooks;
+}
+
+/** Runs a deploy; returns the exit code. */
+export async function runDeploy(opts: DeployOptions, io: Io): Promise<number> {
+  if (!opts.answerFile) throw new UserError('deploy needs --answer-file FILE (or --gen-answer-file FILE to write one)');
+  const forks = Number(opts.forks);
+  if (!Number.isInteger(forks) || forks < 1) throw new UserError(`--forks must be a whole number of at least 1, got '${opts.forks}'`);
+  const loaded = loadFromFiles({ answerFile: opts.answerFile, ...(opts.inventory ? { inventory: opts.inventory } : {}) });
+  printProblems(loaded, io.err);
+  if (!loaded.deployment) {
+    io.err(`${opts.answerFile}: invalid; no host was touched`);
+    return EXIT.invalid;
+  }
+  const d = loaded.deployment;
+  const playbooks = shippedPlaybooks();
+  const templates = new TemplateSet();
+  const planFor = (dep: Deployment) => buildPlan(dep, renderFiles(dep, allServices, templates), playbooks, allServices);
+  const plan = planFor(d);
+
+  const run = openRunDir(opts.stateDir);
+  const secrets = secretsOf(d);
+  const progress = opts.json ? jsonProgress(io) : process.stderr.isTTY && !opts.verbose ? listrProgress(plan.hosts.map((h) => h.host)) : plainProgress(io, Boolean(opts.verbose));
+  const started = Date.now();
+  let report: ApplyReport;
+  try {
+    report = await applyPlan(d, plan, {
+      dryRun: Boolean(opts.dryRun),
+      forks,
+      connect: (host) => connectSsh(host, { ...(opts.trustNewHosts ? { trustNewHosts: true } : {}), log: (line) => run.log(host.name, line) }),
+      onEvent: (e) => {
+        run.event(e);
+        progress.onEvent(e);
+      },
+      log: run.log,
+      owner: `${run.id} ${userInfo().username}@${hostname()}`,
+      breakLock: Boolean(opts.breakLock),
+      secrets,
+      refine: (facts) => {
+        if (d.nova.virtType !== 'auto') return plan;
+        const hosts = d.hosts.map((h) => {
+          const f = facts.get(h.name);
+          if (!f || !h.roles.includes('compute')) return h;
+          const { virtType, note } = decideVirtType(d, f);
+          if (note) progress.onEvent({ type: 'note', host: h.name, message: `virt_type ${virtType}: ${note}` });
+          return { ...h, virtType };
+        });
+        return planFor({ ...d, hosts });
+      },
+    });
+  } finally {
+    await progress.done();
+  }
+  run.writeJson('plan.json', planForDisk(plan));
+  run.writeJson('report.json', report);
+  return summarise(report, opts, io, run.path, Date.now() - started);
+}
+
+function summarise(report: ApplyReport, opts: DeployOptions, io: Io, runPath: string, ms: number): number {
+  const say = opts.json ? io.err : io.out;
+  if (report.abortedBefore === 'connect') {
+    for (const h of report.hosts) if (h.error) io.err(`cairn: ${h.error}`);
+    io.err(`no host was changed: cannot connect to every host (logs: ${runPath})`);
+    return EXIT.failed;
+  }
+  if (report.abortedBefore === 'prechecks') {
+    for (const f of report.prechecks.filter((p) => p.severity === 'error')) io.err(`cairn: host ${f.host}: precheck ${f.check}: ${f.message}`);
+    io.err(`no host was changed: ${report.prechecks.filter((p) => p.severity === 'error').length} precheck(s) failed (logs: ${runPath})`);
+    return EXIT.failed;
+  }
+  for (const h of report.hosts) {
+    const changed = h.steps.filter((s) => s.status === 'changed' || s.status === 'would-change');
+    const verb = opts.dryRun ? 'would change' : 'changed';
+    say(`${h.host}: ${h.error ? 'FAILED' : 'ok'}: ${changed.length} ${verb}, ${h.steps.filter((s) => s.status === 'ok').length} unchanged`);
+    for (const s of changed) {
+      say(`  ${opts.dryRun ? '?' : '~'} ${s.title}: ${s.reason}`);
+      if (opts.dryRun && s.diff && !opts.json) say(s.diff.trimEnd().split('\n').map((l) => `      ${l}`).join('\n'));
+    }
+    if (h.error) io.err(`cairn: ${h.error}`);
+  }
+  const failed = report.hosts.filter((h) => h.error).length;
+  say(`${opts.dryRun ? 'dry run' : 'deploy'} ${failed ? `failed on ${failed} host(s)` : 'finished'} in ${(ms / 1000).toFixed(1)} s; logs: ${runPath}`);
+  return failed ? EXIT.failed : EXIT.ok;
+}
+
+/** Adds `cairn deploy` to the program. */
+export function registerDeployCommand(program: Command, io: Io, setCode: (code: number) => void, writeAnswerFile: (file: string, force: boolean) => void): void {
+  program
+    .command('deploy')
+    .description('deploy the cloud over SSH: prechecks on every host, then only the changes each host still needs')
+    .option('-a, --answer-file <file>', 'Packstack-style answer file (INI)')
+    .option('-i, --inventory <file>', 'YAML inventory of hosts and groups (optional)')
+    .option('-n, --dry-run', 'connect read-only and show, per host, what would change (with diffs, secrets masked)')
+    .option('--forks <n>', 'hosts worked on at once', '50')
+    .option('--trust-new-hosts', 'accept and record SSH host keys not yet in known_hosts (a changed key is always refused)')
+    .option('--break-lock', 'remove a deploy lock left by a run that no longer exists')
+    .option('--json', 'print events as JSON lines on stdout')
+    .option('-v, --verbose', 'plain lines for every step, also on a terminal')
+    .option('--state-dir <dir>', 'where run directories go', '.cairn')
+    .option('--gen-answer-file <file>', 'write a new answer file instead of deploying (as in Packstack)')
+    .option('-f, --force', 'with --gen-answer-file: overwrite an existing file')
+    .action(async (opts: DeployOptions & { genAnswerFile?: string; force?: boolean }) => {
+      if (opts.genAnswerFile) {
+        writeAnswerFile(opts.genAnswerFile, Boolean(opts.force));
+        io.out(`wrote ${opts.genAnswerFile} (mode 0600); edit it, then: cairn validate --answer-file ${opts.genAnswerFile}`);
+        return;
+      }
+      setCode(await runDeploy(opts, io));
+    });
+}
