@@ -123,8 +123,12 @@ async function applyHost(hp: HostPlan, t: Transport, initialFacts: HostFacts, re
   const changed = new Set<string>();
   let facts = initialFacts;
   if (!opts.dryRun) {
-    await acquireLock(t, opts.owner, Boolean(opts.breakLock));
+    const note = await acquireLock(t, opts.owner, Boolean(opts.breakLock));
     opts.onEvent({ type: 'host', host: hp.host, state: 'locked' });
+    if (note) {
+      report.notes.push(note);
+      opts.onEvent({ type: 'note', host: hp.host, message: note });
+    }
     // Re-read under the lock: another run may have changed the host since the prechecks.
     facts = await gatherFacts(t, hp, []);
   }

@@ -50,7 +50,18 @@ export function decide(step: Step, ctx: DecideContext): Decision {
         ctx.osFamily === 'debian'
           ? [...APT_ENV, 'apt-get', 'install', '-y', '-q', '-o', 'Dpkg::Options::=--force-confdef', '-o', 'Dpkg::Options::=--force-confold', ...missing]
           : ['dnf', 'install', '-y', ...missing];
-      return { needed: true, changes: true, reason: `missing: ${missing.join(' ')}`, actions: [{ type: 'run', argv, timeoutMs: 1_800_000 }] };
+      // Refresh the package lists first, and only when something must be installed: a host's
+      // lists may be missing (minimal images) or older than the archive.
+      const refresh: string[] = ctx.osFamily === 'debian' ? [...APT_ENV, 'apt-get', 'update', '-q'] : ['dnf', 'makecache', '-q'];
+      return {
+        needed: true,
+        changes: true,
+        reason: `missing: ${missing.join(' ')}`,
+        actions: [
+          { type: 'run', argv: refresh, timeoutMs: 600_000 },
+          { type: 'run', argv, timeoutMs: 1_800_000 },
+        ],
+      };
     }
     case 'unit': {
       const state = facts.units.get(step.unit) ?? { enabled: '', active: '' };

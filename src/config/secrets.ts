@@ -35,7 +35,7 @@ export function secretsOf(d: Deployment): string[] {
   return [...all].sort((a, b) => b.length - a.length);
 }
 
-const SECRET_KEY = /(pass|secret|token|key|connection|transport_url|OS_PASSWORD)/i;
+const SECRET_KEY = /(pass|secret|token|_key$|^key$|^connection$|transport_url)/i;
 
 /**
  * Masks the value of every line of a config file (or a diff of one) whose key looks secret:
