@@ -128,7 +128,7 @@ test.serial('a connection dropped mid-run fails clearly, and a re-run converges'
   const running = applyPlan(lab.deployment, plan('v=3\n', [slow]), options());
   await new Promise((r) => setTimeout(r, 4000));
   // Kill the sshd processes serving cairn's connection on the node (as a network cut would).
-  sh(['sh', '-c', "pkill -f 'sshd: root@' || true"]);
+  sh(['sh', '-c', "pkill -f '^sshd: root[@]' || true"]);
   const cut = await running;
   t.false(cut.ok);
   t.regex(cut.hosts[0]!.error!, new RegExp(`host ${node.name}: `));
