@@ -87,13 +87,13 @@ test.serial('apply converges, a re-run changes and restarts nothing, a dry run t
   t.is(unitStarted(), started, 'nothing restarted');
   t.is(sh(['cat', '/etc/cairn-test/stamp']), stamp, 'the guarded command did not run again');
 
-  const before = sh(['sh', '-c', 'sha256sum /etc/cairn-test/* /etc/systemd/system/cairn-test.service; ls -la /run/cairn 2>&1']);
+  const before = sh(['sh', '-c', 'sha256sum /etc/cairn-test/* /etc/systemd/system/cairn-test.service; ls -A /run/cairn 2>&1']);
   const dry = await applyPlan(lab.deployment, plan('v=2\n'), options({ dryRun: true }));
   t.true(dry.ok);
   t.is(statuses(dry)['file:/etc/cairn-test/app.conf'], 'would-change');
   t.is(statuses(dry)['unit:cairn-test'], 'would-change');
   t.regex(dry.hosts[0]!.steps.find((s) => s.id === 'file:/etc/cairn-test/app.conf')!.diff!, /-v=1\n\+v=2/);
-  t.is(sh(['sh', '-c', 'sha256sum /etc/cairn-test/* /etc/systemd/system/cairn-test.service; ls -la /run/cairn 2>&1']), before, 'the dry run changed nothing, not even a lock');
+  t.is(sh(['sh', '-c', 'sha256sum /etc/cairn-test/* /etc/systemd/system/cairn-test.service; ls -A /run/cairn 2>&1']), before, 'the dry run changed nothing, not even a lock');
   t.is(unitStarted(), started);
 
   const changed = await applyPlan(lab.deployment, plan('v=2\n'), options());
