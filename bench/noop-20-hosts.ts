@@ -57,7 +57,7 @@ async function main(): Promise<void> {
     const cairnRun = async (): Promise<number> => {
       const t0 = performance.now();
       const r = await applyPlan(d, plan, { dryRun: false, forks: HOSTS, connect: (h) => connectSsh(h), onEvent: () => undefined, log: () => undefined, owner: 'bench', secrets: [] });
-      if (!r.ok) throw new Error(`cairn run failed: ${JSON.stringify(r.hosts.filter((h) => h.error))}`);
+      if (!r.ok) throw new Error(`cairn run failed: ${JSON.stringify({ aborted: r.abortedBefore, prechecks: r.prechecks.filter((p) => p.severity === "error"), hosts: r.hosts.filter((h) => h.error) })}`);
       const changed = r.hosts.flatMap((h) => h.steps).filter((s) => s.status !== 'ok').length;
       const ms = performance.now() - t0;
       console.log(`  cairn: ${ms.toFixed(0)} ms, ${changed} steps changed`);

@@ -85,9 +85,18 @@ export async function applyPlan(d: Deployment, initialPlan: Plan, opts: ApplyOpt
     const facts = new Map<string, HostFacts>();
     const clocks = new Map<string, number>();
     await mapLimit(plan.hosts, opts.forks, async (hp) => {
-      const started = Date.now();
-      facts.set(hp.host, await gatherFacts(transports.get(hp.host)!, hp, namesToResolve(d, hostOf(hp.host))));
-      clocks.set(hp.host, (started + Date.now()) / 2);
+      const t = transports.get(hp.host)!;
+      facts.set(hp.host, await gatherFacts(t, hp, namesToResolve(d, hostOf(hp.host))));
+      // The clock is read on its own, in a short round trip, so that a slow probe on a busy
+      // host does not look like a clock offset; a round trip too slow to judge skips the check.
+      const sent = Date.now();
+      const r = await t.run({ argv: ['date', '+%s%3N'], timeoutMs: 10_000 });
+      const back = Date.now();
+      const remote = Number(r.stdout.trim());
+      if (r.code === 0 && back - sent < 2000 && remote > 0) {
+        facts.get(hp.host)!.clockMs = remote;
+        clocks.set(hp.host, (sent + back) / 2);
+      }
     });
 
     if (opts.refine) plan = opts.refine(facts);

@@ -58,8 +58,10 @@ export function decide(step: Step, ctx: DecideContext): Decision {
         changes: true,
         reason: `missing: ${missing.join(' ')}`,
         actions: [
+          // Finish a package run an earlier deploy was cut off in (a no-op otherwise).
+          ...(ctx.osFamily === 'debian' ? [{ type: 'run' as const, argv: [...APT_ENV, 'dpkg', '--configure', '-a'], timeoutMs: 1_800_000 }] : []),
           { type: 'run', argv: refresh, timeoutMs: 600_000 },
-          { type: 'run', argv, timeoutMs: 1_800_000 },
+          { type: 'run', argv, timeoutMs: 3_600_000 },
         ],
       };
     }
