@@ -33,8 +33,8 @@ async function main(): Promise<void> {
   const name = 'bench';
   const paths = labPaths(root, name);
   console.log(`bringing up ${HOSTS} lab nodes...`);
-  await labUp({ name, root, controllers: 1, computes: HOSTS - 1 });
   try {
+    await labUp({ name, root, controllers: 1, computes: HOSTS - 1 });
     const { deployment: d, problems } = loadDeployment({
       answerFile: paths.answerFile,
       answerText: readFileSync(paths.answerFile, 'utf8'),
