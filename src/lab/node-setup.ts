@@ -5,7 +5,7 @@
  * prints `changed: …` naming what it touched, so a second `lab up` can say "unchanged".
  */
 import type { LabNode, LabPlan } from './address-plan.js';
-import { shQuote } from './shell-quote.js';
+import { shQuote } from '../transport/quote.js';
 
 /** Marker lines of the block cairn owns in each node's /etc/hosts. */
 export function hostsBlockMarkers(lab: string): { begin: string; end: string } {

@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import type { Progress } from './progress.js';
 import { LabError, tail } from './errors.js';
-import { shJoin } from './shell-quote.js';
+import { shJoin } from '../transport/quote.js';
 
 /** What a finished command returned. */
 export interface CommandResult {

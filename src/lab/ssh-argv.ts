@@ -2,7 +2,7 @@
  * OpenSSH command lines for lab nodes: the lab key, the lab's own known_hosts checked strictly
  * (host keys come from the nodes through the Docker API), and nothing from ~/.ssh.
  */
-import { shJoin } from './shell-quote.js';
+import { shJoin } from '../transport/quote.js';
 
 /** What an ssh command line needs to reach one node. */
 export interface SshTarget {

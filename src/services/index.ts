@@ -49,19 +49,3 @@ export const allServices: readonly ServiceDescriptor[] = [
   ovsNetwork,
   credentials,
 ];
-
-export {
-  chrony,
-  repos,
-  mariadb,
-  rabbitmq,
-  memcached,
-  keystone,
-  glance,
-  placement,
-  nova,
-  neutron,
-  horizon,
-  ovsNetwork,
-  credentials,
-};

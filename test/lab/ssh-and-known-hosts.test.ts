@@ -1,6 +1,6 @@
 import test from 'ava';
 import { keyOf, knownHostsText } from '../../src/lab/known-hosts.js';
-import { shJoin, shQuote } from '../../src/lab/shell-quote.js';
+import { shJoin, shQuote } from '../../src/transport/quote.js';
 import { sshArgv, sshKeygenArgv, sshProbeArgv } from '../../src/lab/ssh-argv.js';
 
 const target = { address: '198.18.10.11', user: 'root', port: 22, privateKey: '/p/.cairn/labs/lab/id_ed25519', knownHosts: '/p/.cairn/labs/lab/known_hosts' };
