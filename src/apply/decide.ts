@@ -5,6 +5,7 @@
  */
 import type { HostFacts } from '../facts/probe.js';
 import type { Step } from '../plan/steps.js';
+import { STAMP_DIR, stampFile } from '../facts/probe.js';
 
 /** One thing to do on a host. */
 export type Action =
@@ -95,8 +96,15 @@ export function decide(step: Step, ctx: DecideContext): Decision {
     case 'command': {
       if (step.creates && facts.existing.has(step.creates)) return { needed: false, reason: `${step.creates} exists` };
       if (step.unless && facts.guards.get(step.id) === 0) return { needed: false, reason: `guard \`${step.unless.join(' ')}\` passed` };
+      if (step.stamp !== undefined && facts.stamps.get(stampFile(step.id)) === step.stamp) {
+        return { needed: false, reason: 'done before with the same inputs' };
+      }
       if (step.onChange && !step.onChange.some((id) => ctx.changed.has(id))) return { needed: false, reason: 'nothing it depends on changed' };
       const run: Action = { type: 'run', argv: step.argv, ...(step.stdin !== undefined ? { stdin: step.stdin } : {}), ...(step.secrets ? { secrets: step.secrets } : {}), ...(step.timeoutMs ? { timeoutMs: step.timeoutMs } : {}) };
+      if (step.stamp !== undefined) {
+        const recorded = facts.stamps.has(stampFile(step.id));
+        return { needed: true, changes: true, reason: recorded ? 'its inputs changed since it last ran' : 'never ran to completion here', actions: [run, recordStamp(step.id, step.stamp)] };
+      }
       return { needed: true, changes: !step.onChange, reason: step.onChange ? 'a dependency changed' : 'guard not met', actions: [run] };
     }
     case 'wait':
@@ -112,4 +120,10 @@ export function decide(step: Step, ctx: DecideContext): Decision {
       return { needed: true, changes: true, reason: why, actions: [{ type: 'bridge', bridge: step.bridge, iface: step.iface, datapathType: step.datapathType, confirmSeconds: step.confirmSeconds, addresses }] };
     }
   }
+}
+
+/** Records a stamped command's digest after it succeeded (the digest goes on stdin). */
+function recordStamp(stepId: string, stamp: string): Action {
+  const path = `${STAMP_DIR}/${stampFile(stepId)}`;
+  return { type: 'run', argv: ['sh', '-c', `mkdir -p ${STAMP_DIR} && cat > ${path}.new && mv ${path}.new ${path}`], stdin: stamp };
 }

@@ -5,9 +5,9 @@
 import type { Deployment, Host } from '../config/model.js';
 import type { RenderedFile } from '../render/render-files.js';
 import { sha256 } from '../render/render-files.js';
-import { componentsOn, type ServiceDescriptor } from '../services/descriptor.js';
+import { componentsOn, type BootstrapStep, type ServiceDescriptor } from '../services/descriptor.js';
 import type { Playbook } from './playbook.js';
-import type { FileStep, HostPlan, Plan, Step } from './steps.js';
+import type { CommandStep, FileStep, HostPlan, Plan, Step, WaitStep } from './steps.js';
 
 /** Seconds a host waits for cairn's confirmation before it undoes a bridge change. */
 export const BRIDGE_CONFIRM_SECONDS = 30;
@@ -107,20 +107,26 @@ function planHost(
     }
   }
 
-  // units, in service order, each restarted when one of its files changed
-  const fileIdsByUnit = new Map<string, string[]>();
-  for (const s of steps) {
-    if (s.kind !== 'file') continue;
-    for (const u of s.restarts) fileIdsByUnit.set(u, [...(fileIdsByUnit.get(u) ?? []), s.id]);
-  }
+  // units, in service order, each restarted when one of its files (or a bootstrap command that
+  // changed its configuration) changed; each service's bootstrap commands around its units.
+  const bootstrapOf = new Map(active.map((s) => [s.name, bootstrapSteps(s, d, host, active, steps)]));
+  const restartersByUnit = new Map<string, string[]>();
+  const addRestarter = (unit: string, id: string): void => {
+    restartersByUnit.set(unit, [...(restartersByUnit.get(unit) ?? []), id]);
+  };
+  for (const s of steps) if (s.kind === 'file') for (const u of s.restarts) addRestarter(u, s.id);
+  for (const list of bootstrapOf.values()) for (const b of list) for (const u of b.restarts) addRestarter(u, b.step.id);
   const seenUnits = new Set<string>();
   for (const s of active) {
+    const boot = bootstrapOf.get(s.name) ?? [];
+    steps.push(...boot.filter((b) => b.when === 'before-start').map((b) => b.step));
     for (const c of componentsOn(s, host)) {
       const unit = c.unit[os];
       if (seenUnits.has(unit)) continue;
       seenUnits.add(unit);
-      steps.push({ kind: 'unit', id: `unit:${unit}`, title: `${unit} enabled and running`, phase: 'units', unit, restartOn: fileIdsByUnit.get(unit) ?? [] });
+      steps.push({ kind: 'unit', id: `unit:${unit}`, title: `${unit} enabled and running`, phase: 'units', unit, restartOn: restartersByUnit.get(unit) ?? [] });
     }
+    steps.push(...boot.filter((b) => b.when === 'after-start').map((b) => b.step));
   }
 
   if (mine.some((p) => p.chronySync) && active.some((s) => s.name === 'chrony')) {
@@ -182,4 +188,39 @@ function chronyNoClockDropIn(os: 'debian' | 'rhel'): FileStep {
     restarts: [unit],
     onlyIf: 'cannot-set-clock',
   };
+}
+
+/** A service's bootstrap commands on `host` as plan steps, with when they run and what they restart. */
+function bootstrapSteps(
+  service: ServiceDescriptor,
+  d: Deployment,
+  host: Host,
+  active: readonly ServiceDescriptor[],
+  earlier: readonly Step[],
+): { when: BootstrapStep['when']; restarts: string[]; step: CommandStep | WaitStep }[] {
+  if (!service.bootstrap) return [];
+  return service.bootstrap({ deployment: d, host, os: host.osFamily }, active).map((b) => {
+    const id = `command:${service.name}:${b.name}`;
+    const restarts = b.restarts ?? [];
+    if (b.wait) {
+      return { when: b.when, restarts, step: { kind: 'wait', id, title: b.title, phase: 'bootstrap', argv: b.argv, intervalMs: b.wait.intervalMs, deadlineMs: b.wait.deadlineMs, report: false } };
+    }
+    // A command that runs a managed file (a script) re-runs when that file changes.
+    const scripts = earlier.filter((s): s is FileStep => s.kind === 'file' && b.argv.includes(s.path)).map((s) => s.sha256);
+    const guarded = b.creates !== undefined || b.unless !== undefined;
+    const step: CommandStep = {
+      kind: 'command',
+      id,
+      title: b.title,
+      phase: 'bootstrap',
+      argv: b.argv,
+      ...(b.stdin !== undefined ? { stdin: b.stdin } : {}),
+      ...(b.creates ? { creates: b.creates } : {}),
+      ...(b.unless ? { unless: b.unless } : {}),
+      // Unguarded commands are stamped: they run again only when what they depend on changed.
+      ...(guarded ? {} : { stamp: sha256(JSON.stringify({ argv: b.argv, stdin: b.stdin ?? '', inputs: [...(b.inputs ?? []), ...scripts] })) }),
+      ...(b.timeoutMs ? { timeoutMs: b.timeoutMs } : {}),
+    };
+    return { when: b.when, restarts, step };
+  });
 }

@@ -16,6 +16,8 @@ export const PHASES = [
   // a bridge named in bridge_mappings does not exist.
   'ovs-bridges',
   // Enable and start units in service order; restart those whose files changed in this run.
+  // Each service's bootstrap steps (phase 'bootstrap': migrations before its units start,
+  // registration after) run here, next to its units, because the next service needs them.
   'units',
   // After chrony restarted with its new servers.
   'chrony-sync',

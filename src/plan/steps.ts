@@ -63,6 +63,13 @@ export interface CommandStep extends StepBase {
   creates?: string;
   unless?: string[];
   onChange?: string[];
+  /**
+   * A digest of everything the command's outcome depends on (its argv, input and the config it
+   * reads). The command runs when the digest the host recorded after its last success differs,
+   * and records the new one after it succeeds: a run cut off before success is retried by the
+   * next deploy, and a deploy with the same inputs skips it without a round trip.
+   */
+  stamp?: string;
   timeoutMs?: number;
 }
 

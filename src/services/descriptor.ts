@@ -74,6 +74,41 @@ export interface ServiceDescriptor {
   files: (ctx: HostContext) => FileSpec[];
   databases?: DatabaseSpec[];
   endpoints?: EndpointSpec[];
+  /**
+   * Commands that bring the service up on `ctx.host` beyond files and units: database
+   * migrations, key setup, registration. `all` is every enabled service, for the steps that
+   * act for all of them (MariaDB creates every database, Keystone registers every endpoint).
+   */
+  bootstrap?: (ctx: HostContext, all: readonly ServiceDescriptor[]) => BootstrapStep[];
+}
+
+/**
+ * One bootstrap command (or wait) of a service. It runs on the host whose plan it is in, next
+ * to the service's units: `before-start` ones (migrations) before the units (re)start,
+ * `after-start` ones (registration) once they run.
+ */
+export interface BootstrapStep {
+  /** Unique within the service; the step id is `command:<service>:<name>`. */
+  name: string;
+  title: string;
+  when: 'before-start' | 'after-start';
+  argv: string[];
+  /** Input on stdin: where passwords go, never argv. */
+  stdin?: string;
+  /**
+   * What, besides argv and stdin, the outcome depends on (e.g. the database URL a migration
+   * reads). A stamped command re-runs when any of these change; see CommandStep.stamp.
+   */
+  inputs?: string[];
+  /** Guards instead of a stamp: skip when this path exists... */
+  creates?: string;
+  /** ...or when this command exits 0. */
+  unless?: string[];
+  /** Poll `argv` until it exits 0, instead of running it once (read-only checks). */
+  wait?: { intervalMs: number; deadlineMs: number };
+  timeoutMs?: number;
+  /** Units restarted when this command ran (it changed their configuration). */
+  restarts?: string[];
 }
 
 /** Components of `service` that run on `host`. */

@@ -7,6 +7,7 @@
  */
 import type { ServiceDescriptor } from './descriptor.js';
 import { controllerOf } from '../config/model.js';
+import { httpReady, runAs } from './bootstrap-commands.js';
 import { SERVICE_GROUP, databaseUrl, iniBool, iniValue, keystoneAuthView, urlHost, workerCount } from './common.js';
 
 /** Glance API port. */
@@ -47,6 +48,20 @@ export const glance: ServiceDescriptor = {
           auth: keystoneAuthView(d, 'glance', d.glance.ksPassword),
         },
       },
+    ];
+  },
+  bootstrap: ({ deployment: d, host }) => {
+    if (host.name !== controllerOf(d).name) return [];
+    return [
+      {
+        name: 'db-sync',
+        title: 'glance database schema',
+        when: 'before-start',
+        argv: runAs('glance', ['glance-manage', 'db_sync']),
+        inputs: [databaseUrl(d, 'glance', d.glance.dbPassword, 'glance')],
+        timeoutMs: 600_000,
+      },
+      httpReady('ready', 'glance answers', `http://${urlHost(host.address)}:${GLANCE_PORT}/`),
     ];
   },
   databases: [{ name: 'glance', user: 'glance', password: (d) => d.glance.dbPassword }],

@@ -79,4 +79,20 @@ export const horizon: ServiceDescriptor = {
       },
     ];
   },
+  bootstrap: ({ deployment: d, host, os }) => {
+    if (host.name !== controllerOf(d).name || os !== 'debian') return [];
+    // Debian's Apache serves only enabled sites, and its default site would answer first on
+    // port 80: enable the dashboard's, disable the default.
+    const enabled = '/etc/apache2/sites-enabled';
+    return [
+      {
+        name: 'site',
+        title: 'apache serves the dashboard site',
+        when: 'before-start',
+        argv: ['sh', '-c', 'a2ensite -q openstack-dashboard && a2dissite -q 000-default'],
+        unless: ['sh', '-c', `test -e ${enabled}/openstack-dashboard.conf && test ! -e ${enabled}/000-default.conf`],
+        restarts: ['apache2'],
+      },
+    ];
+  },
 };

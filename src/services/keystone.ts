@@ -5,12 +5,15 @@
  */
 import type { FileSpec, ServiceDescriptor } from './descriptor.js';
 import { controllerOf } from '../config/model.js';
+import { CATALOG_SCRIPT_PATH, catalogSpec, httpReady, runAs } from './bootstrap-commands.js';
+
 import {
   KEYSTONE_PORT,
   SERVICE_GROUP,
   databaseUrl,
   iniBool,
   iniValue,
+  keystoneUrl,
   memcacheServer,
   urlHost,
   workerCount,
@@ -51,6 +54,16 @@ export const keystone: ServiceDescriptor = {
         },
       },
     ];
+    files.push({
+      path: CATALOG_SCRIPT_PATH,
+      template: 'keystone/ensure-catalog.py.hbs',
+      // Run as `python3 FILE`, never executed directly.
+      mode: '0644',
+      owner: 'root',
+      group: 'root',
+      restarts: [],
+      view: {},
+    });
     if (os === 'rhel') {
       const workers = workerCount(d);
       files.push({
@@ -69,6 +82,59 @@ export const keystone: ServiceDescriptor = {
       });
     }
     return files;
+  },
+  bootstrap: ({ deployment: d, host }, all) => {
+    if (host.name !== controllerOf(d).name) return [];
+    const url = keystoneUrl(d);
+    const keyOwner = ['--keystone-user', 'keystone', '--keystone-group', 'keystone'];
+    return [
+      {
+        name: 'db-sync',
+        title: 'keystone database schema',
+        when: 'before-start',
+        argv: runAs('keystone', ['keystone-manage', 'db_sync']),
+        inputs: [databaseUrl(d, 'keystone', d.keystone.dbPassword, 'keystone')],
+        timeoutMs: 600_000,
+      },
+      // Key repositories are made once: making them again would invalidate every token.
+      { name: 'fernet-keys', title: 'keystone fernet keys', when: 'before-start', argv: ['keystone-manage', 'fernet_setup', ...keyOwner], creates: '/etc/keystone/fernet-keys/0' },
+      { name: 'credential-keys', title: 'keystone credential keys', when: 'before-start', argv: ['keystone-manage', 'credential_setup', ...keyOwner], creates: '/etc/keystone/credential-keys/0' },
+      httpReady('ready', 'keystone answers', url),
+      {
+        name: 'bootstrap',
+        title: 'keystone admin user, region and identity endpoints',
+        when: 'after-start',
+        // The password reaches keystone-manage through its environment, read from stdin.
+        argv: [
+          'sh',
+          '-c',
+          'IFS= read -r OS_BOOTSTRAP_PASSWORD && export OS_BOOTSTRAP_PASSWORD && exec "$@"',
+          'sh',
+          ...runAs('keystone', [
+            'keystone-manage',
+            'bootstrap',
+            '--bootstrap-username', d.keystone.adminUser,
+            '--bootstrap-project-name', 'admin',
+            '--bootstrap-role-name', 'admin',
+            '--bootstrap-service-name', 'keystone',
+            '--bootstrap-region-id', d.keystone.region,
+            '--bootstrap-admin-url', url,
+            '--bootstrap-internal-url', url,
+            '--bootstrap-public-url', url,
+          ]),
+        ],
+        stdin: `${d.keystone.adminPassword}\n`,
+        timeoutMs: 300_000,
+      },
+      {
+        name: 'catalog',
+        title: 'service users, projects and catalog endpoints',
+        when: 'after-start',
+        argv: ['python3', CATALOG_SCRIPT_PATH],
+        stdin: JSON.stringify(catalogSpec(d, all)),
+        timeoutMs: 300_000,
+      },
+    ];
   },
   databases: [{ name: 'keystone', user: 'keystone', password: (d) => d.keystone.dbPassword }],
   endpoints: [

@@ -4,6 +4,7 @@
  */
 import type { ServiceDescriptor } from './descriptor.js';
 import { controllerOf } from '../config/model.js';
+import { databasesSql } from './bootstrap-commands.js';
 
 /** MariaDB server settings on the control host. */
 export const mariadb: ServiceDescriptor = {
@@ -36,6 +37,20 @@ export const mariadb: ServiceDescriptor = {
           // Every service keeps one pool per worker; the default 151 runs out on a small cloud.
           maxConnections: 4096,
         },
+      },
+    ];
+  },
+  bootstrap: ({ deployment: d, host }, all) => {
+    if (host.name !== controllerOf(d).name) return [];
+    return [
+      { name: 'ready', title: 'mariadb answers', when: 'after-start', argv: ['mysqladmin', '--connect-timeout=5', 'ping'], wait: { intervalMs: 1000, deadlineMs: 120_000 } },
+      {
+        name: 'databases',
+        title: 'databases, users and grants',
+        when: 'after-start',
+        // As root over the socket; the SQL (with the passwords) goes on stdin.
+        argv: ['mysql', '--batch'],
+        stdin: databasesSql(d, all),
       },
     ];
   },

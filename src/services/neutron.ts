@@ -8,6 +8,7 @@ import type { Deployment, Host } from '../config/model.js';
 import { controllerOf, hasRole } from '../config/model.js';
 import type { Component, FileSpec, ServiceDescriptor } from './descriptor.js';
 import { componentsOn } from './descriptor.js';
+import { httpReady, runAs } from './bootstrap-commands.js';
 import {
   SERVICE_GROUP,
   cidrAddress,
@@ -227,6 +228,25 @@ export const neutron: ServiceDescriptor = {
       );
     }
     return files;
+  },
+  bootstrap: ({ deployment: d, host }) => {
+    if (!hasRole(host, 'control')) return [];
+    return [
+      {
+        name: 'db-sync',
+        title: 'neutron database schema',
+        when: 'before-start',
+        argv: runAs('neutron', [
+          'neutron-db-manage',
+          '--config-file', '/etc/neutron/neutron.conf',
+          '--config-file', '/etc/neutron/plugins/ml2/ml2_conf.ini',
+          'upgrade', 'head',
+        ]),
+        inputs: [databaseUrl(d, 'neutron', d.neutron.dbPassword, 'neutron')],
+        timeoutMs: 900_000,
+      },
+      httpReady('ready', 'neutron API answers', `http://${urlHost(host.address)}:${NEUTRON_PORT}/`),
+    ];
   },
   databases: [{ name: 'neutron', user: 'neutron', password: (d) => d.neutron.dbPassword }],
   endpoints: [

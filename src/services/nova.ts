@@ -8,6 +8,8 @@ import type { Deployment, Host } from '../config/model.js';
 import { controllerOf, hasRole } from '../config/model.js';
 import type { FileSpec, ServiceDescriptor } from './descriptor.js';
 import { componentsOn } from './descriptor.js';
+import { httpReady, runAs } from './bootstrap-commands.js';
+import { shJoin } from '../transport/quote.js';
 import {
   SERVICE_GROUP,
   databaseUrl,
@@ -175,6 +177,42 @@ export const nova: ServiceDescriptor = {
     }
     return files;
   },
+  bootstrap: ({ deployment: d, host }) => {
+    if (host.name !== controllerOf(d).name) return [];
+    const manage = (...args: string[]): string[] => runAs('nova', ['nova-manage', ...args]);
+    const databases = [databaseUrl(d, 'nova', d.nova.dbPassword, 'nova_api'), databaseUrl(d, 'nova', d.nova.dbPassword, 'nova')];
+    const computes = d.hosts.filter((h) => hasRole(h, 'compute')).map((h) => h.name).sort();
+    return [
+      { name: 'api-db-sync', title: 'nova API database schema', when: 'before-start', argv: manage('api_db', 'sync'), inputs: databases, timeoutMs: 600_000 },
+      { name: 'cell0', title: 'nova cell0 mapped', when: 'before-start', argv: manage('cell_v2', 'map_cell0'), inputs: databases, timeoutMs: 300_000 },
+      {
+        name: 'cell1',
+        title: 'nova cell1 created',
+        when: 'before-start',
+        // create_cell fails when the cell exists; list first so a re-run after a cut-off run passes.
+        argv: ['sh', '-c', `${shJoin(manage('cell_v2', 'list_cells'))} | grep -qF ' cell1 ' || ${shJoin(manage('cell_v2', 'create_cell', '--name=cell1'))}`],
+        inputs: databases,
+        timeoutMs: 300_000,
+      },
+      { name: 'db-sync', title: 'nova cell databases schema', when: 'before-start', argv: manage('db', 'sync'), inputs: databases, timeoutMs: 900_000 },
+      httpReady('ready', 'nova API answers', `http://${urlHost(host.address)}:${NOVA_API_PORT}/`),
+      ...(computes.length === 0
+        ? []
+        : [
+            {
+              name: 'discover-hosts',
+              title: `compute hosts mapped to cell1 (${computes.length})`,
+              when: 'after-start' as const,
+              // Computes deploy in parallel with this host: wait (bounded) until each has
+              // registered its nova-compute service, then map them to cell1 now instead of at
+              // the scheduler's next periodic scan.
+              argv: ['sh', '-c', discoverScript(computes.length), 'sh', ...computes],
+              inputs: computes,
+              timeoutMs: 900_000,
+            },
+          ]),
+    ];
+  },
   databases: ['nova', 'nova_api', 'nova_cell0'].map((name) => ({
     name,
     user: 'nova',
@@ -190,6 +228,23 @@ export const nova: ServiceDescriptor = {
     },
   ],
 };
+
+/**
+ * Waits up to ten minutes for `expected` nova-compute services in the cell database, then runs
+ * discover_hosts. Says which hosts registered when some never do.
+ */
+function discoverScript(expected: number): string {
+  const count = `mysql -N -B -e "SELECT COUNT(DISTINCT host) FROM nova.services WHERE \\\`binary\\\` = 'nova-compute' AND deleted = 0"`;
+  return [
+    'i=0',
+    `while n=$(${count}) && [ "$n" -lt ${expected} ] && [ $i -lt 300 ]; do sleep 2; i=$((i+1)); done`,
+    `if [ "\${n:-0}" -lt ${expected} ]; then`,
+    `  echo "only \${n:-0} of ${expected} compute hosts ($*) registered nova-compute within 10 minutes; registered: $(mysql -N -B -e "SELECT GROUP_CONCAT(host) FROM nova.services WHERE \\\`binary\\\` = 'nova-compute' AND deleted = 0")" >&2`,
+    '  exit 1',
+    'fi',
+    `exec ${shJoin(runAs('nova', ['nova-manage', 'cell_v2', 'discover_hosts', '--verbose']))}`,
+  ].join('\n');
+}
 
 function componentUnit(name: string, os: Host['osFamily']): string {
   const c = components.find((x) => x.name === name);

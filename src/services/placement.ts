@@ -4,6 +4,7 @@
  */
 import type { ServiceDescriptor } from './descriptor.js';
 import { controllerOf } from '../config/model.js';
+import { httpReady, runAs } from './bootstrap-commands.js';
 import { SERVICE_GROUP, databaseUrl, iniBool, iniValue, keystoneAuthView, urlHost } from './common.js';
 
 /** Placement API port. */
@@ -39,6 +40,20 @@ export const placement: ServiceDescriptor = {
           auth: keystoneAuthView(d, 'placement', d.placement.ksPassword),
         },
       },
+    ];
+  },
+  bootstrap: ({ deployment: d, host }) => {
+    if (host.name !== controllerOf(d).name) return [];
+    return [
+      {
+        name: 'db-sync',
+        title: 'placement database schema',
+        when: 'before-start',
+        argv: runAs('placement', ['placement-manage', 'db', 'sync']),
+        inputs: [databaseUrl(d, 'placement', d.placement.dbPassword, 'placement')],
+        timeoutMs: 600_000,
+      },
+      httpReady('ready', 'placement answers', `http://${urlHost(host.address)}:${PLACEMENT_PORT}/`),
     ];
   },
   databases: [{ name: 'placement', user: 'placement', password: (d) => d.placement.dbPassword }],

@@ -33,4 +33,28 @@ export const rabbitmq: ServiceDescriptor = {
       { ...common, path: '/etc/rabbitmq/rabbitmq-env.conf', template: 'rabbitmq/rabbitmq-env.conf.hbs', view: listen },
     ];
   },
+  bootstrap: ({ deployment: d, host }) => {
+    if (host.name !== controllerOf(d).name) return [];
+    // rabbitmqctl reads a password from stdin when the argument is left out.
+    const script = [
+      'IFS= read -r password',
+      'rabbitmqctl -q await_startup',
+      'if rabbitmqctl -q list_users | cut -f1 | grep -qxF "$1"; then',
+      '  printf "%s\\n" "$password" | rabbitmqctl -q change_password "$1"',
+      'else',
+      '  printf "%s\\n" "$password" | rabbitmqctl -q add_user "$1"',
+      'fi',
+      'rabbitmqctl -q set_permissions -p / "$1" ".*" ".*" ".*"',
+    ].join('\n');
+    return [
+      {
+        name: 'user',
+        title: `rabbitmq user ${d.amqp.user}`,
+        when: 'after-start',
+        argv: ['sh', '-c', script, 'sh', d.amqp.user],
+        stdin: `${d.amqp.password}\n`,
+        timeoutMs: 180_000,
+      },
+    ];
+  },
 };

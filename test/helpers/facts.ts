@@ -9,6 +9,7 @@ export interface FactsJson {
   units?: Record<string, { enabled: string; active: string }>;
   sysctl?: Record<string, string>;
   guards?: Record<string, number>;
+  stamps?: Record<string, string>;
   existing?: string[];
   portOf?: Record<string, string>;
   interfaces?: string[];
@@ -24,6 +25,7 @@ export function factsFrom(json: FactsJson): HostFacts {
   f.units = new Map(Object.entries(json.units ?? {}));
   f.sysctl = new Map(Object.entries(json.sysctl ?? {}));
   f.guards = new Map(Object.entries(json.guards ?? {}));
+  f.stamps = new Map(Object.entries(json.stamps ?? {}));
   f.existing = new Set(json.existing ?? []);
   f.portOf = new Map(Object.entries(json.portOf ?? {}));
   f.interfaces = json.interfaces ?? [];

@@ -59,6 +59,7 @@ test('control+network host gets the control and network files, computes only the
     '/etc/rabbitmq/rabbitmq-env.conf',
     '/etc/memcached.conf',
     '/etc/keystone/keystone.conf',
+    '/usr/local/lib/cairn/ensure-catalog.py',
     '/etc/glance/glance-api.conf',
     '/etc/placement/placement.conf',
     '/etc/nova/nova.conf',
