@@ -3,12 +3,19 @@
  * (or --dry-run: the same plan, read-only, with diffs) -> summary. Registered on the program
  * by main.ts.
  */
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hostname, userInfo } from 'node:os';
 import type { Command } from 'commander';
 import { applyPlan, type ApplyReport } from '../apply/apply-plan.js';
 import { decideVirtType } from '../apply/prechecks.js';
 import type { Deployment } from '../config/model.js';
+import { controllerOf } from '../config/model.js';
+import type { Plan } from '../plan/steps.js';
+import type { RenderedFile } from '../render/render-files.js';
+import { CLOUD_NAME } from '../services/credentials.js';
+import { dashboardUrl } from '../verify/checks.js';
+import { formatTable, verifyDeployment } from './verify-command.js';
 import { secretsOf } from '../config/secrets.js';
 import { buildPlan } from '../plan/build-plan.js';
 import { loadPlaybooks, type Playbook } from '../plan/playbook.js';
@@ -34,6 +41,9 @@ export interface DeployOptions {
   json?: boolean;
   verbose?: boolean;
   stateDir: string;
+  /** commander's negatable --no-verify. */
+  verify: boolean;
+  verifyWait: string;
 }
 
 /** Loads the playbooks shipped with cairn; a broken one is reported like any input. */
@@ -64,6 +74,7 @@ export async function runDeploy(opts: DeployOptions, io: Io): Promise<number> {
   const secrets = secretsOf(d);
   const progress = opts.json ? jsonProgress(io) : process.stderr.isTTY && !opts.verbose ? listrProgress(plan.hosts.map((h) => h.host)) : plainProgress(io, Boolean(opts.verbose));
   const started = Date.now();
+  const phaseMarks: { phase: string; at: number }[] = [];
   let report: ApplyReport;
   try {
     report = await applyPlan(d, plan, {
@@ -71,6 +82,7 @@ export async function runDeploy(opts: DeployOptions, io: Io): Promise<number> {
       forks,
       connect: (host) => connectSsh(host, { ...(opts.trustNewHosts ? { trustNewHosts: true } : {}), log: (line) => run.log(host.name, line) }),
       onEvent: (e) => {
+        if (e.type === 'phase') phaseMarks.push({ phase: e.phase, at: Date.now() });
         run.event(e);
         progress.onEvent(e);
       },
@@ -95,7 +107,79 @@ export async function runDeploy(opts: DeployOptions, io: Io): Promise<number> {
   }
   run.writeJson('plan.json', planForDisk(plan));
   run.writeJson('report.json', report);
-  return summarise(report, opts, io, run.path, Date.now() - started);
+  const code = summarise(report, opts, io, run.path, Date.now() - started);
+  if (code !== EXIT.ok || opts.dryRun) return code;
+
+  const say = opts.json ? io.err : io.out;
+  const credentials = writeLocalCredentials(d, renderFiles(d, allServices, templates), opts.stateDir);
+  let verifyMs = 0;
+  let healthy = true;
+  if (opts.verify) {
+    const waitSeconds = Number(opts.verifyWait);
+    say(`verify: checking the cloud (retrying failures for up to ${waitSeconds} s while services report in)`);
+    const health = await verifyDeployment(d, {
+      waitMs: waitSeconds * 1000,
+      forks,
+      ...(opts.trustNewHosts ? { trustNewHosts: true } : {}),
+    });
+    run.writeJson('verify.json', health);
+    verifyMs = health.ms;
+    healthy = health.ok;
+    for (const l of formatTable(health.results)) say(l);
+    const failed = health.results.filter((r) => !r.ok).length;
+    say(failed === 0 ? `health: all ${health.results.length} checks passed` : `health: ${failed} of ${health.results.length} checks FAILED (see hints above; re-check with cairn verify)`);
+  }
+  say(`times: ${phaseTimes(phaseMarks, report, plan, verifyMs)}`);
+  if (d.services.horizon) say(`dashboard: ${dashboardUrl(d)} (user ${d.keystone.adminUser}, password in the answer file: CONFIG_KEYSTONE_ADMIN_PW)`);
+  say(`credentials: /root/keystonerc_admin on ${controllerOf(d).name}; here: ${credentials.join(', ')} (source the first, or openstack --os-cloud ${CLOUD_NAME} with OS_CLIENT_CONFIG_FILE set to the second)`);
+  return healthy ? EXIT.ok : EXIT.failed;
+}
+
+/**
+ * Copies of the admin credentials for the deploy host, from the rendered files (mode 0600):
+ * Packstack leaves keystonerc_admin where it ran; cairn puts it in its state directory.
+ */
+function writeLocalCredentials(d: Deployment, files: readonly RenderedFile[], stateDir: string): string[] {
+  const ctrl = controllerOf(d).name;
+  const written: string[] = [];
+  for (const [path, name] of [['/root/keystonerc_admin', 'keystonerc_admin'], ['/root/.config/openstack/clouds.yaml', 'clouds.yaml']] as const) {
+    const f = files.find((x) => x.host === ctrl && x.path === path);
+    if (!f) continue;
+    mkdirSync(stateDir, { recursive: true });
+    const local = join(stateDir, name);
+    writeFileSync(local, f.content, { mode: 0o600 });
+    chmodSync(local, 0o600);
+    written.push(local);
+  }
+  return written;
+}
+
+/** "connect 0.3 s, facts 1.0 s, ..., apply 612 s (packages 420 s, ...), verify 30 s". */
+function phaseTimes(marks: readonly { phase: string; at: number }[], report: ApplyReport, plan: Plan, verifyMs: number): string {
+  const s = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+  const parts: string[] = [];
+  for (let i = 0; i + 1 < marks.length; i++) {
+    const { phase, at } = marks[i]!;
+    let text = `${phase} ${s(marks[i + 1]!.at - at)}`;
+    if (phase === 'apply') {
+      // Per step phase, the slowest host's total: hosts run in parallel.
+      const phaseOf = new Map(plan.hosts.flatMap((h) => h.steps.map((st) => [`${h.host}\u0000${st.id}`, st.kind === 'unit' ? 'units' : st.phase] as const)));
+      const totals = new Map<string, number>();
+      for (const h of report.hosts) {
+        const mine = new Map<string, number>();
+        for (const st of h.steps) {
+          const p = phaseOf.get(`${h.host}\u0000${st.id}`) ?? 'other';
+          mine.set(p, (mine.get(p) ?? 0) + st.ms);
+        }
+        for (const [p, ms] of mine) totals.set(p, Math.max(totals.get(p) ?? 0, ms));
+      }
+      const big = [...totals].filter(([, ms]) => ms >= 100).sort((a, b) => b[1] - a[1]);
+      if (big.length > 0) text += ` (slowest host per phase: ${big.map(([p, ms]) => `${p} ${s(ms)}`).join(', ')})`;
+    }
+    parts.push(text);
+  }
+  if (verifyMs > 0) parts.push(`verify ${s(verifyMs)}`);
+  return parts.join(', ');
 }
 
 function summarise(report: ApplyReport, opts: DeployOptions, io: Io, runPath: string, ms: number): number {
@@ -138,7 +222,9 @@ export function registerDeployCommand(program: Command, io: Io, setCode: (code: 
     .option('--break-lock', 'remove a deploy lock left by a run that no longer exists')
     .option('--json', 'print events as JSON lines on stdout')
     .option('-v, --verbose', 'plain lines for every step, also on a terminal')
-    .option('--state-dir <dir>', 'where run directories go', '.cairn')
+    .option('--state-dir <dir>', 'where run directories and the admin credentials go', '.cairn')
+    .option('--no-verify', 'skip the health checks after the deploy')
+    .option('--verify-wait <seconds>', 'how long the health checks after the deploy retry failures', '240')
     .option('--gen-answer-file <file>', 'write a new answer file instead of deploying (as in Packstack)')
     .option('-f, --force', 'with --gen-answer-file: overwrite an existing file')
     .action(async (opts: DeployOptions & { genAnswerFile?: string; force?: boolean }) => {

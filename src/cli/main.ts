@@ -18,6 +18,7 @@ import { writeRenderTree } from './render-output.js';
 import { registerDeployCommand } from './deploy-command.js';
 import { registerLabCommands } from './lab-command.js';
 import { registerSshCopyIdCommand } from './ssh-copy-id-command.js';
+import { registerVerifyCommand } from './verify-command.js';
 
 /** Where a command writes: injectable so tests can capture output. */
 export interface Io {
@@ -119,6 +120,7 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
     });
 
   registerDeployCommand(program, io, setCode, writeAnswerFile);
+  registerVerifyCommand(program, io, setCode);
   registerSshCopyIdCommand(program, { out: io.out, err: io.err });
   registerLabCommands(program, { out: io.out, err: io.err, setExitCode: setCode });
 

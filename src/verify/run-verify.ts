@@ -1,0 +1,85 @@
+/**
+ * Runs the health checks: the host checks on every host at once (one SSH command each), then
+ * the API checks on the control host. With a wait, failed checks are tried again until they
+ * pass or the time is up: right after a deploy, agents and computes take a few seconds to
+ * report in.
+ */
+import type { Deployment, Host } from '../config/model.js';
+import { controllerOf } from '../config/model.js';
+import type { Plan } from '../plan/steps.js';
+import { mapLimit } from '../transport/limiter.js';
+import type { Transport } from '../transport/transport.js';
+import { API_PREAMBLE, apiChecks, combinedScript, expectations, hostChecks, judgeAll, type Check, type CheckResult } from './checks.js';
+
+/** How to verify. */
+export interface VerifyOptions {
+  connect: (host: Host) => Promise<Transport>;
+  forks: number;
+  /** Keep retrying failed checks for this long (ms); 0 checks once. */
+  waitMs: number;
+  /** Called with each round's results (progress). */
+  onRound?: (results: CheckResult[], round: number) => void;
+}
+
+/** The outcome of `cairn verify`. */
+export interface VerifyReport {
+  ok: boolean;
+  results: CheckResult[];
+  ms: number;
+}
+
+const RETRY_PAUSE_MS = 5000;
+
+/** Verifies the deployment `d` (whose plan says which units run where). */
+export async function verify(d: Deployment, plan: Plan, opts: VerifyOptions): Promise<VerifyReport> {
+  const started = Date.now();
+  const transports = new Map<string, Transport>();
+  const results = new Map<string, CheckResult>();
+  const key = (r: { host: string; check: string }): string => `${r.host}\u0000${r.check}`;
+  try {
+    const unreachable: CheckResult[] = [];
+    await mapLimit(d.hosts, opts.forks, async (h) => {
+      try {
+        transports.set(h.name, await opts.connect(h));
+      } catch (e) {
+        unreachable.push({ check: 'ssh', host: h.name, ok: false, detail: (e as Error).message, hint: `is ${h.name} up? cairn lab status / ping ${h.address}` });
+      }
+    });
+    if (unreachable.length > 0) return { ok: false, results: unreachable, ms: Date.now() - started };
+
+    const ctrl = controllerOf(d);
+    let round = 0;
+    for (;;) {
+      round++;
+      const failedBefore = new Set([...results.values()].filter((r) => !r.ok).map(key));
+      const pending = (host: string, checks: Check[]): Check[] =>
+        round === 1 ? checks : checks.filter((c) => c.id === 'hostname' || failedBefore.has(key({ host, check: c.id })));
+      await mapLimit(plan.hosts, opts.forks, async (hp) => {
+        const host = d.hosts.find((h) => h.name === hp.host)!;
+        const checks = pending(hp.host, hostChecks(d, host, hp));
+        for (const r of await runChecks(transports.get(hp.host)!, hp.host, checks)) results.set(key(r), r);
+      });
+      const hostnames = new Map(d.hosts.map((h) => [h.name, results.get(key({ host: h.name, check: 'hostname' }))?.detail ?? h.name]));
+      const api = pending(ctrl.name, apiChecks(d, expectations(d, hostnames)));
+      for (const r of await runChecks(transports.get(ctrl.name)!, ctrl.name, api, API_PREAMBLE)) results.set(key(r), r);
+      const visible = [...results.values()].filter((r) => r.check !== 'hostname' || !r.ok);
+      opts.onRound?.(visible, round);
+      const ok = visible.every((r) => r.ok);
+      if (ok || Date.now() - started + RETRY_PAUSE_MS > opts.waitMs) return { ok, results: visible, ms: Date.now() - started };
+      await new Promise((resolve) => setTimeout(resolve, RETRY_PAUSE_MS));
+    }
+  } finally {
+    await Promise.all([...transports.values()].map((t) => t.close().catch(() => undefined)));
+  }
+}
+
+async function runChecks(t: Transport, host: string, checks: Check[], preamble = ''): Promise<CheckResult[]> {
+  if (checks.length === 0) return [];
+  try {
+    // The script goes on stdin: it is long, and argv is visible to every user of the host.
+    const r = await t.run({ argv: ['sh', '-s'], stdin: combinedScript(checks, preamble), timeoutMs: 300_000 });
+    return judgeAll(host, checks, r.stdout);
+  } catch (e) {
+    return checks.map((c) => ({ check: c.id, host, ok: false, detail: `could not run: ${(e as Error).message}`, hint: c.hint }));
+  }
+}

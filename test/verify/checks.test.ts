@@ -1,0 +1,86 @@
+/**
+ * The health checks' scripts run for real under the local sh (the combined script is plain sh),
+ * and their judges against output shaped like the openstack client's.
+ */
+import test from 'ava';
+import { spawnSync } from 'node:child_process';
+import { apiChecks, combinedScript, expectations, hostChecks, judgeAll, splitOutput, type Check } from '../../src/verify/checks.js';
+import { buildPlan } from '../../src/plan/build-plan.js';
+import { renderFiles } from '../../src/render/render-files.js';
+import { allServices } from '../../src/services/index.js';
+import { shippedPlaybooks } from '../../src/cli/deploy-command.js';
+import { exampleDeployment } from '../helpers/example-deployment.js';
+
+const sh = (script: string): string => spawnSync('sh', ['-s'], { input: script, encoding: 'utf8' }).stdout;
+
+test('the combined script runs every check and reports each output and exit code', (t) => {
+  const checks: Check[] = [
+    { id: 'a', script: 'echo first; echo second', judge: (o) => ({ ok: o === 'first\nsecond', detail: o }), hint: '' },
+    { id: 'b', script: 'echo oops >&2; exit 3', judge: (o, c) => ({ ok: c === 0, detail: `${c} ${o}` }), hint: 'look at b' },
+    { id: 'c', script: 'sleep 0.2; printf "no newline"', judge: (o) => ({ ok: o === 'no newline', detail: o }), hint: '' },
+  ];
+  const out = sh(combinedScript(checks, 'X=1'));
+  const parts = splitOutput(out);
+  t.deepEqual(parts.get('b'), { output: 'oops', code: 3 });
+  const results = judgeAll('h1', checks, out);
+  t.deepEqual(results.map((r) => [r.check, r.ok]), [['a', true], ['b', false], ['c', true]]);
+  t.is(results[1]!.hint, 'look at b');
+  t.is(results[0]!.hint, undefined);
+});
+
+test('a check whose output is missing fails with "did not run"', (t) => {
+  const [r] = judgeAll('h1', [{ id: 'gone', script: 'true', judge: () => ({ ok: true, detail: '' }), hint: 'h' }], 'garbage\n');
+  t.false(r!.ok);
+  t.regex(r!.detail, /did not run/);
+});
+
+test('host checks: every unit of the plan, the clock, and the bridge port on the network host', (t) => {
+  const d = exampleDeployment();
+  const plan = buildPlan(d, renderFiles(d, allServices), shippedPlaybooks(), allServices);
+  const ctrl = plan.hosts.find((h) => h.host === 'ctrl1')!;
+  const checks = hostChecks(d, d.hosts[0]!, ctrl);
+  t.deepEqual(checks.map((c) => c.id), ['hostname', 'services', 'clock', 'bridge-br-ex-eth1']);
+  const services = checks.find((c) => c.id === 'services')!;
+  t.regex(services.script, / keystone /);
+  t.regex(services.script, / nova-conductor /);
+  // Judged against what the loop prints: one failed unit fails the check and is named.
+  const units = ctrl.steps.flatMap((s) => (s.kind === 'unit' ? [s.unit] : []));
+  const output = units.map((u) => `${u} ${u === 'nova-scheduler' ? 'failed' : 'active'}`).join('\n');
+  t.deepEqual(services.judge(output, 0), { ok: false, detail: 'nova-scheduler failed' });
+  t.true(services.judge(units.map((u) => `${u} active`).join('\n'), 0).ok);
+  const bridge = checks.find((c) => c.id === 'bridge-br-ex-eth1')!;
+  t.true(bridge.judge('eth1\nphy-br-ex', 0).ok);
+  t.false(bridge.judge('phy-br-ex', 0).ok);
+  t.regex(bridge.judge('', 2).detail, /does not exist/);
+});
+
+test('API checks: computes and agents are matched by the hostnames the hosts reported', (t) => {
+  const d = exampleDeployment();
+  const expect = expectations(d, new Map([['ctrl1', 'lab-ctrl1'], ['cmp1', 'lab-cmp1.example'], ['cmp2', 'lab-cmp2']]));
+  t.deepEqual(expect, { computes: ['lab-cmp1', 'lab-cmp2'], ovsAgents: ['lab-ctrl1', 'lab-cmp1', 'lab-cmp2'], networkHosts: ['lab-ctrl1'] });
+  const checks = apiChecks(d, expect);
+  t.deepEqual(checks.map((c) => c.id), ['keystone-token', 'endpoints', 'compute-services', 'hypervisors', 'placement', 'network-agents', 'image-upload', 'dashboard']);
+  const by = (id: string): Check => checks.find((c) => c.id === id)!;
+
+  const services = JSON.stringify([
+    { ID: 1, Binary: 'nova-compute', Host: 'lab-cmp1', Zone: 'nova', Status: 'enabled', State: 'up' },
+    { ID: 2, Binary: 'nova-compute', Host: 'lab-cmp2', Zone: 'nova', Status: 'enabled', State: 'down' },
+  ]);
+  t.deepEqual(by('compute-services').judge(services, 0), { ok: false, detail: 'not up: lab-cmp2 (listed: lab-cmp1 up, lab-cmp2 down)' });
+
+  const agents = (alive: boolean) =>
+    JSON.stringify([
+      ...['lab-ctrl1', 'lab-cmp1', 'lab-cmp2'].map((h) => ({ 'Agent Type': 'Open vSwitch agent', Host: h, Alive: true, State: true })),
+      { 'Agent Type': 'L3 agent', Host: 'lab-ctrl1', Alive: true, State: true },
+      { 'Agent Type': 'DHCP agent', Host: 'lab-ctrl1', Alive: alive, State: true },
+      { 'Agent Type': 'Metadata agent', Host: 'lab-ctrl1', Alive: true, State: true },
+    ]);
+  t.deepEqual(by('network-agents').judge(agents(true), 0), { ok: true, detail: '6 agents alive' });
+  t.deepEqual(by('network-agents').judge(agents(false), 0), { ok: false, detail: 'not alive: DHCP agent on lab-ctrl1' });
+
+  const endpoints = (status: number | string) =>
+    JSON.stringify(['identity', 'image', 'compute', 'placement', 'network'].map((s) => ({ service: s, interface: 'public', url: `http://x/${s}`, status: s === 'image' ? status : 200 })));
+  t.true(by('endpoints').judge(endpoints(300), 0).ok);
+  t.deepEqual(by('endpoints').judge(endpoints('timed out'), 0), { ok: false, detail: 'image public http://x/image: timed out' });
+  t.false(by('hypervisors').judge('Missing value auth-url required for auth plugin password', 1).ok);
+});
