@@ -1,0 +1,148 @@
+/**
+ * From the rendered configuration to what a node should run: for one container service on one
+ * host, the files to put (the same rendered bytes as packages mode, under the service's
+ * container config directory), the data directories to create, and the ContainerSpec. Pure.
+ */
+import { createHash } from 'node:crypto';
+import { posix } from 'node:path';
+import type { Host } from '../config/model.js';
+import type { RenderedFile } from '../render/render-files.js';
+import { componentsOn } from '../services/descriptor.js';
+import { imageRef } from './images.js';
+import { CONTAINER_CONFIG_DIR, hostConfigDir, type ContainerService } from './services.js';
+import { containerLabels, type Bind, type ContainerSpec } from './spec.js';
+
+/** A rendered file as it goes onto a node for a container. */
+export interface ContainerFile {
+  /** Path on the node, in the service's container config directory. */
+  hostPath: string;
+  /** The path packages mode would use (what the service reads through the image's symlink). */
+  servicePath: string;
+  content: string;
+  sha256: string;
+  /** 0640 root:GID, GID the service user's (fixed in the image): readable by the service only. */
+  mode: string;
+  owner: string;
+  group: string;
+}
+
+/** A directory the node must have before the container starts. */
+export interface ContainerDir {
+  path: string;
+  mode: string;
+  /** Numeric ids: the user exists in the image, not necessarily on the node. */
+  owner: string;
+  group: string;
+}
+
+/** Everything one service container needs on one host. */
+export interface DesiredContainer {
+  service: ContainerService;
+  host: string;
+  files: ContainerFile[];
+  dirs: ContainerDir[];
+  spec: ContainerSpec;
+}
+
+/** `cairn-<service>`: the name of the running container. */
+export function containerName(service: string): string {
+  return `cairn-${service}`;
+}
+
+/** sha256 over the files' names and hashes: changes exactly when one of them does. */
+export function configHash(files: readonly { hostPath: string; sha256: string }[]): string {
+  const h = createHash('sha256');
+  for (const f of [...files].sort((a, b) => a.hostPath.localeCompare(b.hostPath))) h.update(`${f.hostPath}\0${f.sha256}\n`);
+  return h.digest('hex');
+}
+
+/**
+ * The health probe: python3 (in every service image) requests the service's port on the node's
+ * loopback. Any answer below 400 is healthy: version documents answer 200 or 300.
+ */
+export function healthTest(port: number, path: string): string[] {
+  const probe = [
+    'import sys, urllib.request, urllib.error',
+    'try:',
+    '    urllib.request.urlopen(sys.argv[1], timeout=4)',
+    'except urllib.error.HTTPError as e:',
+    '    sys.exit(0 if e.code < 400 else 1)',
+  ].join('\n');
+  return ['CMD', 'python3', '-c', probe, `http://127.0.0.1:${port}${path}`];
+}
+
+/**
+ * What `service` needs on `host` with image tag `tag`, or undefined when the service does not
+ * run there (its packages-mode components are not placed on the host's roles).
+ */
+export function desiredContainer(
+  service: ContainerService,
+  host: Host,
+  rendered: readonly RenderedFile[],
+  tag: string,
+): DesiredContainer | undefined {
+  if (componentsOn(service.descriptor, host).length === 0) return undefined;
+  const own = rendered.filter((f) => f.host === host.name && f.service === service.descriptor.name);
+  if (own.length === 0) return undefined;
+  const dir = hostConfigDir(service.name);
+  const seen = new Set<string>();
+  const files = own.map((f): ContainerFile => {
+    const base = posix.basename(f.path);
+    if (seen.has(base)) throw new Error(`bug: ${service.name} renders two files called ${base}`);
+    seen.add(base);
+    return {
+      hostPath: `${dir}/${base}`,
+      servicePath: f.path,
+      content: f.content,
+      sha256: f.sha256,
+      mode: '0640',
+      owner: '0',
+      group: String(service.user.gid),
+    };
+  });
+  const missing = service.configLinks.filter((p) => !files.some((f) => f.servicePath === p));
+  if (missing.length) throw new Error(`bug: ${service.name} reads ${missing.join(', ')}, which its descriptor does not render`);
+
+  const ids = { owner: String(service.user.uid), group: String(service.user.gid) };
+  const dirs: ContainerDir[] = [
+    { path: dir, mode: '0750', owner: '0', group: ids.group },
+    ...service.data.map((b) => ({ path: b.host, mode: '0750', ...ids })),
+  ];
+  const env: Record<string, string> = {};
+  const hash = configHash(files);
+  const binds: Bind[] = [{ host: dir, container: CONTAINER_CONFIG_DIR, readOnly: true }, ...service.data];
+  const spec: ContainerSpec = {
+    name: containerName(service.name),
+    service: service.name,
+    image: imageRef(service.name, tag),
+    version: tag,
+    command: [...service.command],
+    user: service.user.name,
+    env,
+    binds,
+    networkMode: 'host',
+    labels: containerLabels(service.name, tag, hash, env),
+    healthcheck: { test: healthTest(service.port, service.healthPath), intervalMs: 5000, timeoutMs: 5000, retries: 3, startPeriodMs: 60_000 },
+    restartPolicy: { name: 'unless-stopped', maximumRetryCount: 0 },
+  };
+  return { service, host: host.name, files, dirs, spec };
+}
+
+/**
+ * The spec of a one-shot container for `desired` (a migration or key setup): root (the
+ * descriptors' steps drop to the service user with runuser themselves), every data bind
+ * writable, no restart, no health check worth waiting for.
+ */
+export function oneShotSpec(desired: DesiredContainer, argv: readonly string[], purpose: string): ContainerSpec {
+  const spec = desired.spec;
+  return {
+    ...spec,
+    name: `${spec.name}-${purpose}`,
+    command: [...argv],
+    user: 'root',
+    binds: spec.binds.map((b) => (b.container === CONTAINER_CONFIG_DIR ? b : { ...b, readOnly: false })),
+    labels: { ...spec.labels, 'cairn.one-shot': purpose },
+    healthcheck: { test: ['NONE'], intervalMs: 0, timeoutMs: 0, retries: 0, startPeriodMs: 0 },
+    restartPolicy: { name: 'no', maximumRetryCount: 0 },
+  };
+}

@@ -1,0 +1,91 @@
+/**
+ * desiredContainer over the real rendered files of the example deployment: which hosts get
+ * which containers, where the files go, and that the config hash follows the file contents.
+ */
+import test from 'ava';
+import { configHash, containerName, desiredContainer, oneShotSpec } from '../../src/containers/desired.js';
+import { imageRef, nextTag, parseTag, sortTags } from '../../src/containers/images.js';
+import { CONTAINER_CONFIG_DIR, containerServices, glanceApiContainer, keystoneContainer, placementApiContainer } from '../../src/containers/services.js';
+import { LABELS } from '../../src/containers/spec.js';
+import { renderFiles } from '../../src/render/render-files.js';
+import { allServices } from '../../src/services/index.js';
+import { exampleDeployment } from '../helpers/example-deployment.js';
+
+const d = exampleDeployment();
+const rendered = renderFiles(d, allServices);
+const [ctrl, cmp1] = d.hosts;
+
+test('keystone, glance-api and placement-api run on the controller, none on a compute', (t) => {
+  for (const s of containerServices) {
+    t.truthy(desiredContainer(s, ctrl!, rendered, 'zed-1'), s.name);
+    t.is(desiredContainer(s, cmp1!, rendered, 'zed-1'), undefined, s.name);
+  }
+});
+
+test('keystone: rendered files under /etc/cairn/containers/keystone, 0640 root:42425, the same bytes as packages mode', (t) => {
+  const k = desiredContainer(keystoneContainer, ctrl!, rendered, 'zed-1')!;
+  const conf = k.files.find((f) => f.servicePath === '/etc/keystone/keystone.conf')!;
+  t.is(conf.hostPath, '/etc/cairn/containers/keystone/keystone.conf');
+  t.deepEqual([conf.mode, conf.owner, conf.group], ['0640', '0', '42425']);
+  const original = rendered.find((f) => f.host === ctrl!.name && f.path === '/etc/keystone/keystone.conf')!;
+  t.is(conf.content, original.content);
+  t.is(conf.sha256, original.sha256);
+});
+
+test('keystone spec: image, name, host network, ro config and key binds, labels, health on /v3, restart policy', (t) => {
+  const s = desiredContainer(keystoneContainer, ctrl!, rendered, 'zed-3')!.spec;
+  t.is(s.name, 'cairn-keystone');
+  t.is(s.image, 'cairn/keystone:zed-3');
+  t.is(s.networkMode, 'host');
+  t.deepEqual(
+    s.binds.map((b) => `${b.host}:${b.container}:${b.readOnly ? 'ro' : 'rw'}`),
+    [
+      `/etc/cairn/containers/keystone:${CONTAINER_CONFIG_DIR}:ro`,
+      '/var/lib/cairn/keystone/fernet-keys:/etc/keystone/fernet-keys:ro',
+      '/var/lib/cairn/keystone/credential-keys:/etc/keystone/credential-keys:ro',
+    ],
+  );
+  t.is(s.labels[LABELS.service], 'keystone');
+  t.is(s.labels[LABELS.version], 'zed-3');
+  t.regex(s.labels[LABELS.configHash]!, /^[0-9a-f]{64}$/);
+  t.is(s.healthcheck.test.at(-1), 'http://127.0.0.1:5000/v3');
+  t.deepEqual(s.restartPolicy, { name: 'unless-stopped', maximumRetryCount: 0 });
+  t.is(s.user, 'keystone');
+});
+
+test('the config hash changes when, and only when, a file of the service changes', (t) => {
+  const hashOf = (files: typeof rendered): string => desiredContainer(glanceApiContainer, ctrl!, files, 'zed-1')!.spec.labels[LABELS.configHash]!;
+  const before = hashOf(rendered);
+  const debug = renderFiles({ ...d, debug: true }, allServices);
+  t.not(hashOf(debug), before, 'debug = true changes glance-api.conf');
+  const otherService = rendered.map((f) => (f.service === 'nova' ? { ...f, content: `${f.content}#`, sha256: 'f'.repeat(64) } : f));
+  t.is(hashOf(otherService), before, "nova's files are not glance's");
+  t.is(configHash([{ hostPath: '/a', sha256: '1' }, { hostPath: '/b', sha256: '2' }]), configHash([{ hostPath: '/b', sha256: '2' }, { hostPath: '/a', sha256: '1' }]));
+});
+
+test('data directories are owned by the service user (numeric: the user lives in the image)', (t) => {
+  const g = desiredContainer(glanceApiContainer, ctrl!, rendered, 'zed-1')!;
+  t.deepEqual(g.dirs.map((x) => `${x.path} ${x.mode} ${x.owner}:${x.group}`), ['/etc/cairn/containers/glance-api 0750 0:42415', '/var/lib/cairn/glance 0750 42415:42415']);
+  const p = desiredContainer(placementApiContainer, ctrl!, rendered, 'zed-1')!;
+  t.deepEqual(p.dirs.map((x) => x.path), ['/etc/cairn/containers/placement-api']);
+});
+
+test('a one-shot (migration) runs as root with writable data binds, config still read-only, no restart', (t) => {
+  const k = desiredContainer(keystoneContainer, ctrl!, rendered, 'zed-1')!;
+  const o = oneShotSpec(k, ['keystone-manage', 'db_sync'], 'migrate');
+  t.is(o.name, 'cairn-keystone-migrate');
+  t.is(o.user, 'root');
+  t.deepEqual(o.binds.map((b) => b.readOnly), [true, false, false]);
+  t.is(o.restartPolicy.name, 'no');
+  t.deepEqual(o.healthcheck.test, ['NONE']);
+  t.is(containerName('glance-api'), 'cairn-glance-api');
+});
+
+test('image tags: release-build, next build, newest first', (t) => {
+  t.is(imageRef('keystone', 'zed-1'), 'cairn/keystone:zed-1');
+  t.deepEqual(parseTag('zed-12'), { release: 'zed', build: 12 });
+  for (const bad of ['zed', 'zed-0', 'Zed-1', 'zed-1-x', '-1', 'latest']) t.is(parseTag(bad), undefined, bad);
+  t.is(nextTag('zed', []), 'zed-1');
+  t.is(nextTag('zed', ['zed-1', 'zed-10', 'zed-2', 'antelope-40', 'broken']), 'zed-11');
+  t.deepEqual(sortTags(['zed-2', 'zed-10', 'zed-1', 'other']), ['zed-10', 'zed-2', 'zed-1', 'other']);
+});
