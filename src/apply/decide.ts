@@ -108,6 +108,7 @@ export function decide(step: Step, ctx: DecideContext): Decision {
       return { needed: true, changes: !step.onChange, reason: step.onChange ? 'a dependency changed' : 'guard not met', actions: [run] };
     }
     case 'wait':
+      if (step.onlyAfterChange && ctx.changed.size === 0) return { needed: false, reason: 'nothing changed on this host in this run' };
       return { needed: true, changes: false, reason: 'check', actions: [{ type: 'wait', argv: step.argv, intervalMs: step.intervalMs, deadlineMs: step.deadlineMs, report: step.report }] };
     case 'bridge-port': {
       const port = facts.portOf.get(step.iface) ?? '';

@@ -55,3 +55,35 @@ export function sortTags(tags: readonly string[]): string[] {
     return b.localeCompare(a);
   });
 }
+
+/** One file of an image's build context. */
+export interface BuildFile {
+  name: string;
+  content: string;
+  mode: number;
+}
+
+/** What `cairn images build` makes: the base, then one image per service, all with one tag. */
+export interface ImageBuild {
+  /** Image reference and the build context that makes it, in build order. */
+  images: { ref: string; name: string; context: BuildFile[] }[];
+}
+
+/** View of templates/images/service/Dockerfile.hbs. */
+export interface ServiceImageView {
+  service: string;
+  baseImage: string;
+  packages: string;
+  user: string;
+  uid: number;
+  gid: number;
+  home: string;
+  configDir: string;
+  links: { path: string; target: string }[];
+  release: string;
+}
+
+/** Labels every cairn image gets at build time (build API `labels`), for `images list`. */
+export function imageBuildLabels(name: string, tag: string): Record<string, string> {
+  return { 'cairn.image': name, 'cairn.tag': tag };
+}

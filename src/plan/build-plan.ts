@@ -203,7 +203,7 @@ function bootstrapSteps(
     const id = `command:${service.name}:${b.name}`;
     const restarts = b.restarts ?? [];
     if (b.wait) {
-      return { when: b.when, restarts, step: { kind: 'wait', id, title: b.title, phase: 'bootstrap', argv: b.argv, intervalMs: b.wait.intervalMs, deadlineMs: b.wait.deadlineMs, report: false } };
+      return { when: b.when, restarts, step: { kind: 'wait', id, title: b.title, phase: 'bootstrap', argv: b.argv, intervalMs: b.wait.intervalMs, deadlineMs: b.wait.deadlineMs, report: false, onlyAfterChange: true } };
     }
     // A command that runs a managed file (a script) re-runs when that file changes.
     const scripts = earlier.filter((s): s is FileStep => s.kind === 'file' && b.argv.includes(s.path)).map((s) => s.sha256);

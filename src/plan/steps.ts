@@ -84,6 +84,11 @@ export interface WaitStep extends StepBase {
   deadlineMs: number;
   /** What the step reports on success: the probe's stdout, e.g. chrony's offset and stratum. */
   report: boolean;
+  /**
+   * A readiness gate for the steps after it: needed only when something changed on the host
+   * earlier in this run (a service that was running and was not restarted is still ready).
+   */
+  onlyAfterChange?: boolean;
 }
 
 /**

@@ -1,0 +1,183 @@
+/**
+ * `cairn images build`: makes the service images on the deploy host's Docker engine.
+ *
+ *   Debian root file system   debootstrap --variant=minbase from this machine's own Debian
+ *                             mirror (read from its apt sources at run time), `docker import`ed;
+ *                             the same image, with the same tag, as the lab's base
+ *                             (src/lab/node-image.ts), so either build reuses the other's.
+ *   cairn/openstack-base:TAG  that plus the host's apt sources and python3.
+ *   cairn/<service>:TAG       Debian's package of the service (templates/images/service).
+ *
+ * No registry is contacted: every layer comes from Debian's archive.
+ */
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type Docker from 'dockerode';
+import { debianArchive, nodeAptSources, readHostAptSources, type DebianArchive } from '../lab/apt-sources.js';
+import { imageExists } from '../lab/docker-engine.js';
+import { baseImageTag, debootstrapArgv, dockerImportArgv, tarRootfsArgv, type BaseImageInputs } from '../lab/node-image.js';
+import type { Progress } from '../lab/progress.js';
+import { runChecked, runCommand, runPipe } from '../lab/run-command.js';
+import { TemplateSet, packageRoot } from '../render/templates.js';
+import { ContainersError, tailLines } from './errors.js';
+import { OPENSTACK_BASE, imageBuildLabels, imageRef, type BuildFile, type ServiceImageView } from './images.js';
+import { CONTAINER_CONFIG_DIR, type ContainerService } from './services.js';
+import { posix } from 'node:path';
+
+/** The Debian archive of this machine for bookworm, or a clear error. */
+export function hostArchive(suite = 'bookworm'): DebianArchive {
+  const a = debianArchive(readHostAptSources(), suite);
+  if (typeof a === 'string') throw new ContainersError(a);
+  return a;
+}
+
+/** The build context of cairn/openstack-base:TAG (pure apart from reading templates). */
+export function baseContext(rootfsImage: string, archive: DebianArchive, templates = new TemplateSet()): BuildFile[] {
+  const dir = join(packageRoot(), 'templates', 'images', OPENSTACK_BASE);
+  return [
+    { name: 'Dockerfile', content: templates.get(`images/${OPENSTACK_BASE}/Dockerfile.hbs`)({ baseImage: rootfsImage }), mode: 0o644 },
+    { name: 'debian.sources', content: nodeAptSources(archive), mode: 0o644 },
+    { name: 'policy-rc.d', content: readFileSync(join(dir, 'policy-rc.d'), 'utf8'), mode: 0o755 },
+  ];
+}
+
+/** The view of a service's Dockerfile. */
+export function serviceImageView(service: ContainerService, baseRef: string, release: string): ServiceImageView {
+  return {
+    service: service.name,
+    baseImage: baseRef,
+    packages: service.packages.join(' '),
+    user: service.user.name,
+    uid: service.user.uid,
+    gid: service.user.gid,
+    home: service.user.home,
+    configDir: CONTAINER_CONFIG_DIR,
+    links: service.configLinks.map((p) => ({ path: p, target: `${CONTAINER_CONFIG_DIR}/${posix.basename(p)}` })),
+    release,
+  };
+}
+
+/** The build context of cairn/<service>:TAG. */
+export function serviceContext(service: ContainerService, baseRef: string, release: string, templates = new TemplateSet()): BuildFile[] {
+  return [{ name: 'Dockerfile', content: templates.get('images/service/Dockerfile.hbs')(serviceImageView(service, baseRef, release) as unknown as Record<string, unknown>), mode: 0o644 }];
+}
+
+/** Makes the debootstrap root file system image unless the engine has it; returns its tag. */
+export async function ensureRootfsImage(docker: Docker, archive: DebianArchive, progress: Progress): Promise<string> {
+  const inputs: BaseImageInputs = { suite: archive.suite, variant: 'minbase', mirror: archive.mirror };
+  const tag = baseImageTag(inputs);
+  if (await imageExists(docker, tag)) {
+    progress.phase(`root file system ${tag}: cached`);
+    return tag;
+  }
+  if (process.getuid?.() !== 0) throw new ContainersError('building the base image runs debootstrap, which needs root');
+  const rootfs = mkdtempSync(join(tmpdir(), 'cairn-rootfs-'));
+  try {
+    progress.phase(`root file system ${tag}: debootstrap ${inputs.suite} from ${inputs.mirror} (about a minute)`);
+    await runChecked(debootstrapArgv(inputs, rootfs), progress);
+    await runPipe(tarRootfsArgv(rootfs), dockerImportArgv(tag), progress);
+  } finally {
+    await removeRootfs(rootfs, progress);
+  }
+  return tag;
+}
+
+/**
+ * Removes a debootstrap target: a failed debootstrap may leave /proc or /sys mounted inside, so
+ * those are unmounted first and the removal never crosses into another file system.
+ */
+async function removeRootfs(rootfs: string, progress: Progress): Promise<void> {
+  const prefix = `${resolve(rootfs)}/`;
+  const mounts = readFileSync('/proc/self/mounts', 'utf8')
+    .split('\n')
+    .map((l) => l.split(' ')[1]?.replace(/\\040/g, ' '))
+    .filter((m): m is string => m !== undefined && m.startsWith(prefix))
+    .sort((a, b) => b.length - a.length);
+  for (const m of mounts) await runCommand(['umount', '-l', m], progress);
+  const r = await runCommand(['rm', '-rf', '--one-file-system', rootfs], progress);
+  if (r.code !== 0) progress.warn(`could not remove ${rootfs}: ${tailLines(r.stderr, 3)}`);
+}
+
+/** Builds one image from `context` with the engine's build API (host network: apt needs it). */
+export async function buildImage(docker: Docker, ref: string, name: string, tag: string, context: readonly BuildFile[], progress: Progress): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'cairn-image-'));
+  try {
+    for (const f of context) {
+      writeFileSync(join(dir, f.name), f.content);
+      chmodSync(join(dir, f.name), f.mode);
+    }
+    const stream = await docker.buildImage(
+      { context: dir, src: context.map((f) => f.name) },
+      { t: ref, networkmode: 'host', forcerm: true, labels: imageBuildLabels(name, tag) },
+    );
+    let last: string[] = [];
+    let failure: string | undefined;
+    const streamError = await new Promise<string | undefined>((resolve) => {
+      docker.modem.followProgress(
+        stream,
+        (err: Error | null) => resolve(err ? err.message : undefined),
+        (e: { stream?: string; error?: string; errorDetail?: { message?: string } }) => {
+          if (e.stream) {
+            progress.log(e.stream);
+            last = [...last, ...e.stream.split('\n').filter(Boolean)].slice(-20);
+          }
+          if (e.error) failure = e.errorDetail?.message ?? e.error;
+        },
+      );
+    });
+    failure ??= streamError;
+    if (failure || !(await imageExists(docker, ref))) {
+      throw new ContainersError(`building ${ref} failed${failure ? `: ${failure}` : ''}`, undefined, tailLines(last.join('\n')));
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Builds the base and `services`' images, all tagged `tag`. Returns the refs built. */
+export async function buildServiceImages(
+  docker: Docker,
+  services: readonly ContainerService[],
+  release: string,
+  tag: string,
+  progress: Progress,
+): Promise<string[]> {
+  const archive = hostArchive();
+  const rootfs = await ensureRootfsImage(docker, archive, progress);
+  const baseRef = imageRef(OPENSTACK_BASE, tag);
+  progress.phase(`${baseRef}: building`);
+  await buildImage(docker, baseRef, OPENSTACK_BASE, tag, baseContext(rootfs, archive), progress);
+  const built = [baseRef];
+  for (const s of services) {
+    const ref = imageRef(s.name, tag);
+    progress.phase(`${ref}: building (apt-get install ${s.packages.join(' ')})`);
+    await buildImage(docker, ref, s.name, tag, serviceContext(s, baseRef, release), progress);
+    built.push(ref);
+  }
+  return built;
+}
+
+/** One cairn image on an engine. */
+export interface ImageRow {
+  ref: string;
+  name: string;
+  tag: string;
+  id: string;
+  created: number;
+  sizeBytes: number;
+}
+
+/** Every image with cairn's build label on `docker`'s engine, newest first. */
+export async function listCairnImages(docker: Docker): Promise<ImageRow[]> {
+  const images = await docker.listImages({ filters: { label: ['cairn.image'] } });
+  const rows: ImageRow[] = [];
+  for (const i of images) {
+    for (const ref of i.RepoTags ?? []) {
+      if (ref === '<none>:<none>') continue;
+      const colon = ref.lastIndexOf(':');
+      rows.push({ ref, name: i.Labels?.['cairn.image'] ?? ref.slice(0, colon), tag: ref.slice(colon + 1), id: i.Id, created: i.Created, sizeBytes: i.Size });
+    }
+  }
+  return rows.sort((a, b) => b.created - a.created || a.ref.localeCompare(b.ref));
+}

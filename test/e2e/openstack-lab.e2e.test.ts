@@ -1,0 +1,101 @@
+/**
+ * The product's main job, end to end, on real OpenStack (Zed from Debian's archive): a lab of
+ * 1 controller + 2 computes -> `cairn deploy` -> `cairn verify` all green -> a no-op re-run
+ * changes and restarts nothing -> one option changed: only the affected files change and only
+ * the affected services restart, on the affected hosts -> verify again. Also: a wrong bridge
+ * interface is refused by the prechecks before any change, naming the interfaces that exist.
+ *
+ * Runs through the real CLI (main()) as a user would, and reads the run directory's report.
+ */
+import test from 'ava';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ApplyReport } from '../../src/apply/apply-plan.js';
+import { main, type Io } from '../../src/cli/main.js';
+import type { VerifyReport } from '../../src/verify/run-verify.js';
+import { startTestLab, type TestLab } from '../helpers/test-lab.js';
+
+let lab: TestLab;
+let stateDir: string;
+
+test.before(async (t) => {
+  t.timeout(15 * 60_000);
+  lab = await startTestLab('e2e', 2, (s) => t.log(s));
+  stateDir = mkdtempSync(join(tmpdir(), 'cairn-e2e-state-'));
+});
+test.after.always(async () => {
+  await lab?.down();
+});
+
+/** Runs the CLI in-process, capturing what it prints. */
+async function cairn(args: string[]): Promise<{ code: number; out: string[]; err: string[]; ms: number }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io: Io = { out: (l) => out.push(l), err: (l) => err.push(l) };
+  const started = Date.now();
+  const code = await main(args, io);
+  return { code, out, err, ms: Date.now() - started };
+}
+
+const latest = <T>(name: string): T => JSON.parse(readFileSync(join(stateDir, 'runs', 'latest', name), 'utf8')) as T;
+const changedSteps = (r: ApplyReport): string[] => r.hosts.flatMap((h) => h.steps.filter((s) => s.status === 'changed').map((s) => `${h.host} ${s.id}`));
+const deployArgs = (answerFile: string, ...more: string[]): string[] => ['deploy', '-a', answerFile, '-i', lab.paths.inventory, '--state-dir', stateDir, '-v', ...more];
+
+test.serial('deploy from a fresh lab, then every health check passes', async (t) => {
+  t.timeout(55 * 60_000);
+  const run = await cairn(deployArgs(lab.paths.answerFile));
+  t.log(run.out.filter((l) => /^(times|health|dashboard|credentials|deploy )/.test(l)).join('\n'));
+  t.is(run.code, 0, [...run.out.slice(-40), ...run.err.slice(-20)].join('\n'));
+  const health = latest<VerifyReport>('verify.json');
+  t.true(health.ok, JSON.stringify(health.results.filter((r) => !r.ok)));
+  t.true(health.results.some((r) => r.check === 'image-upload' && r.ok));
+  t.true(health.results.some((r) => r.check === 'network-agents' && r.ok));
+  // The deploy host's copy of the credentials, readable by its owner only.
+  const rc = join(stateDir, 'keystonerc_admin');
+  t.regex(readFileSync(rc, 'utf8'), /OS_AUTH_URL=/);
+});
+
+test.serial('cairn verify on its own exits 0 and prints a table', async (t) => {
+  t.timeout(10 * 60_000);
+  const run = await cairn(['verify', '-a', lab.paths.answerFile, '-i', lab.paths.inventory, '--wait', '60']);
+  t.is(run.code, 0, run.out.join('\n'));
+  t.regex(run.out[0]!, /^CHECK\s+HOST\s+RESULT\s+DETAIL/);
+  t.regex(run.out.at(-1)!, /^all \d+ checks passed/);
+});
+
+test.serial('a no-op re-run changes nothing and restarts nothing', async (t) => {
+  t.timeout(10 * 60_000);
+  const run = await cairn(deployArgs(lab.paths.answerFile, '--no-verify'));
+  t.is(run.code, 0, run.err.join('\n'));
+  t.deepEqual(changedSteps(latest<ApplyReport>('report.json')), []);
+  t.log(`no-op re-run of the 3-node lab: ${(run.ms / 1000).toFixed(1)} s`);
+});
+
+test.serial('one changed option changes one file and restarts one service, on the computes only', async (t) => {
+  t.timeout(15 * 60_000);
+  const text = readFileSync(lab.paths.answerFile, 'utf8');
+  const changed = /^CONFIG_NOVA_SCHED_RAM_ALLOC_RATIO=.*$/m.test(text)
+    ? text.replace(/^CONFIG_NOVA_SCHED_RAM_ALLOC_RATIO=.*$/m, 'CONFIG_NOVA_SCHED_RAM_ALLOC_RATIO=2.0')
+    : `${text}\nCONFIG_NOVA_SCHED_RAM_ALLOC_RATIO=2.0\n`;
+  const answerFile = join(stateDir, 'answer-ram-ratio.ini');
+  writeFileSync(answerFile, changed, { mode: 0o600 });
+  const run = await cairn(deployArgs(answerFile));
+  t.is(run.code, 0, [...run.out.slice(-30), ...run.err].join('\n'));
+  const computes = lab.deployment.hosts.filter((h) => h.roles.includes('compute')).map((h) => h.name).sort();
+  t.deepEqual(changedSteps(latest<ApplyReport>('report.json')).sort(), computes.flatMap((c) => [`${c} file:/etc/nova/nova.conf`, `${c} unit:nova-compute`]).sort());
+  t.true(latest<VerifyReport>('verify.json').ok);
+});
+
+test.serial('a wrong bridge interface is refused before any change, naming the interfaces that exist', async (t) => {
+  t.timeout(5 * 60_000);
+  const text = readFileSync(lab.paths.answerFile, 'utf8').replace(/^CONFIG_NEUTRON_OVS_BRIDGE_IFACES=.*$/m, 'CONFIG_NEUTRON_OVS_BRIDGE_IFACES=br-ex:eth9');
+  const answerFile = join(stateDir, 'answer-wrong-iface.ini');
+  writeFileSync(answerFile, text, { mode: 0o600 });
+  const run = await cairn(deployArgs(answerFile, '--no-verify'));
+  t.is(run.code, 1);
+  const message = run.err.join('\n');
+  t.regex(message, /eth9/);
+  t.regex(message, /eth0/);
+  t.regex(message, /no host was changed/);
+});
