@@ -229,9 +229,22 @@ export const neutron: ServiceDescriptor = {
     }
     return files;
   },
-  bootstrap: ({ deployment: d, host }) => {
+  bootstrap: ({ deployment: d, host, os }) => {
     if (!hasRole(host, 'control')) return [];
     return [
+      // RDO's neutron-server unit reads the plugin configuration through this link.
+      ...(os === 'rhel'
+        ? [
+            {
+              name: 'plugin-link',
+              title: '/etc/neutron/plugin.ini -> ML2 configuration',
+              when: 'before-start' as const,
+              argv: ['ln', '-sfn', 'plugins/ml2/ml2_conf.ini', '/etc/neutron/plugin.ini'],
+              unless: ['sh', '-c', 'test "$(readlink /etc/neutron/plugin.ini)" = plugins/ml2/ml2_conf.ini'],
+              restarts: ['neutron-server'],
+            },
+          ]
+        : []),
       {
         name: 'db-sync',
         title: 'neutron database schema',

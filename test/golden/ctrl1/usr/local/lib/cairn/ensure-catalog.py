@@ -23,8 +23,6 @@ ks = client.Client(
             project_domain_id="default",
         )
     ),
-    # The catalog may not name Keystone yet under this URL; talk to the URL cairn knows.
-    endpoint_override=auth["url"],
     interface="public",
 )
 region = spec["region"]
