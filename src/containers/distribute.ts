@@ -1,0 +1,67 @@
+/**
+ * Images reach nodes as `docker save | docker load`, streamed through the node's SSH connection
+ * (the engine API's GET /images/get on this machine, POST /images/load on the node).
+ *
+ * Why not a registry cairn runs (Debian's docker-registry): a plain-HTTP registry must be listed
+ * in every node engine's `insecure-registries` (or be given a certificate every node trusts), and
+ * that means rewriting daemon.json and restarting dockerd on each node, which stops every running
+ * container there unless live-restore is on; the nodes would also need a route back to the deploy
+ * host. save|load needs nothing on the node but its engine, uses the connection cairn already
+ * holds, and is skipped when the node has the image already (compared by image id). What it
+ * loses: layer dedup across transfers (each transfer carries the whole image, ~10 s per image in
+ * the lab, LAB.md) — fine for a handful of controllers, the place for a registry at scale.
+ */
+import type Docker from 'dockerode';
+import { ContainersError, tailLines } from './errors.js';
+import type { NodeDocker } from './docker-over-ssh.js';
+
+/** Image id of `ref` on `docker`, undefined when it has none. */
+export async function imageId(docker: Docker, ref: string): Promise<string | undefined> {
+  try {
+    return (await docker.getImage(ref).inspect()).Id;
+  } catch (e) {
+    if ((e as { statusCode?: number }).statusCode === 404) return undefined;
+    throw e;
+  }
+}
+
+/** Reads an engine's JSON-lines progress stream to its end; the first error message, if any. */
+function drain(stream: NodeJS.ReadableStream): Promise<{ error?: string; text: string }> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    stream.on('data', (d: Buffer) => (text += d.toString()));
+    stream.on('error', reject);
+    stream.on('end', () => {
+      let error: string | undefined;
+      for (const line of text.split('\n')) {
+        try {
+          const e = JSON.parse(line) as { error?: string; errorDetail?: { message?: string } };
+          error ??= e.errorDetail?.message ?? e.error;
+        } catch {
+          // not JSON: older engines print plain text
+        }
+      }
+      resolve({ ...(error ? { error } : {}), text });
+    });
+  });
+}
+
+/** What ensureImage did. */
+export type ImageOutcome = 'present' | 'loaded';
+
+/**
+ * Makes `node` have `ref` with the same image id as this machine's engine: nothing when it has,
+ * else streams `docker save` from `local` into the node's `docker load`.
+ */
+export async function ensureImage(local: Docker, node: NodeDocker, ref: string): Promise<ImageOutcome> {
+  const want = await imageId(local, ref);
+  if (!want) throw new ContainersError(`image ${ref} is not on this machine: build it with 'cairn images build --tag ${ref.slice(ref.lastIndexOf(':') + 1)}'`);
+  if ((await imageId(node.docker, ref)) === want) return 'present';
+  const tar = await local.getImage(ref).get();
+  const response = await node.docker.loadImage(tar, { quiet: true });
+  const { error, text } = await drain(response);
+  if (error) throw new ContainersError(`loading ${ref} into the node's engine failed: ${error}`, node.host, tailLines(text));
+  const got = await imageId(node.docker, ref);
+  if (got !== want) throw new ContainersError(`after loading, the node has ${ref} as ${got ?? 'nothing'}, not ${want}`, node.host, tailLines(text));
+  return 'loaded';
+}

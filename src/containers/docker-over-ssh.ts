@@ -1,0 +1,91 @@
+/**
+ * A node's Docker engine through the SSH connection cairn already holds to it.
+ *
+ * dockerode (docker-modem) honours an `agent` option for plain HTTP (docker-modem 5,
+ * lib/modem.js: `if (this.agent) optionsf.agent = this.agent`). Its own `protocol: 'ssh'` is
+ * not used on purpose: it opens a NEW SSH connection per HTTP connection and runs
+ * `docker system dial-stdio` on it. Here the agent's createConnection opens one OpenSSH
+ * streamlocal channel (`direct-streamlocal@openssh.com`, what `ssh -L x:/var/run/docker.sock`
+ * uses) on the existing connection to the node's /var/run/docker.sock; HTTP keep-alive reuses
+ * those channels, so a whole converge costs a few channels on one connection, no new logins.
+ */
+import http from 'node:http';
+import type { Duplex } from 'node:stream';
+import Docker from 'dockerode';
+import type ssh2 from 'ssh2';
+import type { SshTransport } from '../transport/ssh-transport.js';
+import { ContainersError } from './errors.js';
+
+/** The engine socket on a Debian node (docker.io's default). */
+export const DOCKER_SOCKET = '/var/run/docker.sock';
+
+/** An http.Agent whose connections are streamlocal channels on `client`, and how many it opened. */
+export interface SshSocketAgent {
+  agent: http.Agent;
+  /** Channels opened so far (one per HTTP connection; keep-alive reuses them). */
+  channelsOpened(): number;
+}
+
+/**
+ * node's http client and Agent call socket methods an SSH channel does not have (keep-alive
+ * bookkeeping and timeouts); they are meaningless on a channel, whose liveness the SSH
+ * connection's own keepalives watch, so they become no-ops.
+ */
+function asSocket(channel: Duplex): Duplex {
+  const s = channel as Duplex & Record<string, unknown>;
+  for (const m of ['setKeepAlive', 'setNoDelay', 'setTimeout', 'ref', 'unref']) {
+    if (typeof s[m] !== 'function') s[m] = () => s;
+  }
+  return s;
+}
+
+/** An agent that connects to `socketPath` on the far side of `client`. */
+export function sshSocketAgent(client: ssh2.Client, host: string, socketPath = DOCKER_SOCKET): SshSocketAgent {
+  let opened = 0;
+  // Channels are not sessions (sshd's MaxSessions does not count them). node's Agent does not
+  // count a connection it is still creating asynchronously, so maxSockets cannot bound a burst;
+  // cairn issues few engine calls at once, and keep-alive plus maxFreeSockets keep the idle ones
+  // few.
+  const agent = new http.Agent({ keepAlive: true, maxFreeSockets: 2 });
+  agent.createConnection = (_options, callback) => {
+    client.openssh_forwardOutStreamLocal(socketPath, (err, channel) => {
+      if (err) {
+        callback?.(new ContainersError(`cannot reach the Docker engine at ${socketPath} through SSH: ${err.message} (is docker.io installed and running, and AllowStreamLocalForwarding not off in sshd?)`, host), undefined as unknown as Duplex);
+        return;
+      }
+      opened++;
+      callback?.(null, asSocket(channel));
+    });
+    return undefined;
+  };
+  return { agent, channelsOpened: () => opened };
+}
+
+/**
+ * The ssh2 client inside a transport. SshTransport keeps it private; reading it here keeps this
+ * work in its own files. The right shape is a `forwardUnix(path)` method on SshTransport.
+ */
+function sshClientOf(transport: SshTransport): ssh2.Client {
+  const client = (transport as unknown as { client?: ssh2.Client }).client;
+  if (!client || typeof client.openssh_forwardOutStreamLocal !== 'function') {
+    throw new Error('bug: SshTransport no longer exposes its ssh2 client as `client`');
+  }
+  return client;
+}
+
+/** A node's engine and the channel count of its agent. */
+export interface NodeDocker {
+  host: string;
+  docker: Docker;
+  channelsOpened(): number;
+  /** Closes the kept-alive channels (the SSH connection stays: the transport owns it). */
+  close(): void;
+}
+
+/** dockerode for the engine of the node `transport` is connected to, over that connection. */
+export function nodeDocker(transport: SshTransport, socketPath = DOCKER_SOCKET): NodeDocker {
+  const { agent, channelsOpened } = sshSocketAgent(sshClientOf(transport), transport.host, socketPath);
+  // host/port only fill the Host header: the agent decides where bytes go.
+  const docker = new Docker({ protocol: 'http', host: 'docker', port: 80, agent } as Docker.DockerOptions);
+  return { host: transport.host, docker, channelsOpened, close: () => agent.destroy() };
+}
