@@ -15,6 +15,7 @@ import { allServices } from '../services/index.js';
 import { EXIT, UserError } from './errors.js';
 import { loadFromFiles, printProblems, type DeploymentOptions } from './load.js';
 import { writeRenderTree } from './render-output.js';
+import { registerContainersCommands } from './containers-command.js';
 import { registerDeployCommand } from './deploy-command.js';
 import { registerLabCommands } from './lab-command.js';
 import { registerSshCopyIdCommand } from './ssh-copy-id-command.js';
@@ -123,6 +124,7 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
   registerVerifyCommand(program, io, setCode);
   registerSshCopyIdCommand(program, { out: io.out, err: io.err });
   registerLabCommands(program, { out: io.out, err: io.err, setExitCode: setCode });
+  registerContainersCommands(program, io);
 
   return program;
 }
