@@ -171,3 +171,28 @@ test.serial('unknown and changed host keys, a wrong key and an unreachable host 
   t.true(Date.now() - started < 15_000, 'fails within a bound');
   t.is(sh(['cat', '/etc/cairn-test/app.conf']), 'v=3\n', 'no change reached the host');
 });
+
+test.serial('single NIC: the management interface goes into an OVS bridge and the host stays reachable', async (t) => {
+  t.timeout(10 * 60_000);
+  // The node's only route to cairn is eth0 (its SSH address): the Packstack br-ex:eth0 case.
+  const iface = 'eth0';
+  const address = sh(['sh', '-c', `ip -o -4 addr show dev ${iface} | awk '{print $4}'`]).trim();
+  const steps: Step[] = [
+    { kind: 'packages', id: 'packages', title: 'packages', phase: 'packages', names: ['openvswitch-switch'] },
+    { kind: 'unit', id: 'unit:openvswitch-switch', title: 'ovs', phase: 'units', unit: 'openvswitch-switch', restartOn: [] },
+    { kind: 'bridge-port', id: `bridge-port:br-mgmt:${iface}`, title: 'br-mgmt', phase: 'ovs-bridges', bridge: 'br-mgmt', iface, datapathType: 'netdev', confirmSeconds: 30 },
+  ];
+  const single: Plan = { hosts: [{ host: node.name, address: node.address, osFamily: 'debian', sudo: false, steps }] };
+  const first = await applyPlan(lab.deployment, single, options());
+  t.true(first.ok, JSON.stringify(first.hosts[0]));
+  t.is(statuses(first)[`bridge-port:br-mgmt:${iface}`], 'changed');
+  t.regex(first.hosts[0]!.steps.find((s) => s.id === `bridge-port:br-mgmt:${iface}`)!.detail ?? '', /moved to br-mgmt/);
+  // The address (and the default route) now live on the bridge; eth0 is its port.
+  t.is(sh(['sh', '-c', "ip -o -4 addr show dev br-mgmt | awk '{print $4}'"]).trim(), address);
+  t.is(sh(['sh', '-c', `ip -o -4 addr show dev ${iface}`]).trim(), '');
+  t.is(sh(['ovs-vsctl', 'port-to-br', iface]).trim(), 'br-mgmt');
+  // And cairn still reaches it: the re-run connects, finds nothing to do.
+  const again = await applyPlan(lab.deployment, single, options());
+  t.true(again.ok, JSON.stringify(again.hosts[0]));
+  t.true(Object.values(statuses(again)).every((s) => s === 'ok'), JSON.stringify(statuses(again)));
+});
