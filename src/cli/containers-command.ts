@@ -3,11 +3,25 @@
  *
  *   cairn images build [--release zed] [--tag TAG] [--service NAME...]
  *   cairn images list [--json]
+ *   cairn containers deploy -a FILE [-i INVENTORY] [--tag TAG]
+ *   cairn upgrade -a FILE --service NAME --tag TAG [--hosts h1,h2]
+ *   cairn rollback -a FILE --service NAME [--to TAG]
+ *   cairn history [--service NAME] [--json]
  *
  * Expected failures become UserError (exit 1 for engine and host failures, 2 for bad usage);
  * progress goes to stderr, results to stdout.
  */
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
+import Docker from 'dockerode';
+import type { Host } from '../config/model.js';
+import { nodeDocker, type NodeDocker } from '../containers/docker-over-ssh.js';
+import { HISTORY_FILE, formatHistory, readHistory } from '../containers/history.js';
+import { deployContainers, moveService, rollbackTarget, serviceHosts, type ContainerNode, type OpsContext } from '../containers/operations.js';
+import { ensureEngine } from '../containers/node-prep.js';
+import { renderFiles } from '../render/render-files.js';
+import { allServices } from '../services/index.js';
+import { connectSsh, type SshTransport } from '../transport/ssh-transport.js';
+import { loadFromFiles, printProblems } from './load.js';
 import { ContainersError, ContainersUsageError } from '../containers/errors.js';
 import { buildServiceImages, listCairnImages } from '../containers/image-build.js';
 import { nextTag, parseTag } from '../containers/images.js';
@@ -85,7 +99,125 @@ export function registerImagesCommands(program: Command, io: Io): void {
     );
 }
 
+/** Options every command that touches nodes takes. */
+interface NodeOptions {
+  answerFile: string;
+  inventory?: string;
+  trustNewHosts?: boolean;
+  healthTimeout: string;
+}
+
+/**
+ * Loads the deployment, connects to every host a container service runs on (ONE SSH connection
+ * each, kept for the whole command), makes sure each runs a Docker engine, runs `fn`, and closes
+ * everything in finally.
+ */
+async function withNodes<R>(opts: NodeOptions, io: Io, fn: (ctx: OpsContext) => Promise<R>): Promise<R> {
+  const loaded = loadFromFiles({ answerFile: opts.answerFile, ...(opts.inventory ? { inventory: opts.inventory } : {}) });
+  printProblems(loaded, io.err);
+  const d = loaded.deployment;
+  if (!d) throw new ContainersUsageError(`${opts.answerFile}: invalid; no host was touched`);
+  if (d.mode !== 'containers') {
+    throw new ContainersUsageError(`${opts.answerFile}: CAIRN_DEPLOY_MODE is '${d.mode}'; set CAIRN_DEPLOY_MODE=containers to run OpenStack services in containers`);
+  }
+  const seconds = Number(opts.healthTimeout);
+  if (!Number.isFinite(seconds) || seconds < 5) throw new ContainersUsageError(`--health-timeout must be a number of seconds of at least 5, got '${opts.healthTimeout}'`);
+  const rendered = renderFiles(d, allServices);
+  const hosts: Host[] = d.hosts.filter((h) => containerServices.some((s) => serviceHosts(d, s, rendered).some((x) => x.name === h.name)));
+  const transports: SshTransport[] = [];
+  const dockers: NodeDocker[] = [];
+  const nodes = new Map<string, ContainerNode>();
+  const log = (line: string): void => io.err(line);
+  try {
+    for (const host of hosts) {
+      const t = await connectSsh(host, { ...(opts.trustNewHosts ? { trustNewHosts: true } : {}) });
+      transports.push(t);
+      await ensureEngine(t);
+      const nd = nodeDocker(t);
+      dockers.push(nd);
+      nodes.set(host.name, { host, transport: t, docker: nd.docker });
+    }
+    return await fn({ deployment: d, rendered, nodes, local: new Docker(), log, historyFile: HISTORY_FILE, healthDeadlineMs: seconds * 1000 });
+  } finally {
+    for (const nd of dockers) nd.close();
+    await Promise.all(transports.map((t) => t.close().catch(() => undefined)));
+  }
+}
+
+function nodeOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('-a, --answer-file <file>', 'Packstack-style answer file (INI)').makeOptionMandatory())
+    .option('-i, --inventory <file>', 'YAML inventory of hosts and groups (optional)')
+    .option('--trust-new-hosts', 'accept and record host keys not in known_hosts (never a changed key)')
+    .option('--health-timeout <seconds>', 'how long a new container may take to become healthy', '120');
+}
+
 /** Registers every containers-mode command. */
 export function registerContainersCommands(program: Command, io: Io): void {
   registerImagesCommands(program, io);
+
+  const containers = program.command('containers').description('containers mode (CAIRN_DEPLOY_MODE=containers): one container per OpenStack service');
+  nodeOptions(containers.command('deploy'))
+    .description('converge every service container to its spec: create, start or recreate only what differs (a re-run with nothing changed restarts nothing)')
+    .option('--tag <tag>', 'image tag for services that have no container yet (default: the newest built); running ones keep theirs (use upgrade)')
+    .action((opts: NodeOptions & { tag?: string }) =>
+      guardedContainers(io, async () => {
+        if (opts.tag !== undefined && !parseTag(opts.tag)) throw new ContainersUsageError(`--tag ${opts.tag}: expected <release>-<build>, e.g. zed-1`);
+        const local = await connectDocker();
+        const built = await listCairnImages(local);
+        const entries = await withNodes(opts, io, (ctx) =>
+          deployContainers(ctx, (s, running) => {
+            const tag = running ?? opts.tag ?? built.find((r) => r.name === s.name && parseTag(r.tag)?.release === ctx.deployment.release)?.tag;
+            if (!tag) throw new ContainersUsageError(`no image of ${s.name} for ${ctx.deployment.release} is built: run 'cairn images build'`);
+            return tag;
+          }),
+        );
+        const changed = entries.filter((e) => e.action !== 'none');
+        for (const e of entries) io.out(`${e.host}  ${e.container.padEnd(22)} ${e.tag.padEnd(8)} ${e.action === 'none' ? 'unchanged' : e.action}`);
+        io.out(`${entries.length} containers, ${changed.length} changed`);
+      }),
+    );
+
+  const withService = (cmd: Command): Command => nodeOptions(cmd).requiredOption('--service <name>', `container service (${containerServices.map((x) => x.name).join(', ')})`);
+
+  withService(program.command('upgrade'))
+    .description('move one service to a new image tag: canary host first, migrations once, each host health-gated; a refused version is replaced by the old one automatically')
+    .requiredOption('--tag <tag>', 'image tag to move to, e.g. zed-2')
+    .option('--hosts <names>', 'only these hosts (comma-separated; the first is the canary)')
+    .action((opts: NodeOptions & { service: string; tag: string; hosts?: string }) =>
+      guardedContainers(io, async () => {
+        const [service] = selectServices([opts.service]);
+        if (!parseTag(opts.tag)) throw new ContainersUsageError(`--tag ${opts.tag}: expected <release>-<build>, e.g. zed-2`);
+        const hosts = opts.hosts?.split(',').map((h) => h.trim()).filter(Boolean);
+        const results = await withNodes(opts, io, (ctx) => moveService(ctx, service!, opts.tag, 'upgrade', hosts));
+        for (const r of results) io.out(`${r.host}  ${service!.name}  ${r.from ?? '(none)'} -> ${r.to}  ok  unavailable ${((r.result.gapMs ?? 0) / 1000).toFixed(1)} s`);
+      }),
+    );
+
+  withService(program.command('rollback'))
+    .description('return one service to its previous (or a named) image tag on every host it runs on')
+    .option('--to <tag>', 'tag to return to (default: the one before the running one)')
+    .action((opts: NodeOptions & { service: string; to?: string }) =>
+      guardedContainers(io, async () => {
+        const [service] = selectServices([opts.service]);
+        const results = await withNodes(opts, io, async (ctx) => {
+          const { from, to } = await rollbackTarget(ctx, service!, opts.to);
+          io.err(`rolling ${service!.name} back from ${from} to ${to}`);
+          return moveService(ctx, service!, to, 'rollback');
+        });
+        for (const r of results) io.out(`${r.host}  ${service!.name}  ${r.from ?? '(none)'} -> ${r.to}  ok`);
+      }),
+    );
+
+  program
+    .command('history')
+    .description(`what containers mode changed where and when, from which image, and the outcome (${HISTORY_FILE})`)
+    .option('--service <name>', 'only this service')
+    .option('--json', 'print JSON lines')
+    .action((opts: { service?: string; json?: boolean }) =>
+      guardedContainers(io, async () => {
+        if (opts.service) selectServices([opts.service]);
+        for (const r of readHistory(HISTORY_FILE, opts.service)) io.out(opts.json ? JSON.stringify(r) : formatHistory(r));
+      }),
+    );
 }

@@ -46,6 +46,8 @@ function drain(stream: NodeJS.ReadableStream): Promise<{ error?: string; text: s
   });
 }
 
+const hostName = (h: string | { name: string }): string => (typeof h === 'string' ? h : h.name);
+
 /** What ensureImage did. */
 export type ImageOutcome = 'present' | 'loaded';
 
@@ -53,15 +55,15 @@ export type ImageOutcome = 'present' | 'loaded';
  * Makes `node` have `ref` with the same image id as this machine's engine: nothing when it has,
  * else streams `docker save` from `local` into the node's `docker load`.
  */
-export async function ensureImage(local: Docker, node: NodeDocker, ref: string): Promise<ImageOutcome> {
+export async function ensureImage(local: Docker, node: Pick<NodeDocker, 'docker'> & { host: string | { name: string } }, ref: string): Promise<ImageOutcome> {
   const want = await imageId(local, ref);
   if (!want) throw new ContainersError(`image ${ref} is not on this machine: build it with 'cairn images build --tag ${ref.slice(ref.lastIndexOf(':') + 1)}'`);
   if ((await imageId(node.docker, ref)) === want) return 'present';
   const tar = await local.getImage(ref).get();
   const response = await node.docker.loadImage(tar, { quiet: true });
   const { error, text } = await drain(response);
-  if (error) throw new ContainersError(`loading ${ref} into the node's engine failed: ${error}`, node.host, tailLines(text));
+  if (error) throw new ContainersError(`loading ${ref} into the node's engine failed: ${error}`, hostName(node.host), tailLines(text));
   const got = await imageId(node.docker, ref);
-  if (got !== want) throw new ContainersError(`after loading, the node has ${ref} as ${got ?? 'nothing'}, not ${want}`, node.host, tailLines(text));
+  if (got !== want) throw new ContainersError(`after loading, the node has ${ref} as ${got ?? 'nothing'}, not ${want}`, hostName(node.host), tailLines(text));
   return 'loaded';
 }
