@@ -55,7 +55,7 @@ export interface ApplyReport {
   prechecks: PrecheckFinding[];
   hosts: HostReport[];
   /** Set when the run stopped before changing anything (connection or precheck failures). */
-  abortedBefore?: 'connect' | 'prechecks';
+  abortedBefore?: 'connect' | 'lock' | 'prechecks';
 }
 
 /** Applies (or dry-runs) `plan`. Expected failures are in the report; bugs throw. */
@@ -65,6 +65,7 @@ export async function applyPlan(d: Deployment, initialPlan: Plan, opts: ApplyOpt
   const transports = new Map<string, Transport>();
   const reports = new Map<string, HostReport>(plan.hosts.map((h) => [h.host, { host: h.host, steps: [], notes: [] }]));
   const hostOf = (name: string): Host => d.hosts.find((h) => h.name === name)!;
+  const locked = new Set<string>();
   try {
     emit({ type: 'phase', phase: 'connect', hosts: plan.hosts.length });
     const connectFailures: string[] = [];
@@ -80,6 +81,29 @@ export async function applyPlan(d: Deployment, initialPlan: Plan, opts: ApplyOpt
       }
     });
     if (connectFailures.length > 0) return { ok: false, prechecks: [], hosts: [...reports.values()], abortedBefore: 'connect' };
+
+    // Every host is locked before its facts are read, so the facts the plan is decided on are
+    // the ones no other run can change until this run ends (one probe per host, not two).
+    if (!opts.dryRun) {
+      let refused = 0;
+      await mapLimit(plan.hosts, opts.forks, async (hp) => {
+        try {
+          const note = await acquireLock(transports.get(hp.host)!, opts.owner, Boolean(opts.breakLock));
+          locked.add(hp.host);
+          emit({ type: 'host', host: hp.host, state: 'locked' });
+          if (note) {
+            reports.get(hp.host)!.notes.push(note);
+            emit({ type: 'note', host: hp.host, message: note });
+          }
+        } catch (e) {
+          if (!(e instanceof Error) || !('exitCode' in e)) throw e;
+          refused++;
+          reports.get(hp.host)!.error = e.message;
+          emit({ type: 'host', host: hp.host, state: 'failed', detail: e.message });
+        }
+      });
+      if (refused > 0) return { ok: false, prechecks: [], hosts: [...reports.values()], abortedBefore: 'lock' };
+    }
 
     emit({ type: 'phase', phase: 'facts', hosts: plan.hosts.length });
     const facts = new Map<string, HostFacts>();
@@ -123,6 +147,12 @@ export async function applyPlan(d: Deployment, initialPlan: Plan, opts: ApplyOpt
     emit({ type: 'phase', phase: 'done', hosts: plan.hosts.length });
     return { ok: [...reports.values()].every((r) => !r.error), prechecks: findings, hosts: [...reports.values()] };
   } finally {
+    await Promise.all(
+      [...locked].map(async (host) => {
+        await releaseLock(transports.get(host)!, opts.owner);
+        emit({ type: 'host', host, state: 'unlocked' });
+      }),
+    );
     await Promise.all([...transports.values()].map((t) => t.close().catch(() => undefined)));
   }
 }
@@ -131,25 +161,8 @@ async function applyHost(hp: HostPlan, t: Transport, initialFacts: HostFacts, re
   const log = (line: string): void => opts.log(hp.host, redact(line, opts.secrets));
   const changed = new Set<string>();
   let facts = initialFacts;
-  if (!opts.dryRun) {
-    const note = await acquireLock(t, opts.owner, Boolean(opts.breakLock));
-    opts.onEvent({ type: 'host', host: hp.host, state: 'locked' });
-    if (note) {
-      report.notes.push(note);
-      opts.onEvent({ type: 'note', host: hp.host, message: note });
-    }
-    // Re-read under the lock: another run may have changed the host since the prechecks.
-    facts = await gatherFacts(t, hp, []);
-  }
-  try {
-    for (const step of hp.steps) {
-      facts = await runStep(step, hp, t, facts, changed, report, host, opts, log);
-    }
-  } finally {
-    if (!opts.dryRun) {
-      await releaseLock(t, opts.owner);
-      opts.onEvent({ type: 'host', host: hp.host, state: 'unlocked' });
-    }
+  for (const step of hp.steps) {
+    facts = await runStep(step, hp, t, facts, changed, report, host, opts, log);
   }
 }
 

@@ -189,6 +189,11 @@ function summarise(report: ApplyReport, opts: DeployOptions, io: Io, runPath: st
     io.err(`no host was changed: cannot connect to every host (logs: ${runPath})`);
     return EXIT.failed;
   }
+  if (report.abortedBefore === 'lock') {
+    for (const h of report.hosts) if (h.error) io.err(`cairn: ${h.error}`);
+    io.err(`no host was changed: another run holds the lock on ${report.hosts.filter((h) => h.error).length} host(s) (logs: ${runPath})`);
+    return EXIT.failed;
+  }
   if (report.abortedBefore === 'prechecks') {
     for (const f of report.prechecks.filter((p) => p.severity === 'error')) io.err(`cairn: host ${f.host}: precheck ${f.check}: ${f.message}`);
     io.err(`no host was changed: ${report.prechecks.filter((p) => p.severity === 'error').length} precheck(s) failed (logs: ${runPath})`);
