@@ -22,6 +22,16 @@ import { renderFiles } from '../render/render-files.js';
 import { allServices } from '../services/index.js';
 import { connectSsh, type SshTransport } from '../transport/ssh-transport.js';
 import { loadFromFiles, printProblems } from './load.js';
+import { hostname, userInfo } from 'node:os';
+import { join } from 'node:path';
+import { applyPlan } from '../apply/apply-plan.js';
+import type { Deployment } from '../config/model.js';
+import { secretsOf } from '../config/secrets.js';
+import { hostSideServices } from '../containers/infra.js';
+import { buildPlan } from '../plan/build-plan.js';
+import { loadPlaybooks } from '../plan/playbook.js';
+import { packageRoot } from '../render/templates.js';
+import { plainProgress } from './progress.js';
 import { ContainersError, ContainersUsageError } from '../containers/errors.js';
 import { buildServiceImages, listCairnImages } from '../containers/image-build.js';
 import { nextTag, parseTag } from '../containers/images.js';
@@ -99,6 +109,34 @@ export function registerImagesCommands(program: Command, io: Io): void {
     );
 }
 
+/**
+ * The host side of containers mode: the packages-mode plan restricted to chrony, repositories,
+ * MariaDB (with the container services' databases), RabbitMQ and memcached, applied by the same
+ * engine as `cairn deploy` (facts, prechecks, only what is needed).
+ */
+async function applyHostSide(d: Deployment, opts: { trustNewHosts?: boolean }, io: Io): Promise<void> {
+  const services = hostSideServices(containerServices);
+  const { playbooks, problems } = loadPlaybooks(join(packageRoot(), 'playbooks'), allServices.map((s) => s.name));
+  if (problems.length) throw new Error(`bug: shipped playbooks are invalid: ${problems.map((p) => p.message).join('; ')}`);
+  const plan = buildPlan(d, renderFiles(d, services), playbooks, services);
+  const progress = plainProgress(io, false);
+  const report = await applyPlan(d, plan, {
+    dryRun: false,
+    forks: 10,
+    connect: (host) => connectSsh(host, { ...(opts.trustNewHosts ? { trustNewHosts: true } : {}) }),
+    onEvent: (e) => progress.onEvent(e),
+    log: () => undefined,
+    owner: `containers ${userInfo().username}@${hostname()}`,
+    secrets: secretsOf(d),
+  });
+  await progress.done();
+  if (!report.ok) {
+    const errors = report.hosts.filter((h) => h.error).map((h) => `${h.host}: ${h.error}`);
+    const pre = report.prechecks.filter((p) => p.severity === 'error').map((p) => `${p.host}: ${p.message}`);
+    throw new ContainersError(`the host side (MariaDB, RabbitMQ, memcached) failed:\n${[...pre, ...errors].join('\n')}`);
+  }
+}
+
 /** Options every command that touches nodes takes. */
 interface NodeOptions {
   answerFile: string;
@@ -160,11 +198,17 @@ export function registerContainersCommands(program: Command, io: Io): void {
   nodeOptions(containers.command('deploy'))
     .description('converge every service container to its spec: create, start or recreate only what differs (a re-run with nothing changed restarts nothing)')
     .option('--tag <tag>', 'image tag for services that have no container yet (default: the newest built); running ones keep theirs (use upgrade)')
-    .action((opts: NodeOptions & { tag?: string }) =>
+    .option('--skip-host-side', 'do not apply the host-side steps (MariaDB, RabbitMQ, memcached), only converge containers')
+    .action((opts: NodeOptions & { tag?: string; skipHostSide?: boolean }) =>
       guardedContainers(io, async () => {
         if (opts.tag !== undefined && !parseTag(opts.tag)) throw new ContainersUsageError(`--tag ${opts.tag}: expected <release>-<build>, e.g. zed-1`);
         const local = await connectDocker();
         const built = await listCairnImages(local);
+        const loaded = loadFromFiles({ answerFile: opts.answerFile, ...(opts.inventory ? { inventory: opts.inventory } : {}) });
+        if (loaded.deployment?.mode === 'containers' && !opts.skipHostSide) {
+          io.err('host side: chrony, repositories, MariaDB, RabbitMQ, memcached (packages-mode steps)');
+          await applyHostSide(loaded.deployment, opts, io);
+        }
         const entries = await withNodes(opts, io, (ctx) =>
           deployContainers(ctx, (s, running) => {
             const tag = running ?? opts.tag ?? built.find((r) => r.name === s.name && parseTag(r.tag)?.release === ctx.deployment.release)?.tag;

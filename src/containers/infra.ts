@@ -1,0 +1,31 @@
+/**
+ * Containers mode keeps the infrastructure on the host: chrony, repositories, MariaDB, RabbitMQ
+ * and memcached are installed and configured by the packages-mode plan (the same steps, the
+ * same engine). The container services join that plan as database-only views, so MariaDB's
+ * bootstrap creates their databases and users, but no OpenStack package, file or unit goes on
+ * the host: those live in the containers.
+ */
+import type { ServiceDescriptor } from '../services/descriptor.js';
+import { chrony } from '../services/chrony.js';
+import { mariadb } from '../services/mariadb.js';
+import { memcached } from '../services/memcached.js';
+import { rabbitmq } from '../services/rabbitmq.js';
+import { repos } from '../services/repos.js';
+import type { ContainerService } from './services.js';
+
+/** `s` with its database and endpoints only: no components, files or bootstrap on the host. */
+export function databaseOnly(s: ServiceDescriptor): ServiceDescriptor {
+  return {
+    name: s.name,
+    enabled: s.enabled,
+    components: [],
+    files: () => [],
+    ...(s.databases ? { databases: s.databases } : {}),
+    ...(s.endpoints ? { endpoints: s.endpoints } : {}),
+  };
+}
+
+/** The services of the host-side plan in containers mode, in packages-mode order. */
+export function hostSideServices(containers: readonly ContainerService[]): ServiceDescriptor[] {
+  return [chrony, repos, mariadb, rabbitmq, memcached, ...containers.map((c) => databaseOnly(c.descriptor))];
+}
