@@ -38,6 +38,12 @@ revert() {
   exit 1
 }
 ovs-vsctl --may-exist add-br "$BR" -- set bridge "$BR" datapath_type="$DP" || revert "cannot create bridge $BR"
+# The bridge answers with the interface's MAC, so switches and neighbours' ARP caches that know
+# the address keep working (os-net-config and ifcfg OVSBridge do the same).
+if [ -n "$ADDRS" ]; then
+  MAC=$(cat "/sys/class/net/$IF/address")
+  ovs-vsctl set bridge "$BR" other-config:hwaddr="$MAC" || revert "cannot give $BR the MAC of $IF"
+fi
 ovs-vsctl --may-exist add-port "$BR" "$IF" || revert "cannot add $IF to $BR"
 ip link set "$BR" up || revert "cannot bring $BR up"
 for a in $ADDRS; do
