@@ -162,6 +162,9 @@ function planHost(
 function chronyNoClockDropIn(os: 'debian' | 'rhel'): FileStep {
   const unit = os === 'debian' ? 'chrony' : 'chronyd';
   const opts = os === 'debian' ? '$DAEMON_OPTS' : '$OPTIONS';
+  // Debian's unit starts chronyd with full privileges ('!': it drops them itself after
+  // binding); without the prefix it fails with "Not superuser".
+  const exec = os === 'debian' ? '!/usr/sbin/chronyd' : '/usr/sbin/chronyd';
   const content = [
     '# Managed by cairn: this host may not set the clock, so chronyd tracks and serves time',
     '# without touching it (-x).',
@@ -170,7 +173,7 @@ function chronyNoClockDropIn(os: 'debian' | 'rhel'): FileStep {
     '',
     '[Service]',
     'ExecStart=',
-    `ExecStart=/usr/sbin/chronyd ${opts} -x`,
+    `ExecStart=${exec} ${opts} -x`,
     '',
   ].join('\n');
   const path = `/etc/systemd/system/${unit}.service.d/cairn-no-clock.conf`;
