@@ -118,7 +118,10 @@ async function applyHostSide(d: Deployment, opts: { trustNewHosts?: boolean }, i
   const services = hostSideServices(containerServices);
   const { playbooks, problems } = loadPlaybooks(join(packageRoot(), 'playbooks'), allServices.map((s) => s.name));
   if (problems.length) throw new Error(`bug: shipped playbooks are invalid: ${problems.map((p) => p.message).join('; ')}`);
-  const plan = buildPlan(d, renderFiles(d, services), playbooks, services);
+  // No Neutron runs here in containers mode yet, so no bridge, forwarding or playbook command
+  // (those serve the services that are not containerised).
+  const hostPlaybooks = playbooks.map((p) => ({ ...p, ovsBridges: false, sysctl: {}, commands: [] }));
+  const plan = buildPlan(d, renderFiles(d, services), hostPlaybooks, services);
   const progress = plainProgress(io, false);
   const report = await applyPlan(d, plan, {
     dryRun: false,
