@@ -29,6 +29,8 @@ export interface HistoryRecord {
   ms: number;
   /** For upgrades and rollbacks: how long no healthy instance was listening (ms), when known. */
   gapMs?: number;
+  /** For a refused version: from the failed health verdict to the old version healthy again (ms). */
+  restoreMs?: number;
 }
 
 /** Appends `r` to `file`. */

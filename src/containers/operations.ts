@@ -177,7 +177,7 @@ export async function moveService(
     ctx.log(`${d.host}: ${operation} ${d.spec.name} to ${tag}${i === 0 && desired.length > 1 ? ' (canary)' : ''}`);
     const started = Date.now();
     const r = await replaceContainer(n.docker, d.spec, { overlap: service.overlapOnUpgrade, healthDeadlineMs: ctx.healthDeadlineMs, log: (l) => ctx.log(`${d.host}: ${l}`) });
-    record(ctx, { operation, service: service.name, host: d.host, ...(r.from ? { from: r.from } : {}), to: tag, image: d.spec.image, outcome: r.outcome, ...(r.why ? { why: r.why } : {}), ms: Date.now() - started, ...(r.gapMs !== undefined ? { gapMs: r.gapMs } : {}) });
+    record(ctx, { operation, service: service.name, host: d.host, ...(r.from ? { from: r.from } : {}), to: tag, image: d.spec.image, outcome: r.outcome, ...(r.why ? { why: r.why } : {}), ms: Date.now() - started, ...(r.gapMs !== undefined ? { gapMs: r.gapMs } : {}), ...(r.restoreMs !== undefined ? { restoreMs: r.restoreMs } : {}) });
     results.push({ host: d.host, ...(r.from ? { from: r.from } : {}), to: tag, result: r });
     if (r.outcome !== 'ok') throw failure(service.name, d.host, r, desired.slice(i + 1).map((x) => x.host));
   }

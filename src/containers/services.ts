@@ -71,7 +71,7 @@ export function hostDataDir(service: string): string {
 }
 
 /**
- * uwsgi as the Debian packages run it (keystone-uwsgi.ini's settings), on the command line so
+ * uwsgi as the Debian packages run it (their -uwsgi.ini settings), on the command line so
  * the log goes to stdout (`docker logs`) instead of the ini's log file, plus --reuse-port.
  */
 function uwsgi(wsgiFile: string, port: number): string[] {
@@ -87,6 +87,9 @@ function uwsgi(wsgiFile: string, port: number): string[] {
     '--die-on-term',
     '--need-app',
     '--buffer-size', '65535',
+    // uwsgi's plain http-socket does not keep connections alive; saying so stops clients
+    // (python-requests in the catalog step) from reusing a connection uwsgi has closed.
+    '--add-header', 'Connection: close',
     '--reuse-port',
   ];
 }
