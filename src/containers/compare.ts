@@ -54,8 +54,8 @@ function sameList(a: readonly string[], b: readonly string[]): boolean {
  * What differs between `current` (inspect) and `desired`. Compared: image reference, command
  * (when the spec sets one), user (when set), cairn's environment variables (the image's own,
  * such as PATH, are not cairn's and are ignored; one cairn set before and no longer wants is
- * a difference, known from the cairn.env-keys label), every cairn.* label (the image's labels
- * are ignored), binds (as a set), network mode, health check and restart policy.
+ * a difference, known from the cairn.env-keys label), cairn's container labels (LABELS; the
+ * image's labels are ignored), binds (as a set), network mode, health check and restart policy.
  */
 export function compareSpec(current: InspectedContainer, desired: ContainerSpec): SpecDifference[] {
   const diffs: SpecDifference[] = [];
@@ -80,7 +80,10 @@ export function compareSpec(current: InspectedContainer, desired: ContainerSpec)
     if (!(k in desired.env)) add(`env.${k}`, env.get(k), undefined);
   }
 
-  const labelKeys = new Set([...Object.keys(labels), ...Object.keys(desired.labels)].filter((k) => k.startsWith('cairn.')));
+  // cairn's container labels only: the image's own labels (also cairn.* ones, such as the
+  // cairn.image and cairn.tag every cairn image carries) show up in the container's too.
+  const containerKeys = new Set<string>(Object.values(LABELS));
+  const labelKeys = new Set([...Object.keys(labels).filter((k) => containerKeys.has(k)), ...Object.keys(desired.labels)]);
   for (const k of [...labelKeys].sort()) {
     if (labels[k] !== desired.labels[k]) add(`label.${k}`, labels[k], desired.labels[k]);
   }

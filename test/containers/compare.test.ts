@@ -91,10 +91,16 @@ const cases: Case[] = [
     name: "the image's own environment (PATH) and labels are not cairn's and are ignored",
     current: withConfig({
       Env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'OS_EXAMPLE=1'],
-      Labels: { ...inspect.Config?.Labels, maintainer: 'someone', 'org.opencontainers.image.version': '1' },
+      Labels: { ...inspect.Config?.Labels, maintainer: 'someone', 'org.opencontainers.image.version': '1', 'cairn.image': 'keystone', 'cairn.tag': 'zed-1', 'cairn.release': 'zed' },
     }),
     want: base,
     expected: [],
+  },
+  {
+    name: 'a cairn container label the spec no longer has is a difference',
+    current: withConfig({ Labels: { ...inspect.Config?.Labels, [LABELS.managed]: 'yes', [LABELS.service]: 'keystone-old' } }),
+    want: base,
+    expected: ['label.cairn.service: keystone-old -> keystone'],
   },
   {
     name: 'healthcheck differs: interval and retries',
