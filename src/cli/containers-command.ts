@@ -15,7 +15,7 @@ import { Command, Option } from 'commander';
 import Docker from 'dockerode';
 import type { Host } from '../config/model.js';
 import { nodeDocker, type NodeDocker } from '../containers/docker-over-ssh.js';
-import { HISTORY_FILE, formatHistory, readHistory } from '../containers/history.js';
+import { HISTORY_FILE, formatHistory, historyFileIn, readHistory } from '../containers/history.js';
 import { deployContainers, moveService, rollbackTarget, serviceHosts, type ContainerNode, type OpsContext } from '../containers/operations.js';
 import { ensureEngine } from '../containers/node-prep.js';
 import { renderFiles } from '../render/render-files.js';
@@ -146,6 +146,7 @@ interface NodeOptions {
   inventory?: string;
   trustNewHosts?: boolean;
   healthTimeout: string;
+  stateDir: string;
 }
 
 /**
@@ -178,7 +179,7 @@ async function withNodes<R>(opts: NodeOptions, io: Io, fn: (ctx: OpsContext) => 
       dockers.push(nd);
       nodes.set(host.name, { host, transport: t, docker: nd.docker });
     }
-    return await fn({ deployment: d, rendered, nodes, local: new Docker(), log, historyFile: HISTORY_FILE, healthDeadlineMs: seconds * 1000 });
+    return await fn({ deployment: d, rendered, nodes, local: new Docker(), log, historyFile: historyFileIn(opts.stateDir), healthDeadlineMs: seconds * 1000 });
   } finally {
     for (const nd of dockers) nd.close();
     await Promise.all(transports.map((t) => t.close().catch(() => undefined)));
@@ -190,7 +191,8 @@ function nodeOptions(cmd: Command): Command {
     .addOption(new Option('-a, --answer-file <file>', 'Packstack-style answer file (INI)').makeOptionMandatory())
     .option('-i, --inventory <file>', 'YAML inventory of hosts and groups (optional)')
     .option('--trust-new-hosts', 'accept and record host keys not in known_hosts (never a changed key)')
-    .option('--health-timeout <seconds>', 'how long a new container may take to become healthy', '120');
+    .option('--health-timeout <seconds>', 'how long a new container may take to become healthy', '120')
+    .option('--state-dir <dir>', "cairn's state directory (the history is STATE/containers/history.jsonl)", '.cairn');
 }
 
 /** Registers every containers-mode command. */
@@ -261,10 +263,11 @@ export function registerContainersCommands(program: Command, io: Io): void {
     .description(`what containers mode changed where and when, from which image, and the outcome (${HISTORY_FILE})`)
     .option('--service <name>', 'only this service')
     .option('--json', 'print JSON lines')
-    .action((opts: { service?: string; json?: boolean }) =>
+    .option('--state-dir <dir>', "cairn's state directory", '.cairn')
+    .action((opts: { service?: string; json?: boolean; stateDir: string }) =>
       guardedContainers(io, async () => {
         if (opts.service) selectServices([opts.service]);
-        for (const r of readHistory(HISTORY_FILE, opts.service)) io.out(opts.json ? JSON.stringify(r) : formatHistory(r));
+        for (const r of readHistory(historyFileIn(opts.stateDir), opts.service)) io.out(opts.json ? JSON.stringify(r) : formatHistory(r));
       }),
     );
 }

@@ -4,10 +4,15 @@
  * one line, so concurrent runs cannot interleave within a record.
  */
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 
 /** Default history file, relative to the working directory like `.cairn/runs/`. */
 export const HISTORY_FILE = '.cairn/containers/history.jsonl';
+
+/** The history file under a state directory (`.cairn` by default). */
+export function historyFileIn(stateDir: string): string {
+  return join(stateDir, 'containers', 'history.jsonl');
+}
 
 /** One record. */
 export interface HistoryRecord {

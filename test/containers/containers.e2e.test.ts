@@ -1,0 +1,138 @@
+/**
+ * Containers mode end to end on a real lab (issue #6, acceptance 1): a fresh one-node lab
+ * (systemd + sshd container); `cairn containers deploy` puts MariaDB, RabbitMQ and memcached
+ * on the node (packages-mode steps), installs Docker there, loads the images over SSH and runs
+ * Keystone, Glance and Placement as containers; then: tokens are issued and the catalog lists
+ * the services; a re-run changes nothing; keystone upgrades to a new build; a deliberately broken
+ * build is refused and the old one keeps serving; `cairn rollback` returns to the build before.
+ *
+ * Serial tests, each well under ava's 10 minute timer; the first builds the images when this
+ * machine has none (Debian packages, several minutes). The lab is removed in after.always.
+ */
+import test from 'ava';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Docker from 'dockerode';
+import { main } from '../../src/cli/main.js';
+import { controllerOf, type Deployment } from '../../src/config/model.js';
+import { loadDeployment } from '../../src/config/deployment.js';
+import { buildServiceImages, listCairnImages } from '../../src/containers/image-build.js';
+import { nextTag } from '../../src/containers/images.js';
+import { readHistory, historyFileIn } from '../../src/containers/history.js';
+import { containerServices } from '../../src/containers/services.js';
+import { Progress } from '../../src/lab/progress.js';
+import { keystoneUrl } from '../../src/services/common.js';
+import { startTestLab, type TestLab } from '../helpers/test-lab.js';
+import { buildBrokenKeystone } from './broken-image.js';
+
+const docker = new Docker();
+let lab: TestLab | undefined;
+let d: Deployment;
+let files: string[];
+let stateDir: string;
+let tag1: string;
+let tag2: string;
+
+async function cairn(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(args, { out: (l) => out.push(l), err: (l) => err.push(l) });
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+/** A scoped admin token request from this machine; the status code. */
+async function tokenStatus(): Promise<number> {
+  const body = {
+    auth: {
+      identity: { methods: ['password'], password: { user: { name: d.keystone.adminUser, domain: { id: 'default' }, password: d.keystone.adminPassword } } },
+      scope: { project: { name: 'admin', domain: { id: 'default' } } },
+    },
+  };
+  const r = await fetch(`${keystoneUrl(d)}/auth/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(10_000) });
+  return r.status;
+}
+
+/** `docker inspect` of a container on the lab node (through the node container). */
+function nodeInspect(name: string): { Id: string; State: { StartedAt: string }; Config: { Labels: Record<string, string> } } {
+  const out = execFileSync('docker', ['exec', lab!.container(controllerOf(d).name), 'docker', 'inspect', name], { encoding: 'utf8' });
+  return (JSON.parse(out) as never[])[0]!;
+}
+
+test.after.always(async () => {
+  await lab?.down();
+});
+
+test.serial('images for keystone, glance-api and placement-api exist (built when missing)', async (t) => {
+  const rows = await listCairnImages(docker);
+  const have = (tag: string): boolean => containerServices.every((s) => rows.some((r) => r.name === s.name && r.tag === tag));
+  const tags = rows.filter((r) => r.name === 'keystone').map((r) => r.tag);
+  tag1 = tags.find(have) ?? nextTag('zed', rows.map((r) => r.tag));
+  if (!have(tag1)) await buildServiceImages(docker, containerServices, 'zed', tag1, new Progress(undefined));
+  t.true(have(tag1) || (await listCairnImages(docker)).filter((r) => r.tag === tag1).length >= 3);
+});
+
+test.serial('containers deploy: infrastructure on the host, keystone, glance-api and placement-api in containers; tokens issued', async (t) => {
+  lab = await startTestLab('ctre', 0, () => undefined);
+  stateDir = join(lab.root, '.cairn');
+  // Containers mode; the controller is also the compute host so the Nova-dependent Placement is on.
+  const answer = readFileSync(lab.paths.answerFile, 'utf8').replace(/^CAIRN_DEPLOY_MODE=.*$/m, 'CAIRN_DEPLOY_MODE=containers');
+  writeFileSync(lab.paths.answerFile, answer);
+  const ctrl = controllerOf(lab.deployment).name;
+  writeFileSync(lab.paths.inventory, readFileSync(lab.paths.inventory, 'utf8').replace(/compute: \[\]/, `compute: [${ctrl}]`));
+  const loaded = loadDeployment({ answerFile: lab.paths.answerFile, answerText: answer, inventoryFile: lab.paths.inventory, inventoryText: readFileSync(lab.paths.inventory, 'utf8') });
+  t.truthy(loaded.deployment, JSON.stringify(loaded.problems));
+  d = loaded.deployment!;
+  files = ['-a', lab.paths.answerFile, '-i', lab.paths.inventory, '--state-dir', stateDir];
+
+  const r = await cairn(['containers', 'deploy', ...files, '--tag', tag1]);
+  t.is(r.code, 0, `${r.err}\n${r.out}`);
+  t.regex(r.out, /3 containers, 3 changed/);
+  t.is(await tokenStatus(), 201);
+  const addr = controllerOf(d).address;
+  t.true((await fetch(`http://${addr}:9292/`)).status < 400, 'glance answers');
+  t.is((await fetch(`http://${addr}:8778/`)).status, 200, 'placement answers');
+});
+
+test.serial('a re-run with nothing changed restarts nothing', async (t) => {
+  const before = containerServices.map((s) => nodeInspect(`cairn-${s.name}`));
+  const r = await cairn(['containers', 'deploy', ...files, '--skip-host-side']);
+  t.is(r.code, 0, r.err);
+  t.regex(r.out, /3 containers, 0 changed/);
+  t.regex(r.err, /cairn-keystone: unchanged: cairn-keystone runs cairn\/keystone:/);
+  const after = containerServices.map((s) => nodeInspect(`cairn-${s.name}`));
+  t.deepEqual(after.map((c) => [c.Id, c.State.StartedAt]), before.map((c) => [c.Id, c.State.StartedAt]));
+});
+
+test.serial('upgrade keystone to a new build: new tag serves, tokens still issued', async (t) => {
+  tag2 = nextTag('zed', (await listCairnImages(docker)).map((r) => r.tag));
+  t.is((await cairn(['images', 'build', '--service', 'keystone', '--tag', tag2])).code, 0);
+  const r = await cairn(['upgrade', ...files, '--service', 'keystone', '--tag', tag2]);
+  t.is(r.code, 0, r.err);
+  t.is(nodeInspect('cairn-keystone').Config.Labels['cairn.image-version'], tag2);
+  t.is(nodeInspect('cairn-keystone-previous').Config.Labels['cairn.image-version'], tag1);
+  t.is(await tokenStatus(), 201);
+});
+
+test.serial('upgrade to a deliberately broken build: refused with its output, the old version keeps serving', async (t) => {
+  const broken = nextTag('zed', (await listCairnImages(docker)).map((r) => r.tag));
+  await buildBrokenKeystone(docker, tag2, broken);
+  const r = await cairn(['upgrade', ...files, '--service', 'keystone', '--tag', broken]);
+  t.is(r.code, 1);
+  t.regex(r.err, /the new version was refused: .*the previous version \(.+\) was put back and serves/);
+  t.regex(r.err, /deliberately broken keystone/);
+  t.is(nodeInspect('cairn-keystone').Config.Labels['cairn.image-version'], tag2);
+  t.is(await tokenStatus(), 201);
+  const last = readHistory(historyFileIn(stateDir), 'keystone').at(-1);
+  t.is(last?.outcome, 'restored');
+  t.is(last?.to, broken);
+});
+
+test.serial('rollback returns keystone to the build before; history tells the story', async (t) => {
+  const r = await cairn(['rollback', ...files, '--service', 'keystone']);
+  t.is(r.code, 0, r.err);
+  t.is(nodeInspect('cairn-keystone').Config.Labels['cairn.image-version'], tag1);
+  t.is(await tokenStatus(), 201);
+  const h = await cairn(['history', '--service', 'keystone', '--state-dir', stateDir]);
+  t.deepEqual(h.out.split('\n').map((l) => l.split(/\s+/)[1]), ['deploy', 'upgrade', 'upgrade', 'rollback']);
+});
