@@ -79,7 +79,8 @@ export function registerImagesCommands(program: Command, io: Io): void {
     .option('--release <release>', 'OpenStack release the Debian packages are (bookworm ships zed)', 'zed')
     .option('--tag <tag>', 'tag to build, e.g. zed-2 (default: the next build number)')
     .option('--service <name>', 'only this service (repeatable)', collect)
-    .action((opts: { release: string; tag?: string; service?: string[] }) =>
+    .option('--no-cache', "rebuild every layer (picks up new Debian package versions); default: reuse unchanged layers")
+    .action((opts: { release: string; tag?: string; service?: string[]; cache: boolean }) =>
       guardedContainers(io, async () => {
         const services = selectServices(opts.service);
         if (opts.tag !== undefined && parseTag(opts.tag)?.release !== opts.release) {
@@ -88,7 +89,7 @@ export function registerImagesCommands(program: Command, io: Io): void {
         const docker = await connectDocker();
         const tag = opts.tag ?? nextTag(opts.release, (await listCairnImages(docker)).map((r) => r.tag));
         const progress = new Progress(progressOut, '.cairn/images/build.log');
-        const built = await buildServiceImages(docker, services, opts.release, tag, progress);
+        const built = await buildServiceImages(docker, services, opts.release, tag, progress, !opts.cache);
         for (const ref of built) io.out(ref);
       }),
     );

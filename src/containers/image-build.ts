@@ -100,7 +100,15 @@ async function removeRootfs(rootfs: string, progress: Progress): Promise<void> {
 }
 
 /** Builds one image from `context` with the engine's build API (host network: apt needs it). */
-export async function buildImage(docker: Docker, ref: string, name: string, tag: string, context: readonly BuildFile[], progress: Progress): Promise<void> {
+export async function buildImage(
+  docker: Docker,
+  ref: string,
+  name: string,
+  tag: string | undefined,
+  context: readonly BuildFile[],
+  progress: Progress,
+  noCache = false,
+): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'cairn-image-'));
   try {
     for (const f of context) {
@@ -109,7 +117,7 @@ export async function buildImage(docker: Docker, ref: string, name: string, tag:
     }
     const stream = await docker.buildImage(
       { context: dir, src: context.map((f) => f.name) },
-      { t: ref, networkmode: 'host', forcerm: true, labels: imageBuildLabels(name, tag) },
+      { t: ref, networkmode: 'host', forcerm: true, nocache: noCache, labels: imageBuildLabels(name, tag) },
     );
     let last: string[] = [];
     let failure: string | undefined;
@@ -142,17 +150,21 @@ export async function buildServiceImages(
   release: string,
   tag: string,
   progress: Progress,
+  /** Rebuild every layer (new Debian package versions); otherwise unchanged layers are reused. */
+  noCache = false,
 ): Promise<string[]> {
   const archive = hostArchive();
   const rootfs = await ensureRootfsImage(docker, archive, progress);
   const baseRef = imageRef(OPENSTACK_BASE, tag);
   progress.phase(`${baseRef}: building`);
-  await buildImage(docker, baseRef, OPENSTACK_BASE, tag, baseContext(rootfs, archive), progress);
+  // The base carries no tag label, so a rebuild with unchanged inputs is the same image (id) and
+  // the service images' layers come from the build cache; only their own tag label differs.
+  await buildImage(docker, baseRef, OPENSTACK_BASE, undefined, baseContext(rootfs, archive), progress, noCache);
   const built = [baseRef];
   for (const s of services) {
     const ref = imageRef(s.name, tag);
     progress.phase(`${ref}: building (apt-get install ${s.packages.join(' ')})`);
-    await buildImage(docker, ref, s.name, tag, serviceContext(s, baseRef, release), progress);
+    await buildImage(docker, ref, s.name, tag, serviceContext(s, baseRef, release), progress, noCache);
     built.push(ref);
   }
   return built;

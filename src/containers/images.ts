@@ -83,7 +83,11 @@ export interface ServiceImageView {
   release: string;
 }
 
-/** Labels every cairn image gets at build time (build API `labels`), for `images list`. */
-export function imageBuildLabels(name: string, tag: string): Record<string, string> {
-  return { 'cairn.image': name, 'cairn.tag': tag };
+/**
+ * Labels a cairn image gets at build time (build API `labels`): its name for `images list`, and
+ * for service images the tag, which makes each build its own image even when every layer
+ * came from the build cache.
+ */
+export function imageBuildLabels(name: string, tag: string | undefined): Record<string, string> {
+  return { 'cairn.image': name, ...(tag !== undefined ? { 'cairn.tag': tag } : {}) };
 }
