@@ -1,0 +1,47 @@
+/**
+ * The image templates rendered for each service: FROM the base, fixed ids before the package,
+ * the package list, config symlinks into the read-only config directory; the base's apt
+ * sources come from the given archive. Pure (no engine).
+ */
+import test from 'ava';
+import { baseContext, serviceContext } from '../../src/containers/image-build.js';
+import { imageBuildLabels } from '../../src/containers/images.js';
+import { containerServices, keystoneContainer } from '../../src/containers/services.js';
+
+const archive = {
+  mirror: 'http://deb.example.org/debian',
+  suite: 'bookworm',
+  entries: [{ uri: 'http://deb.example.org/debian', suites: ['bookworm', 'bookworm-updates'], components: ['main'], origin: 'test:1' }],
+};
+
+test('base: FROM the debootstrap image, apt sources from the host archive, policy-rc.d executable', (t) => {
+  const files = baseContext('cairn-lab-base:abc', archive);
+  t.deepEqual(files.map((f) => [f.name, f.mode.toString(8)]), [['Dockerfile', '644'], ['debian.sources', '644'], ['policy-rc.d', '755']]);
+  t.regex(files[0]!.content, /^FROM cairn-lab-base:abc$/m);
+  t.regex(files[1]!.content, /^URIs: http:\/\/deb\.example\.org\/debian$/m);
+  t.regex(files[2]!.content, /exit 101/);
+});
+
+test('keystone image: fixed ids before the package, the package, the config symlink', (t) => {
+  const [dockerfile] = serviceContext(keystoneContainer, 'cairn/openstack-base:zed-4', 'zed');
+  const text = dockerfile!.content;
+  t.regex(text, /^FROM cairn\/openstack-base:zed-4$/m);
+  t.regex(text, /groupadd --system --gid 42425 keystone/);
+  t.regex(text, /useradd --system --uid 42425 --gid 42425 --home-dir \/var\/lib\/keystone/);
+  t.regex(text, /apt-get install -y --no-install-recommends keystone python3-openstackclient/);
+  t.regex(text, /ln -sfn \/etc\/cairn\/config\/keystone\.conf \/etc\/keystone\/keystone\.conf/);
+  t.true(text.indexOf('groupadd') < text.indexOf('apt-get install'), 'the user exists before the package');
+});
+
+test('every service image renders, and each names its own package', (t) => {
+  for (const s of containerServices) {
+    const text = serviceContext(s, 'base', 'zed')[0]!.content;
+    for (const p of s.packages) t.true(text.includes(p), `${s.name}: ${p}`);
+    t.regex(text, new RegExp(`LABEL cairn.image=${s.name} cairn.release=zed`));
+  }
+});
+
+test('build labels: the base has no tag label (rebuilds reuse the cache), services do', (t) => {
+  t.deepEqual(imageBuildLabels('openstack-base', undefined), { 'cairn.image': 'openstack-base' });
+  t.deepEqual(imageBuildLabels('keystone', 'zed-2'), { 'cairn.image': 'keystone', 'cairn.tag': 'zed-2' });
+});
