@@ -25,6 +25,7 @@ import { loadFromFiles, printProblems } from './load.js';
 import { hostname, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { applyPlan } from '../apply/apply-plan.js';
+import { acquireLock, releaseLock } from '../apply/lock.js';
 import type { Deployment } from '../config/model.js';
 import { secretsOf } from '../config/secrets.js';
 import { hostSideServices } from '../containers/infra.js';
@@ -171,10 +172,16 @@ async function withNodes<R>(opts: NodeOptions, io: Io, fn: (ctx: OpsContext) => 
   const dockers: NodeDocker[] = [];
   const nodes = new Map<string, ContainerNode>();
   const log = (line: string): void => io.err(line);
+  // The deploy lock of packages mode: a container operation and a deploy never interleave.
+  const owner = `containers ${process.pid} ${userInfo().username}@${hostname()} ${new Date().toISOString()}`;
+  const locked: SshTransport[] = [];
   try {
     for (const host of hosts) {
       const t = await connectSsh(host, { ...(opts.trustNewHosts ? { trustNewHosts: true } : {}) });
       transports.push(t);
+      const note = await acquireLock(t, owner, false);
+      locked.push(t);
+      if (note) log(`${host.name}: ${note}`);
       await ensureEngine(t);
       const nd = nodeDocker(t);
       dockers.push(nd);
@@ -183,6 +190,7 @@ async function withNodes<R>(opts: NodeOptions, io: Io, fn: (ctx: OpsContext) => 
     return await fn({ deployment: d, rendered, nodes, local: new Docker(), log, historyFile: historyFileIn(opts.stateDir), healthDeadlineMs: seconds * 1000 });
   } finally {
     for (const nd of dockers) nd.close();
+    await Promise.all(locked.map((t) => releaseLock(t, owner)));
     await Promise.all(transports.map((t) => t.close().catch(() => undefined)));
   }
 }
