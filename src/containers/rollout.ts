@@ -12,7 +12,7 @@
  * of state lives in bind-mounted host directories.
  */
 import type Docker from 'dockerode';
-import { createAndStart, inspectByName, logsTail, removeIfExists, stopContainer, waitHealthy } from './engine.js';
+import { createAndStart, inspectByName, logsTail, removeIfExists, stopContainer, waitHealthy, type HealthWait } from './engine.js';
 import { LABELS, type ContainerSpec } from './spec.js';
 
 /** How a replacement ended. */
@@ -58,8 +58,15 @@ export async function replaceContainer(docker: Docker, spec: ContainerSpec, opts
     await stopContainer(docker, spec.name);
   }
   opts.log(`starting ${next} from ${spec.image}`);
-  await createAndStart(docker, spec, next);
-  const health = await waitHealthy(docker, next, opts.healthDeadlineMs);
+  let health: HealthWait;
+  try {
+    await createAndStart(docker, spec, next);
+    health = await waitHealthy(docker, next, opts.healthDeadlineMs);
+  } catch (e) {
+    // The engine refused the container (a missing bind path, a bad option): the old one must
+    // still come back, so this is a refusal like any other, not an exception past it.
+    health = { verdict: { state: 'failed', why: `the engine could not start it: ${(e as Error).message}` }, ms: 0 };
+  }
 
   if (health.verdict.state === 'healthy') {
     opts.log(`${next} healthy after ${(health.ms / 1000).toFixed(1)} s`);

@@ -133,3 +133,11 @@ test.serial('without overlap: the old one stops first; a new version that never 
   t.true((r.gapMs ?? 0) > 0, 'the service was down while the new one was tried');
   t.is(await answer(), 'v2');
 });
+
+test.serial('a version the engine cannot even create (no such image) is refused and the old one started again', async (t) => {
+  // Without overlap the old one is stopped first: it must come back.
+  const r = await replaceContainer(node.docker, { ...spec('v5'), image: 'cairn-test/no-such-image:1' }, { ...opts(false), healthDeadlineMs: 8000 });
+  t.is(r.outcome, 'restored');
+  t.regex(r.why ?? '', /the engine could not start it: .*no-such-image/);
+  t.is(await answer(), 'v2');
+});
