@@ -5,7 +5,7 @@
  */
 import type { HostFacts } from '../facts/probe.js';
 import type { Step } from '../plan/steps.js';
-import { STAMP_DIR, stampFile } from '../facts/probe.js';
+import { PENDING_RESTART_DIR, STAMP_DIR, stampFile } from '../facts/probe.js';
 
 /** One thing to do on a host. */
 export type Action =
@@ -37,11 +37,13 @@ export function decide(step: Step, ctx: DecideContext): Decision {
       }
       const current = facts.files.get(step.path);
       if (current === step.sha256) return { needed: false, reason: 'unchanged (sha256 match)' };
+      // Marked before the file changes, so no crash in between can lose the restart.
+      const mark: Action[] = step.restarts.length === 0 ? [] : [{ type: 'run', argv: ['sh', '-c', `mkdir -p ${PENDING_RESTART_DIR} && cd ${PENDING_RESTART_DIR} && touch "$@"`, 'sh', ...step.restarts.map(stampFile)] }];
       return {
         needed: true,
         changes: true,
         reason: current === undefined ? 'absent' : 'content differs',
-        actions: [{ type: 'put', path: step.path, content: step.content, mode: step.mode, owner: step.owner, group: step.group }],
+        actions: [...mark, { type: 'put', path: step.path, content: step.content, mode: step.mode, owner: step.owner, group: step.group }],
       };
     }
     case 'packages': {
@@ -75,11 +77,14 @@ export function decide(step: Step, ctx: DecideContext): Decision {
       }
       const enabled = state.enabled === 'enabled' || state.enabled === 'static' || state.enabled === 'generated' || state.enabled === 'alias';
       if (!enabled) actions.push({ type: 'run', argv: ['systemctl', 'enable', step.unit] });
-      if (changedFiles.length > 0) {
+      const pending = facts.pendingRestarts.has(stampFile(step.unit));
+      if (changedFiles.length > 0 || pending) {
         // restart also starts a stopped unit; a unit a package just started on its default
         // configuration must pick up ours.
         actions.push({ type: 'run', argv: ['systemctl', 'restart', step.unit] });
-        return { needed: true, changes: true, reason: `restart: ${changedFiles.map((id) => id.replace(/^file:/, '')).join(', ')} changed`, actions };
+        if (pending || changedFiles.some((id) => id.startsWith('file:'))) actions.push({ type: 'run', argv: ['rm', '-f', `${PENDING_RESTART_DIR}/${stampFile(step.unit)}`] });
+        const why = changedFiles.length > 0 ? `${changedFiles.map((id) => id.replace(/^file:/, '')).join(', ')} changed` : 'an earlier run changed its files and stopped before restarting it';
+        return { needed: true, changes: true, reason: `restart: ${why}`, actions };
       }
       if (state.active !== 'active') {
         actions.push({ type: 'run', argv: ['systemctl', 'start', step.unit] });

@@ -15,6 +15,13 @@ export function stampFile(stepId: string): string {
   return stepId.replace(/[^A-Za-z0-9._-]/g, '_');
 }
 
+/**
+ * Where a changed file leaves a mark for each unit it restarts, removed when the unit has
+ * restarted: a run cut off between the two (a later step failed) still restarts the unit on the
+ * next run, though the file is unchanged by then.
+ */
+export const PENDING_RESTART_DIR = '/var/lib/cairn/pending-restart';
+
 /** What the probe found on a host. */
 export interface HostFacts {
   os: { id: string; versionId: string };
@@ -46,6 +53,8 @@ export interface HostFacts {
   guards: Map<string, number>;
   /** Digests recorded by stamped commands after their last success, by step id. */
   stamps: Map<string, string>;
+  /** Units an earlier run changed a file of without restarting them (names as stampFile()). */
+  pendingRestarts: Set<string>;
   /** Paths named by `creates` that exist. */
   existing: Set<string>;
   /** Bridge an interface is a port of ('' for none), by interface. */
@@ -101,6 +110,7 @@ export function probeScript(plan: HostPlan, extras: ProbeExtras): string {
     // One file per stamped step, named by the step id's stampFile(); read all in one loop.
     lines.push(`for f in ${STAMP_DIR}/*; do [ -f "$f" ] && emit stamp "$(basename "$f")" "$(cat "$f")"; done`);
   }
+  if (units.length > 0) lines.push(`for f in ${PENDING_RESTART_DIR}/*; do [ -f "$f" ] && emit pending "$(basename "$f")" yes; done`);
   for (const f of files) {
     lines.push(`if [ -f ${q(f)} ]; then emit file ${q(f)} "$(sha256sum < ${q(f)} | cut -d' ' -f1)"; else emit file ${q(f)} -; fi`);
   }
@@ -149,6 +159,7 @@ export function parseFacts(output: string): HostFacts {
     sysctl: new Map(),
     guards: new Map(),
     stamps: new Map(),
+    pendingRestarts: new Set(),
     existing: new Set(),
     portOf: new Map(),
     sudoOk: false,
@@ -199,6 +210,9 @@ export function parseFacts(output: string): HostFacts {
         break;
       case 'guard':
         facts.guards.set(key, Number(value));
+        break;
+      case 'pending':
+        facts.pendingRestarts.add(key);
         break;
       case 'stamp':
         facts.stamps.set(key, value);

@@ -17,7 +17,7 @@ export function runAs(user: string, argv: string[]): string[] {
  * A wait until `url` answers HTTP (any status below 500 counts: an API that answers 401 or 300
  * is up). Uses the host's python3, which every OpenStack host has.
  */
-export function httpReady(name: string, title: string, url: string, deadlineMs = 120_000): BootstrapStep {
+export function httpReady(name: string, title: string, url: string, deadlineMs = 120_000, when: BootstrapStep['when'] = 'after-start'): BootstrapStep {
   const probe = [
     'import sys, urllib.request, urllib.error',
     'try:',
@@ -25,8 +25,15 @@ export function httpReady(name: string, title: string, url: string, deadlineMs =
     'except urllib.error.HTTPError as e:',
     '    sys.exit(0 if e.code < 500 else 1)',
   ].join('\n');
-  return { name, title, when: 'after-start', argv: ['python3', '-c', probe, url], wait: { intervalMs: 2000, deadlineMs } };
+  return { name, title, when, argv: ['python3', '-c', probe, url], wait: { intervalMs: 2000, deadlineMs } };
 }
+
+/**
+ * How long a compute or network host waits for the control host's APIs before starting its own
+ * agents: the control host installs and migrates far more, and an agent started before its
+ * RabbitMQ user exists exits at once.
+ */
+export const CONTROLLER_WAIT_MS = 90 * 60_000;
 
 /** A string literal for MariaDB: backslashes and single quotes escaped. */
 export function sqlString(s: string): string {

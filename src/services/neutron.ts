@@ -8,7 +8,7 @@ import type { Deployment, Host } from '../config/model.js';
 import { controllerOf, hasRole } from '../config/model.js';
 import type { Component, FileSpec, ServiceDescriptor } from './descriptor.js';
 import { componentsOn } from './descriptor.js';
-import { httpReady, runAs } from './bootstrap-commands.js';
+import { CONTROLLER_WAIT_MS, httpReady, runAs } from './bootstrap-commands.js';
 import {
   SERVICE_GROUP,
   cidrAddress,
@@ -230,7 +230,12 @@ export const neutron: ServiceDescriptor = {
     return files;
   },
   bootstrap: ({ deployment: d, host, os }) => {
-    if (!hasRole(host, 'control')) return [];
+    if (!hasRole(host, 'control')) {
+      if (!hasRole(host, 'compute') && !hasRole(host, 'network')) return [];
+      // The agents need RabbitMQ's user and the server: both exist once the neutron API answers.
+      const api = `http://${urlHost(controllerOf(d).address)}:${NEUTRON_PORT}/`;
+      return [httpReady('controller-ready', 'neutron API on the control host answers', api, CONTROLLER_WAIT_MS, 'before-start')];
+    }
     return [
       // RDO's neutron-server unit reads the plugin configuration through this link.
       ...(os === 'rhel'

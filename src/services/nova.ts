@@ -8,7 +8,7 @@ import type { Deployment, Host } from '../config/model.js';
 import { controllerOf, hasRole } from '../config/model.js';
 import type { FileSpec, ServiceDescriptor } from './descriptor.js';
 import { componentsOn } from './descriptor.js';
-import { httpReady, runAs } from './bootstrap-commands.js';
+import { CONTROLLER_WAIT_MS, httpReady, runAs } from './bootstrap-commands.js';
 import { shJoin } from '../transport/quote.js';
 import {
   SERVICE_GROUP,
@@ -178,7 +178,13 @@ export const nova: ServiceDescriptor = {
     return files;
   },
   bootstrap: ({ deployment: d, host }) => {
-    if (host.name !== controllerOf(d).name) return [];
+    if (host.name !== controllerOf(d).name) {
+      if (!hasRole(host, 'compute')) return [];
+      // nova-compute needs RabbitMQ's user, the conductor and placement: all made on the
+      // control host before its nova API starts.
+      const api = `http://${urlHost(controllerOf(d).address)}:${NOVA_API_PORT}/`;
+      return [httpReady('controller-ready', 'nova API on the control host answers', api, CONTROLLER_WAIT_MS, 'before-start')];
+    }
     const manage = (...args: string[]): string[] => runAs('nova', ['nova-manage', ...args]);
     const databases = [databaseUrl(d, 'nova', d.nova.dbPassword, 'nova_api'), databaseUrl(d, 'nova', d.nova.dbPassword, 'nova')];
     const computes = d.hosts.filter((h) => hasRole(h, 'compute')).map((h) => h.name).sort();

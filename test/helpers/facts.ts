@@ -10,6 +10,7 @@ export interface FactsJson {
   sysctl?: Record<string, string>;
   guards?: Record<string, number>;
   stamps?: Record<string, string>;
+  pendingRestarts?: string[];
   existing?: string[];
   portOf?: Record<string, string>;
   interfaces?: string[];
@@ -26,6 +27,7 @@ export function factsFrom(json: FactsJson): HostFacts {
   f.sysctl = new Map(Object.entries(json.sysctl ?? {}));
   f.guards = new Map(Object.entries(json.guards ?? {}));
   f.stamps = new Map(Object.entries(json.stamps ?? {}));
+  f.pendingRestarts = new Set(json.pendingRestarts ?? []);
   f.existing = new Set(json.existing ?? []);
   f.portOf = new Map(Object.entries(json.portOf ?? {}));
   f.interfaces = json.interfaces ?? [];
