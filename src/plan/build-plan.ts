@@ -206,7 +206,9 @@ function bootstrapSteps(
     const id = `command:${service.name}:${b.name}`;
     const restarts = b.restarts ?? [];
     if (b.wait) {
-      return { when: b.when, restarts, step: { kind: 'wait', id, title: b.title, phase: 'bootstrap', argv: b.argv, intervalMs: b.wait.intervalMs, deadlineMs: b.wait.deadlineMs, report: false, onlyAfterChange: true } };
+      // An after-start wait gates later bootstrap steps and is moot when nothing changed; a
+      // before-start wait gates the service's own start, which may be needed regardless.
+      return { when: b.when, restarts, step: { kind: 'wait', id, title: b.title, phase: 'bootstrap', argv: b.argv, intervalMs: b.wait.intervalMs, deadlineMs: b.wait.deadlineMs, report: false, ...(b.when === 'after-start' ? { onlyAfterChange: true } : {}) } };
     }
     // A command that runs a managed file (a script) re-runs when that file changes.
     const scripts = earlier.filter((s): s is FileStep => s.kind === 'file' && b.argv.includes(s.path)).map((s) => s.sha256);
