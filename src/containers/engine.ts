@@ -97,15 +97,20 @@ export async function runOneShot(docker: Docker, spec: ContainerSpec, host: stri
   const start = Date.now();
   await removeIfExists(docker, spec.name);
   const c = await docker.createContainer(createOptions(spec));
+  let timer: NodeJS.Timeout | undefined;
   try {
     await c.start();
     const waited = (await Promise.race([
       c.wait(),
-      new Promise((_, reject) => setTimeout(() => reject(new ContainersError(`${spec.name} did not finish within ${timeoutMs / 1000} s`, host)), timeoutMs)),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new ContainersError(`${spec.name} did not finish within ${timeoutMs / 1000} s`, host)), timeoutMs);
+      }),
     ])) as { StatusCode: number };
     const output = await logsTail(docker, spec.name, 40);
     return { code: waited.StatusCode, output, ms: Date.now() - start };
   } finally {
+    // A pending timer would keep the process alive for the whole timeout after the work is done.
+    clearTimeout(timer);
     await c.remove({ force: true, v: false }).catch(() => undefined);
   }
 }
