@@ -11,7 +11,8 @@
  */
 import test from 'ava';
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
 import { main } from '../../src/cli/main.js';
@@ -23,11 +24,16 @@ import { readHistory, historyFileIn } from '../../src/containers/history.js';
 import { containerServices } from '../../src/containers/services.js';
 import { Progress } from '../../src/lab/progress.js';
 import { keystoneUrl } from '../../src/services/common.js';
-import { startTestLab, type TestLab } from '../helpers/test-lab.js';
+import { labDown, labUp } from '../../src/lab/lab.js';
+import { labPaths } from '../../src/lab/lab-name.js';
+import { repoRoot } from '../helpers/paths.js';
 import { buildBrokenKeystone } from './broken-image.js';
 
 const docker = new Docker();
-let lab: TestLab | undefined;
+/** The lab, known before it is brought up so that after.always removes even a half-made one. */
+const root = mkdtempSync(join(tmpdir(), 'cairn-ctre-'));
+const labName = `ctre${process.pid % 100000}`;
+const paths = labPaths(root, labName);
 let d: Deployment;
 let files: string[];
 let stateDir: string;
@@ -55,12 +61,13 @@ async function tokenStatus(): Promise<number> {
 
 /** `docker inspect` of a container on the lab node (through the node container). */
 function nodeInspect(name: string): { Id: string; State: { StartedAt: string }; Config: { Labels: Record<string, string> } } {
-  const out = execFileSync('docker', ['exec', lab!.container(controllerOf(d).name), 'docker', 'inspect', name], { encoding: 'utf8' });
+  const out = execFileSync('docker', ['exec', controllerOf(d).name, 'docker', 'inspect', name], { encoding: 'utf8' });
   return (JSON.parse(out) as never[])[0]!;
 }
 
 test.after.always(async () => {
-  await lab?.down();
+  await labDown({ name: labName, root, purge: true });
+  rmSync(root, { recursive: true, force: true });
 });
 
 test.serial('images for keystone, glance-api and placement-api exist (built when missing)', async (t) => {
@@ -73,17 +80,20 @@ test.serial('images for keystone, glance-api and placement-api exist (built when
 });
 
 test.serial('containers deploy: infrastructure on the host, keystone, glance-api and placement-api in containers; tokens issued', async (t) => {
-  lab = await startTestLab('ctre', 0, () => undefined);
-  stateDir = join(lab.root, '.cairn');
-  // Containers mode; the controller is also the compute host so the Nova-dependent Placement is on.
-  const answer = readFileSync(lab.paths.answerFile, 'utf8').replace(/^CAIRN_DEPLOY_MODE=.*$/m, 'CAIRN_DEPLOY_MODE=containers');
-  writeFileSync(lab.paths.answerFile, answer);
-  const ctrl = controllerOf(lab.deployment).name;
-  writeFileSync(lab.paths.inventory, readFileSync(lab.paths.inventory, 'utf8').replace(/compute: \[\]/, `compute: [${ctrl}]`));
-  const loaded = loadDeployment({ answerFile: lab.paths.answerFile, answerText: answer, inventoryFile: lab.paths.inventory, inventoryText: readFileSync(lab.paths.inventory, 'utf8') });
+  execFileSync('sh', [join(repoRoot, 'scripts', 'lab-host-setup.sh')], { stdio: 'ignore' });
+  // One node: the controller, also the compute host (Placement is on only with Nova, which
+  // needs one); containers mode.
+  await labUp({ name: labName, root, controllers: 1, computes: 0 });
+  const answer = readFileSync(paths.answerFile, 'utf8').replace(/^CAIRN_DEPLOY_MODE=.*$/m, 'CAIRN_DEPLOY_MODE=containers');
+  writeFileSync(paths.answerFile, answer);
+  const inventoryText = readFileSync(paths.inventory, 'utf8');
+  const ctrl = /^  (\S+):\n    address:/m.exec(inventoryText)?.[1];
+  writeFileSync(paths.inventory, inventoryText.replace(/compute: \[\]/, `compute: [${ctrl}]`));
+  const loaded = loadDeployment({ answerFile: paths.answerFile, answerText: answer, inventoryFile: paths.inventory, inventoryText: readFileSync(paths.inventory, 'utf8') });
   t.truthy(loaded.deployment, JSON.stringify(loaded.problems));
   d = loaded.deployment!;
-  files = ['-a', lab.paths.answerFile, '-i', lab.paths.inventory, '--state-dir', stateDir];
+  stateDir = join(root, '.cairn');
+  files = ['-a', paths.answerFile, '-i', paths.inventory, '--state-dir', stateDir];
 
   const r = await cairn(['containers', 'deploy', ...files, '--tag', tag1]);
   t.is(r.code, 0, `${r.err}\n${r.out}`);
