@@ -32,10 +32,18 @@ interface Probe {
   ok: boolean;
 }
 
-/** Runs cairn with `args`; resolves with its exit code (output goes to this process's stderr). */
-function run(args: string[]): Promise<number> {
+/**
+ * Runs cairn with `args`; resolves with its exit code. Its output lines go to stderr prefixed
+ * with the seconds since `t0`, the time base the outage windows are printed in.
+ */
+function run(args: string[], t0 = Date.now()): Promise<number> {
   return new Promise((resolve) => {
-    const c = spawn(process.execPath, [cairn, ...args], { stdio: ['ignore', 'inherit', 'inherit'] });
+    const c = spawn(process.execPath, [cairn, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const stamp = (d: Buffer): void => {
+      for (const line of d.toString().split('\n').filter(Boolean)) process.stderr.write(`[+${((Date.now() - t0) / 1000).toFixed(1).padStart(5)}s] ${line}\n`);
+    };
+    c.stdout.on('data', stamp);
+    c.stderr.on('data', stamp);
     c.on('close', (code) => resolve(code ?? 1));
   });
 }
@@ -80,29 +88,32 @@ async function startProbe(url: string, user: string, password: string): Promise<
   };
 }
 
-/** Failed count and the longest failing stretch (first failure to the next success), in ms. */
-function summarise(probes: readonly Probe[]): { total: number; failed: number; longestOutageMs: number } {
+/** Failed count, the longest failing stretch, and every failing stretch as [start s, length s] from `t0`. */
+function summarise(probes: readonly Probe[], t0: number): { total: number; failed: number; longestOutageMs: number; outages: string[] } {
   let longest = 0;
   let since: number | undefined;
+  const outages: string[] = [];
+  const close = (end: number): void => {
+    longest = Math.max(longest, end - since!);
+    outages.push(`+${((since! - t0) / 1000).toFixed(1)}s for ${((end - since!) / 1000).toFixed(1)}s`);
+    since = undefined;
+  };
   for (const p of probes) {
     if (!p.ok && since === undefined) since = p.at;
-    if (p.ok && since !== undefined) {
-      longest = Math.max(longest, p.at - since);
-      since = undefined;
-    }
+    if (p.ok && since !== undefined) close(p.at);
   }
-  if (since !== undefined) longest = Math.max(longest, probes.at(-1)!.at - since + 100);
-  return { total: probes.length, failed: probes.filter((p) => !p.ok).length, longestOutageMs: longest };
+  if (since !== undefined) close(probes.at(-1)!.at + 100);
+  return { total: probes.length, failed: probes.filter((p) => !p.ok).length, longestOutageMs: longest, outages };
 }
 
 async function measured(label: string, url: string, user: string, password: string, args: string[]): Promise<{ label: string; code: number; ms: number } & ReturnType<typeof summarise>> {
   const probe = await startProbe(url, user, password);
   await new Promise((r) => setTimeout(r, 1000)); // a second of baseline
   const start = Date.now();
-  const code = await run(args);
+  const code = await run(args, start);
   const ms = Date.now() - start;
   await new Promise((r) => setTimeout(r, 1000));
-  return { label, code, ms, ...summarise(await probe.stop()) };
+  return { label, code, ms, ...summarise(await probe.stop(), start) };
 }
 
 async function main(): Promise<void> {
@@ -135,6 +146,7 @@ async function main(): Promise<void> {
   console.log(`\nkeystone on ${controllerOf(d).name}, token probe every 100 ms:`);
   for (const r of rows) {
     console.log(`${r.label.padEnd(44)} exit ${r.code}  ${(r.ms / 1000).toFixed(1).padStart(5)} s  probes ${String(r.total).padStart(4)}  failed ${String(r.failed).padStart(3)}  longest outage ${(r.longestOutageMs / 1000).toFixed(1)} s`);
+    if (r.outages.length) console.log(`  failing stretches (time from the command's start, as in its output above): ${r.outages.join(', ')}`);
   }
   if (restore?.restoreMs !== undefined) console.log(`restore after the failed health verdict: ${(restore.restoreMs / 1000).toFixed(1)} s (goal < 15 s)`);
 }
