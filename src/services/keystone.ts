@@ -132,7 +132,7 @@ export const keystone: ServiceDescriptor = {
         when: 'after-start',
         argv: ['python3', CATALOG_SCRIPT_PATH],
         stdin: JSON.stringify(catalogSpec(d, all)),
-        timeoutMs: 300_000,
+        timeoutMs: 900_000,
       },
     ];
   },
