@@ -17,7 +17,7 @@ export function runAs(user: string, argv: string[]): string[] {
  * A wait until `url` answers HTTP (any status below 500 counts: an API that answers 401 or 300
  * is up). Uses the host's python3, which every OpenStack host has.
  */
-export function httpReady(name: string, title: string, url: string, deadlineMs = 120_000, when: BootstrapStep['when'] = 'after-start'): BootstrapStep {
+export function httpReady(name: string, title: string, url: string, deadlineMs = 600_000, when: BootstrapStep['when'] = 'after-start'): BootstrapStep {
   const probe = [
     'import sys, urllib.request, urllib.error',
     'try:',

@@ -43,7 +43,7 @@ export const mariadb: ServiceDescriptor = {
   bootstrap: ({ deployment: d, host }, all) => {
     if (host.name !== controllerOf(d).name) return [];
     return [
-      { name: 'ready', title: 'mariadb answers', when: 'after-start', argv: ['mysqladmin', '--connect-timeout=5', 'ping'], wait: { intervalMs: 1000, deadlineMs: 120_000 } },
+      { name: 'ready', title: 'mariadb answers', when: 'after-start', argv: ['mysqladmin', '--connect-timeout=5', 'ping'], wait: { intervalMs: 1000, deadlineMs: 600_000 } },
       {
         name: 'databases',
         title: 'databases, users and grants',
