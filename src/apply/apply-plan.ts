@@ -39,6 +39,8 @@ export interface ApplyOptions {
    * Nova's virt_type), before the prechecks. Must keep the same hosts.
    */
   refine?: (facts: ReadonlyMap<string, HostFacts>) => Plan;
+  /** Set by applyPlan for its hosts: why waits should stop (another host failed). */
+  abandoned?: () => string | undefined;
 }
 
 /** What happened on one host. */
@@ -66,6 +68,8 @@ export async function applyPlan(d: Deployment, initialPlan: Plan, opts: ApplyOpt
   const reports = new Map<string, HostReport>(plan.hosts.map((h) => [h.host, { host: h.host, steps: [], notes: [] }]));
   const hostOf = (name: string): Host => d.hosts.find((h) => h.name === name)!;
   const locked = new Set<string>();
+  const failedHosts: string[] = [];
+  const abandoned = (): string | undefined => (failedHosts.length > 0 ? `${failedHosts.join(', ')} failed` : undefined);
   try {
     emit({ type: 'phase', phase: 'connect', hosts: plan.hosts.length });
     const connectFailures: string[] = [];
@@ -136,11 +140,12 @@ export async function applyPlan(d: Deployment, initialPlan: Plan, opts: ApplyOpt
     await mapLimit(plan.hosts, opts.forks, async (hp) => {
       const report = reports.get(hp.host)!;
       try {
-        await applyHost(hp, transports.get(hp.host)!, facts.get(hp.host)!, report, hostOf(hp.host), opts);
+        await applyHost(hp, transports.get(hp.host)!, facts.get(hp.host)!, report, hostOf(hp.host), { ...opts, abandoned });
         emit({ type: 'host', host: hp.host, state: 'done' });
       } catch (e) {
         if (!(e instanceof Error) || !('exitCode' in e)) throw e;
         report.error = e.message;
+        failedHosts.push(hp.host);
         emit({ type: 'host', host: hp.host, state: 'failed', detail: e.message });
       }
     });
@@ -201,6 +206,7 @@ async function runStep(step: Step, hp: HostPlan, t: Transport, facts: HostFacts,
       reconnect: () => opts.connect(host),
       log,
       secrets: opts.secrets,
+      ...(opts.abandoned ? { abandoned: opts.abandoned } : {}),
     });
     if (decision.changes) changed.add(step.id);
     finish(decision.changes ? 'changed' : 'ok', decision.reason, lines.length ? { detail: lines.join('; ') } : {});

@@ -18,6 +18,11 @@ export interface ExecuteContext {
   log: (line: string) => void;
   secrets: readonly string[];
   sleep?: (ms: number) => Promise<void>;
+  /**
+   * Why waiting is pointless now (another host of the run failed), or undefined. A compute
+   * waiting for the control host's APIs stops as soon as the control host has failed.
+   */
+  abandoned?: () => string | undefined;
 }
 
 const realSleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -68,6 +73,8 @@ async function waitFor(ctx: ExecuteContext, argv: string[], intervalMs: number, 
       return r.stdout.trim().split('\n').filter(Boolean);
     }
     if (Date.now() + intervalMs > until) break;
+    const why = ctx.abandoned?.();
+    if (why) throw new StepError(ctx.host, ctx.step, `stopped waiting: ${why}`, argv, last.code, last.out);
     await sleep(intervalMs);
   }
   throw new StepError(ctx.host, ctx.step, `not reached within ${Math.round(deadlineMs / 1000)} s`, argv, last.code, last.out);
