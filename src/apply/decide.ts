@@ -27,6 +27,26 @@ export interface DecideContext {
 
 const APT_ENV = ['env', 'DEBIAN_FRONTEND=noninteractive'];
 
+/**
+ * Runs "$@" with Debian's policy-rc.d saying no to every service start, so packages do not
+ * start their services on packaged defaults: they would crash-loop (no database, no RabbitMQ
+ * user yet) and eat the CPU the install needs. cairn starts each one later, in order, on its own
+ * configuration. A policy-rc.d already there (the host's own) is left alone.
+ */
+const WITHOUT_STARTS = [
+  'sh',
+  '-c',
+  [
+    'p=/usr/sbin/policy-rc.d; made=',
+    'if [ ! -e $p ]; then printf \'#!/bin/sh\\n# cairn: no service starts while cairn installs packages (removed after)\\nexit 101\\n\' > $p && chmod 0755 $p && made=1; fi',
+    'trap \'[ -n "$made" ] && rm -f $p; exit 129\' HUP INT TERM',
+    '"$@"; rc=$?',
+    '[ -n "$made" ] && rm -f $p',
+    'exit $rc',
+  ].join('\n'),
+  'sh',
+];
+
 /** Decides what `step` needs. */
 export function decide(step: Step, ctx: DecideContext): Decision {
   const { facts } = ctx;
@@ -51,7 +71,7 @@ export function decide(step: Step, ctx: DecideContext): Decision {
       if (missing.length === 0) return { needed: false, reason: `all ${step.names.length} installed` };
       const argv =
         ctx.osFamily === 'debian'
-          ? [...APT_ENV, 'apt-get', 'install', '-y', '-q', '-o', 'Dpkg::Options::=--force-confdef', '-o', 'Dpkg::Options::=--force-confold', ...missing]
+          ? [...WITHOUT_STARTS, ...APT_ENV, 'apt-get', 'install', '-y', '-q', '-o', 'Dpkg::Options::=--force-confdef', '-o', 'Dpkg::Options::=--force-confold', ...missing]
           : ['dnf', 'install', '-y', ...missing];
       // Refresh the package lists first, and only when something must be installed: a host's
       // lists may be missing (minimal images) or older than the archive.
