@@ -101,13 +101,13 @@ export function decide(step: Step, ctx: DecideContext): Decision {
       if (changedFiles.length > 0 || pending) {
         // restart also starts a stopped unit; a unit a package just started on its default
         // configuration must pick up ours.
-        actions.push({ type: 'run', argv: ['systemctl', 'restart', step.unit] });
+        actions.push({ type: 'run', argv: patiently('restart', step.unit) });
         if (pending || changedFiles.some((id) => id.startsWith('file:'))) actions.push({ type: 'run', argv: ['rm', '-f', `${PENDING_RESTART_DIR}/${stampFile(step.unit)}`] });
         const why = changedFiles.length > 0 ? `${changedFiles.map((id) => id.replace(/^file:/, '')).join(', ')} changed` : 'an earlier run changed its files and stopped before restarting it';
         return { needed: true, changes: true, reason: `restart: ${why}`, actions };
       }
       if (state.active !== 'active') {
-        actions.push({ type: 'run', argv: ['systemctl', 'start', step.unit] });
+        actions.push({ type: 'run', argv: patiently('start', step.unit) });
         return { needed: true, changes: true, reason: `not running (${state.active || 'unknown'})`, actions };
       }
       if (actions.length > 0) return { needed: true, changes: true, reason: `not enabled (${state.enabled || 'unknown'})`, actions };
@@ -146,6 +146,22 @@ export function decide(step: Step, ctx: DecideContext): Decision {
       return { needed: true, changes: true, reason: why, actions: [{ type: 'bridge', bridge: step.bridge, iface: step.iface, datapathType: step.datapathType, confirmSeconds: step.confirmSeconds, addresses }] };
     }
   }
+}
+
+/**
+ * `systemctl VERB UNIT`, and when that fails, up to five minutes for systemd's own restarts to
+ * bring the unit up: on a slow host a Type=notify service (nova-conductor) can miss its 90 s
+ * start timeout and come up on the next attempt.
+ */
+function patiently(verb: 'start' | 'restart', unit: string): string[] {
+  return [
+    'sh',
+    '-c',
+    'systemctl "$1" "$2" && exit 0; i=0; while [ $i -lt 60 ]; do sleep 5; systemctl is-active -q "$2" && exit 0; i=$((i+1)); done; systemctl status --no-pager -n 5 "$2"; exit 1',
+    'sh',
+    verb,
+    unit,
+  ];
 }
 
 /** Records a stamped command's digest after it succeeded (the digest goes on stdin). */
