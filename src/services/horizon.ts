@@ -81,16 +81,18 @@ export const horizon: ServiceDescriptor = {
   },
   bootstrap: ({ deployment: d, host, os }) => {
     if (host.name !== controllerOf(d).name || os !== 'debian') return [];
-    // Debian's Apache serves only enabled sites, and its default site would answer first on
-    // port 80: enable the dashboard's, disable the default.
+    // Debian's Apache serves only enabled sites. Ours is the one site: the default site would
+    // answer first on port 80, the package's default-ssl needs mod_ssl (Apache then refuses to
+    // start) and its alias-only site maps the dashboard a second time.
     const enabled = '/etc/apache2/sites-enabled';
+    const others = ['000-default', 'default-ssl', 'openstack-dashboard-alias-only'];
     return [
       {
         name: 'site',
-        title: 'apache serves the dashboard site',
+        title: 'apache serves the dashboard site only',
         when: 'before-start',
-        argv: ['sh', '-c', 'a2ensite -q openstack-dashboard && a2dissite -q 000-default'],
-        unless: ['sh', '-c', `test -e ${enabled}/openstack-dashboard.conf && test ! -e ${enabled}/000-default.conf`],
+        argv: ['sh', '-c', `for s in ${others.join(' ')}; do [ ! -e ${enabled}/$s.conf ] || a2dissite -q $s || exit 1; done; a2ensite -q openstack-dashboard`],
+        unless: ['sh', '-c', [`test -e ${enabled}/openstack-dashboard.conf`, ...others.map((s) => `test ! -e ${enabled}/${s}.conf`)].join(' && ')],
         restarts: ['apache2'],
       },
     ];
