@@ -52,7 +52,10 @@ async function cairn(args: string[]): Promise<{ code: number; out: string; err: 
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
-/** A scoped admin token request from this machine; the status code. */
+/**
+ * A scoped admin token request from this machine; the status code. Password auth is bcrypt:
+ * on a loaded 2-core machine a fresh keystone worker took over 10 s for its first one.
+ */
 async function tokenStatus(): Promise<number> {
   const body = {
     auth: {
@@ -60,7 +63,7 @@ async function tokenStatus(): Promise<number> {
       scope: { project: { name: 'admin', domain: { id: 'default' } } },
     },
   };
-  const r = await fetch(`${keystoneUrl(d)}/auth/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(10_000) });
+  const r = await fetch(`${keystoneUrl(d)}/auth/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(60_000) });
   return r.status;
 }
 
