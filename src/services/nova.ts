@@ -161,6 +161,19 @@ export const nova: ServiceDescriptor = {
         view: novaConfView(d, host),
       },
     ];
+    if (os === 'debian' && hasRole(host, 'control')) {
+      // Debian's console proxy package starts the SPICE proxy unless told otherwise; cairn
+      // configures VNC consoles, so its noVNC unit must be the one that runs.
+      files.push({
+        path: '/etc/default/nova-consoleproxy',
+        template: 'nova/nova-consoleproxy.default.hbs',
+        mode: '0644',
+        owner: 'root',
+        group: 'root',
+        restarts: [componentUnit('nova-novncproxy', os)],
+        view: {},
+      });
+    }
     if (os === 'debian' && hasRole(host, 'compute')) {
       // Debian's nova-compute reads /etc/nova/nova-compute.conf after nova.conf, and the
       // nova-compute-kvm package ships one that sets virt_type=kvm. cairn owns that file and

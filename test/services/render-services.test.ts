@@ -63,6 +63,7 @@ test('control+network host gets the control and network files, computes only the
     '/etc/glance/glance-api.conf',
     '/etc/placement/placement.conf',
     '/etc/nova/nova.conf',
+    '/etc/default/nova-consoleproxy',
     '/etc/neutron/neutron.conf',
     '/etc/neutron/plugins/ml2/ml2_conf.ini',
     '/etc/neutron/plugins/ml2/openvswitch_agent.ini',
