@@ -6,7 +6,7 @@
  * the services; a re-run changes nothing; keystone upgrades to a new build; a deliberately broken
  * build is refused and the old one keeps serving; `cairn rollback` returns to the build before.
  *
- * Serial tests, each under ava's 10 minute timer, but about 11 minutes in all on the shared
+ * Serial tests, each under ava's 10 minute timer, but 7.5 to 11 minutes in all on the shared
  * 2-core machine (plus the image builds when this machine has none): over the 10 minute budget of
  * `npm test`, so it runs only when asked, like test/e2e:
  *   CAIRN_CONTAINERS_E2E=1 npx ava dist/test/containers/containers.e2e.test.js
@@ -41,9 +41,9 @@ import { buildBrokenKeystone } from './broken-image.js';
 const serial = process.env['CAIRN_CONTAINERS_E2E'] ? test.serial : test.serial.skip;
 const docker = new Docker();
 /** The lab, known before it is brought up so that after.always removes even a half-made one. */
-const root = mkdtempSync(join(tmpdir(), 'cairn-ctre-'));
+let root: string | undefined;
 const labName = `ctre${process.pid % 100000}`;
-const paths = labPaths(root, labName);
+let paths: ReturnType<typeof labPaths>;
 let d: Deployment;
 let files: string[];
 let stateDir: string;
@@ -79,6 +79,7 @@ function nodeInspect(name: string): { Id: string; State: { StartedAt: string }; 
 }
 
 test.after.always(async () => {
+  if (root === undefined) return;
   await labDown({ name: labName, root, purge: true });
   rmSync(root, { recursive: true, force: true });
 });
@@ -94,6 +95,8 @@ serial('images for keystone, glance-api and placement-api exist (built when miss
 
 serial('a one-node lab: the controller, doubling as compute host, in containers mode', async (t) => {
   execFileSync('sh', [join(repoRoot, 'scripts', 'lab-host-setup.sh')], { stdio: 'ignore' });
+  root = mkdtempSync(join(tmpdir(), 'cairn-ctre-'));
+  paths = labPaths(root, labName);
   // Placement is on only with Nova, which needs a compute host: the controller is one.
   await labUp({ name: labName, root, controllers: 1, computes: 0 });
   const answer = readFileSync(paths.answerFile, 'utf8').replace(/^CAIRN_DEPLOY_MODE=.*$/m, 'CAIRN_DEPLOY_MODE=containers');
