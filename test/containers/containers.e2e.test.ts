@@ -8,8 +8,7 @@
  *
  * Serial tests, each under ava's 10 minute timer, but 7.5 to 11 minutes in all on the shared
  * 2-core machine (plus the image builds when this machine has none): over the 10 minute budget of
- * `npm test`, so it runs only when asked, like test/e2e:
- *   CAIRN_CONTAINERS_E2E=1 npx ava dist/test/containers/containers.e2e.test.js
+ * `npm test`, so ava.config.mjs leaves every *.e2e.test.js to `npm run test:e2e`.
  * The lab is removed in after.always.
  */
 import test from 'ava';
@@ -37,8 +36,7 @@ import { labPaths } from '../../src/lab/lab-name.js';
 import { repoRoot } from '../helpers/paths.js';
 import { buildBrokenKeystone } from './broken-image.js';
 
-/** Runs only with CAIRN_CONTAINERS_E2E set (see the file comment). */
-const serial = process.env['CAIRN_CONTAINERS_E2E'] ? test.serial : test.serial.skip;
+const serial = test.serial;
 const docker = new Docker();
 /** The lab, known before it is brought up so that after.always removes even a half-made one. */
 let root: string | undefined;
