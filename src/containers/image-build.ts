@@ -18,6 +18,7 @@ import { debianArchive, nodeAptSources, readHostAptSources, type DebianArchive }
 import { imageExists } from '../lab/docker-engine.js';
 import { baseImageTag, debootstrapArgv, dockerImportArgv, tarRootfsArgv, type BaseImageInputs } from '../lab/node-image.js';
 import type { Progress } from '../lab/progress.js';
+import { removeRootfs } from '../lab/image-build.js';
 import { runChecked, runCommand, runPipe } from '../lab/run-command.js';
 import { TemplateSet, packageRoot } from '../render/templates.js';
 import { ContainersError, tailLines } from './errors.js';
@@ -83,21 +84,6 @@ export async function ensureRootfsImage(docker: Docker, archive: DebianArchive, 
   return tag;
 }
 
-/**
- * Removes a debootstrap target: a failed debootstrap may leave /proc or /sys mounted inside, so
- * those are unmounted first and the removal never crosses into another file system.
- */
-async function removeRootfs(rootfs: string, progress: Progress): Promise<void> {
-  const prefix = `${resolve(rootfs)}/`;
-  const mounts = readFileSync('/proc/self/mounts', 'utf8')
-    .split('\n')
-    .map((l) => l.split(' ')[1]?.replace(/\\040/g, ' '))
-    .filter((m): m is string => m !== undefined && m.startsWith(prefix))
-    .sort((a, b) => b.length - a.length);
-  for (const m of mounts) await runCommand(['umount', '-l', m], progress);
-  const r = await runCommand(['rm', '-rf', '--one-file-system', rootfs], progress);
-  if (r.code !== 0) progress.warn(`could not remove ${rootfs}: ${tailLines(r.stderr, 3)}`);
-}
 
 /** Builds one image from `context` with the engine's build API (host network: apt needs it). */
 export async function buildImage(

@@ -85,7 +85,7 @@ async function buildBaseImage(inputs: BaseImageInputs, tag: string, progress: Pr
  * /proc or /sys may still be mounted inside: unmount those first, and never cross into another
  * file system while deleting.
  */
-async function removeRootfs(rootfs: string, progress: Progress): Promise<void> {
+export async function removeRootfs(rootfs: string, progress: Progress): Promise<void> {
   const prefix = `${resolve(rootfs)}/`;
   const mounts = readFileSync('/proc/self/mounts', 'utf8')
     .split('\n')
