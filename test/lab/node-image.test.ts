@@ -51,10 +51,12 @@ test('the build context is the template directory plus apt sources from the host
   const ctx = nodeImageContext(archive);
   t.deepEqual(ctx.map((f) => f.name).sort(), [
     'Dockerfile',
+    'apt-cairn-lab-no-kernel.pref',
     'cairn-ssh-host-keys.service',
     'chrony-cairn-lab.conf',
     'chrony.conf',
     'debian.sources',
+    'dpkg-cairn-lab.cfg',
     'policy-rc.d',
     'sshd-cairn-lab.conf',
   ]);
