@@ -40,6 +40,9 @@ export function runCommand(argv: readonly string[], progress?: Progress, input?:
       progress?.log(`(exit ${code ?? signal})`);
       resolve({ code: code ?? 128, stdout, stderr });
     });
+    // A command that exits without reading its input makes the write fail with EPIPE; its exit
+    // code already says what happened, so the stream error must not become an uncaught one.
+    child.stdin.on('error', () => undefined);
     child.stdin.end(input ?? '');
   });
 }
@@ -67,6 +70,7 @@ export function runPipe(
     const a = spawn(producer[0]!, producer.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
     const b = spawn(consumer[0]!, consumer.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
     let errors = '';
+    b.stdin.on('error', () => undefined); // EPIPE when the consumer exits early: see its exit code
     a.stdout.pipe(b.stdin);
     for (const s of [a.stderr, b.stdout, b.stderr]) {
       s.on('data', (d: Buffer) => {

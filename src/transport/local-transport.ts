@@ -64,6 +64,7 @@ export class LocalTransport extends ShellTransport {
           if (pid !== undefined) killGroup(pid);
         }, req.timeoutMs);
       }
+      child.stdin.on('error', () => undefined); // EPIPE: the command exited without reading it
       child.stdin.end(req.stdin ?? Buffer.alloc(0));
     });
   }
