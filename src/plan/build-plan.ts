@@ -87,8 +87,16 @@ function planHost(
   }
 
   // ovs-bridges
+  const seenUnits = new Set<string>();
   if (mine.some((p) => p.ovsBridges) && d.services.neutron) {
     const { bridgeMappings, bridgeIfaces, datapathType } = d.neutron.ovs;
+    // Open vSwitch must run before a bridge can be made; packages install without starting
+    // services, so it is started here rather than in the units phase below.
+    const ovsUnit = os === 'debian' ? 'openvswitch-switch' : 'openvswitch';
+    if (bridgeMappings.length > 0) {
+      seenUnits.add(ovsUnit);
+      steps.push({ kind: 'unit', id: `unit:${ovsUnit}`, title: `${ovsUnit} enabled and running`, phase: 'ovs-bridges', unit: ovsUnit, restartOn: [] });
+    }
     for (const { bridge } of bridgeMappings) {
       const ports = bridgeIfaces.filter((b) => b.bridge === bridge);
       if (ports.length === 0) {
@@ -116,7 +124,6 @@ function planHost(
   };
   for (const s of steps) if (s.kind === 'file') for (const u of s.restarts) addRestarter(u, s.id);
   for (const list of bootstrapOf.values()) for (const b of list) for (const u of b.restarts) addRestarter(u, b.step.id);
-  const seenUnits = new Set<string>();
   for (const s of active) {
     const boot = bootstrapOf.get(s.name) ?? [];
     steps.push(...boot.filter((b) => b.when === 'before-start').map((b) => b.step));

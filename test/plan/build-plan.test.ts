@@ -24,7 +24,7 @@ test('the shipped playbooks are valid', (t) => {
 
 test('steps run in phase order on every host', (t) => {
   const rank = (s: Step): number => {
-    const phase = s.phase === 'bootstrap' ? 'units' : s.kind === 'file' && s.phase !== 'repos' && s.phase !== 'sysctl' ? 'files' : s.kind === 'packages' ? 'packages' : s.kind === 'unit' ? 'units' : s.kind === 'wait' ? 'chrony-sync' : s.kind === 'bridge-port' ? 'ovs-bridges' : s.kind === 'sysctl' ? 'sysctl' : s.phase;
+    const phase = s.phase === 'bootstrap' ? 'units' : s.phase === 'ovs-bridges' ? 'ovs-bridges' : s.kind === 'file' && s.phase !== 'repos' && s.phase !== 'sysctl' ? 'files' : s.kind === 'packages' ? 'packages' : s.kind === 'unit' ? 'units' : s.kind === 'wait' ? 'chrony-sync' : s.kind === 'bridge-port' ? 'ovs-bridges' : s.kind === 'sysctl' ? 'sysctl' : s.phase;
     return PHASES.indexOf(phase as (typeof PHASES)[number]);
   };
   for (const h of plan.hosts) {
