@@ -35,6 +35,14 @@ export function httpReady(name: string, title: string, url: string, deadlineMs =
  */
 export const CONTROLLER_WAIT_MS = 90 * 60_000;
 
+/**
+ * A schema migration: `argv` run as the service's `user` before its units start, again only
+ * when the database it migrates (`databaseUrl`) changes.
+ */
+export function migration(title: string, user: string, argv: string[], databaseUrl: string, timeoutMs = 600_000): BootstrapStep {
+  return { name: 'db-sync', title, when: 'before-start', argv: runAs(user, argv), inputs: [databaseUrl], timeoutMs };
+}
+
 /** A string literal for MariaDB: backslashes and single quotes escaped. */
 export function sqlString(s: string): string {
   return `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;

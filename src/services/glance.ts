@@ -7,7 +7,7 @@
  */
 import type { ServiceDescriptor } from './descriptor.js';
 import { controllerOf } from '../config/model.js';
-import { httpReady, runAs } from './bootstrap-commands.js';
+import { httpReady, migration } from './bootstrap-commands.js';
 import { SERVICE_GROUP, databaseUrl, iniBool, iniValue, keystoneAuthView, urlHost, workerCount } from './common.js';
 
 /** Glance API port. */
@@ -53,14 +53,7 @@ export const glance: ServiceDescriptor = {
   bootstrap: ({ deployment: d, host }) => {
     if (host.name !== controllerOf(d).name) return [];
     return [
-      {
-        name: 'db-sync',
-        title: 'glance database schema',
-        when: 'before-start',
-        argv: runAs('glance', ['glance-manage', 'db_sync']),
-        inputs: [databaseUrl(d, 'glance', d.glance.dbPassword, 'glance')],
-        timeoutMs: 600_000,
-      },
+      migration('glance database schema', 'glance', ['glance-manage', 'db_sync'], databaseUrl(d, 'glance', d.glance.dbPassword, 'glance')),
       httpReady('ready', 'glance answers', `http://${urlHost(host.address)}:${GLANCE_PORT}/`),
     ];
   },

@@ -5,7 +5,7 @@
  */
 import type { FileSpec, ServiceDescriptor } from './descriptor.js';
 import { controllerOf } from '../config/model.js';
-import { CATALOG_SCRIPT_PATH, catalogSpec, httpReady, runAs } from './bootstrap-commands.js';
+import { CATALOG_SCRIPT_PATH, catalogSpec, httpReady, migration, runAs } from './bootstrap-commands.js';
 
 import {
   KEYSTONE_PORT,
@@ -88,14 +88,7 @@ export const keystone: ServiceDescriptor = {
     const url = keystoneUrl(d);
     const keyOwner = ['--keystone-user', 'keystone', '--keystone-group', 'keystone'];
     return [
-      {
-        name: 'db-sync',
-        title: 'keystone database schema',
-        when: 'before-start',
-        argv: runAs('keystone', ['keystone-manage', 'db_sync']),
-        inputs: [databaseUrl(d, 'keystone', d.keystone.dbPassword, 'keystone')],
-        timeoutMs: 600_000,
-      },
+      migration('keystone database schema', 'keystone', ['keystone-manage', 'db_sync'], databaseUrl(d, 'keystone', d.keystone.dbPassword, 'keystone')),
       // Key repositories are made once: making them again would invalidate every token.
       { name: 'fernet-keys', title: 'keystone fernet keys', when: 'before-start', argv: ['keystone-manage', 'fernet_setup', ...keyOwner], creates: '/etc/keystone/fernet-keys/0' },
       { name: 'credential-keys', title: 'keystone credential keys', when: 'before-start', argv: ['keystone-manage', 'credential_setup', ...keyOwner], creates: '/etc/keystone/credential-keys/0' },

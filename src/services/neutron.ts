@@ -8,7 +8,7 @@ import type { Deployment, Host } from '../config/model.js';
 import { controllerOf, hasRole } from '../config/model.js';
 import type { Component, FileSpec, ServiceDescriptor } from './descriptor.js';
 import { componentsOn } from './descriptor.js';
-import { CONTROLLER_WAIT_MS, httpReady, runAs } from './bootstrap-commands.js';
+import { CONTROLLER_WAIT_MS, httpReady, migration } from './bootstrap-commands.js';
 import {
   SERVICE_GROUP,
   cidrAddress,
@@ -250,19 +250,13 @@ export const neutron: ServiceDescriptor = {
             },
           ]
         : []),
-      {
-        name: 'db-sync',
-        title: 'neutron database schema',
-        when: 'before-start',
-        argv: runAs('neutron', [
-          'neutron-db-manage',
-          '--config-file', '/etc/neutron/neutron.conf',
-          '--config-file', '/etc/neutron/plugins/ml2/ml2_conf.ini',
-          'upgrade', 'head',
-        ]),
-        inputs: [databaseUrl(d, 'neutron', d.neutron.dbPassword, 'neutron')],
-        timeoutMs: 900_000,
-      },
+      migration(
+        'neutron database schema',
+        'neutron',
+        ['neutron-db-manage', '--config-file', '/etc/neutron/neutron.conf', '--config-file', '/etc/neutron/plugins/ml2/ml2_conf.ini', 'upgrade', 'head'],
+        databaseUrl(d, 'neutron', d.neutron.dbPassword, 'neutron'),
+        900_000,
+      ),
       httpReady('ready', 'neutron API answers', `http://${urlHost(host.address)}:${NEUTRON_PORT}/`),
     ];
   },

@@ -4,7 +4,7 @@
  */
 import type { ServiceDescriptor } from './descriptor.js';
 import { controllerOf } from '../config/model.js';
-import { httpReady, runAs } from './bootstrap-commands.js';
+import { httpReady, migration } from './bootstrap-commands.js';
 import { SERVICE_GROUP, databaseUrl, iniBool, iniValue, keystoneAuthView, urlHost } from './common.js';
 
 /** Placement API port. */
@@ -45,14 +45,7 @@ export const placement: ServiceDescriptor = {
   bootstrap: ({ deployment: d, host }) => {
     if (host.name !== controllerOf(d).name) return [];
     return [
-      {
-        name: 'db-sync',
-        title: 'placement database schema',
-        when: 'before-start',
-        argv: runAs('placement', ['placement-manage', 'db', 'sync']),
-        inputs: [databaseUrl(d, 'placement', d.placement.dbPassword, 'placement')],
-        timeoutMs: 600_000,
-      },
+      migration('placement database schema', 'placement', ['placement-manage', 'db', 'sync'], databaseUrl(d, 'placement', d.placement.dbPassword, 'placement')),
       httpReady('ready', 'placement answers', `http://${urlHost(host.address)}:${PLACEMENT_PORT}/`),
     ];
   },
