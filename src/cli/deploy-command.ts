@@ -58,6 +58,8 @@ export async function runDeploy(opts: DeployOptions, io: Io): Promise<number> {
   if (!opts.answerFile) throw new UserError('deploy needs --answer-file FILE (or --gen-answer-file FILE to write one)');
   const forks = Number(opts.forks);
   if (!Number.isInteger(forks) || forks < 1) throw new UserError(`--forks must be a whole number of at least 1, got '${opts.forks}'`);
+  const verifyWait = Number(opts.verifyWait);
+  if (!Number.isFinite(verifyWait) || verifyWait < 0) throw new UserError(`--verify-wait must be a number of seconds, got '${opts.verifyWait}'`);
   const loaded = loadFromFiles({ answerFile: opts.answerFile, ...(opts.inventory ? { inventory: opts.inventory } : {}) });
   printProblems(loaded, io.err);
   if (!loaded.deployment) {
@@ -115,10 +117,9 @@ export async function runDeploy(opts: DeployOptions, io: Io): Promise<number> {
   let verifyMs = 0;
   let healthy = true;
   if (opts.verify) {
-    const waitSeconds = Number(opts.verifyWait);
-    say(`verify: checking the cloud (retrying failures for up to ${waitSeconds} s while services report in)`);
+    say(`verify: checking the cloud (retrying failures for up to ${verifyWait} s while services report in)`);
     const health = await verifyDeployment(d, {
-      waitMs: waitSeconds * 1000,
+      waitMs: verifyWait * 1000,
       forks,
       ...(opts.trustNewHosts ? { trustNewHosts: true } : {}),
     });
