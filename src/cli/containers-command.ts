@@ -143,7 +143,7 @@ async function applyHostSide(d: Deployment, opts: { trustNewHosts?: boolean }, i
 }
 
 /** Options every command that touches nodes takes. */
-interface NodeOptions {
+export interface NodeOptions {
   answerFile: string;
   inventory?: string;
   trustNewHosts?: boolean;
@@ -195,6 +195,39 @@ async function withNodes<R>(opts: NodeOptions, io: Io, fn: (ctx: OpsContext) => 
   }
 }
 
+/** Options of a containers-mode deploy (`cairn containers deploy`, or `cairn deploy` in that mode). */
+export interface ContainersDeployOptions extends NodeOptions {
+  tag?: string;
+  skipHostSide?: boolean;
+}
+
+/**
+ * A containers-mode deploy: the host side (chrony, repositories, MariaDB, RabbitMQ, memcached)
+ * through the packages engine, then every service container converged to its spec.
+ */
+export function runContainersDeploy(opts: ContainersDeployOptions, io: Io): Promise<void> {
+  return guardedContainers(io, async () => {
+    if (opts.tag !== undefined && !parseTag(opts.tag)) throw new ContainersUsageError(`--tag ${opts.tag}: expected <release>-<build>, e.g. zed-1`);
+    const local = await connectDocker();
+    const built = await listCairnImages(local);
+    const loaded = loadFromFiles({ answerFile: opts.answerFile, ...(opts.inventory ? { inventory: opts.inventory } : {}) });
+    if (loaded.deployment?.mode === 'containers' && !opts.skipHostSide) {
+      io.err('host side: chrony, repositories, MariaDB, RabbitMQ, memcached (packages-mode steps)');
+      await applyHostSide(loaded.deployment, opts, io);
+    }
+    const entries = await withNodes(opts, io, (ctx) =>
+      deployContainers(ctx, (s, running) => {
+        const tag = running ?? opts.tag ?? built.find((r) => r.name === s.name && parseTag(r.tag)?.release === ctx.deployment.release)?.tag;
+        if (!tag) throw new ContainersUsageError(`no image of ${s.name} for ${ctx.deployment.release} is built: run 'cairn images build'`);
+        return tag;
+      }),
+    );
+    const changed = entries.filter((e) => e.action !== 'none');
+    for (const e of entries) io.out(`${e.host}  ${e.container.padEnd(22)} ${e.tag.padEnd(8)} ${e.action === 'none' ? 'unchanged' : e.action}`);
+    io.out(`${entries.length} containers, ${changed.length} changed`);
+  });
+}
+
 function nodeOptions(cmd: Command): Command {
   return cmd
     .addOption(new Option('-a, --answer-file <file>', 'Packstack-style answer file (INI)').makeOptionMandatory())
@@ -213,28 +246,7 @@ export function registerContainersCommands(program: Command, io: Io): void {
     .description('converge every service container to its spec: create, start or recreate only what differs (a re-run with nothing changed restarts nothing)')
     .option('--tag <tag>', 'image tag for services that have no container yet (default: the newest built); running ones keep theirs (use upgrade)')
     .option('--skip-host-side', 'do not apply the host-side steps (MariaDB, RabbitMQ, memcached), only converge containers')
-    .action((opts: NodeOptions & { tag?: string; skipHostSide?: boolean }) =>
-      guardedContainers(io, async () => {
-        if (opts.tag !== undefined && !parseTag(opts.tag)) throw new ContainersUsageError(`--tag ${opts.tag}: expected <release>-<build>, e.g. zed-1`);
-        const local = await connectDocker();
-        const built = await listCairnImages(local);
-        const loaded = loadFromFiles({ answerFile: opts.answerFile, ...(opts.inventory ? { inventory: opts.inventory } : {}) });
-        if (loaded.deployment?.mode === 'containers' && !opts.skipHostSide) {
-          io.err('host side: chrony, repositories, MariaDB, RabbitMQ, memcached (packages-mode steps)');
-          await applyHostSide(loaded.deployment, opts, io);
-        }
-        const entries = await withNodes(opts, io, (ctx) =>
-          deployContainers(ctx, (s, running) => {
-            const tag = running ?? opts.tag ?? built.find((r) => r.name === s.name && parseTag(r.tag)?.release === ctx.deployment.release)?.tag;
-            if (!tag) throw new ContainersUsageError(`no image of ${s.name} for ${ctx.deployment.release} is built: run 'cairn images build'`);
-            return tag;
-          }),
-        );
-        const changed = entries.filter((e) => e.action !== 'none');
-        for (const e of entries) io.out(`${e.host}  ${e.container.padEnd(22)} ${e.tag.padEnd(8)} ${e.action === 'none' ? 'unchanged' : e.action}`);
-        io.out(`${entries.length} containers, ${changed.length} changed`);
-      }),
-    );
+    .action((opts: ContainersDeployOptions) => runContainersDeploy(opts, io));
 
   const withService = (cmd: Command): Command => nodeOptions(cmd).requiredOption('--service <name>', `container service (${containerServices.map((x) => x.name).join(', ')})`);
 

@@ -12,14 +12,13 @@
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
 import Docker from 'dockerode';
-import type ssh2 from 'ssh2';
 import type { SshTransport } from '../transport/ssh-transport.js';
 import { ContainersError } from './errors.js';
 
 /** The engine socket on a Debian node (docker.io's default). */
 export const DOCKER_SOCKET = '/var/run/docker.sock';
 
-/** An http.Agent whose connections are streamlocal channels on `client`, and how many it opened. */
+/** An http.Agent whose connections are streamlocal channels on one SSH connection, and how many it opened. */
 export interface SshSocketAgent {
   agent: http.Agent;
   /** Channels opened so far (one per HTTP connection; keep-alive reuses them). */
@@ -39,8 +38,8 @@ function asSocket(channel: Duplex): Duplex {
   return s;
 }
 
-/** An agent that connects to `socketPath` on the far side of `client`. */
-export function sshSocketAgent(client: ssh2.Client, host: string, socketPath = DOCKER_SOCKET): SshSocketAgent {
+/** An agent whose connections come from `open` (one Unix-socket stream per HTTP connection). */
+export function sshSocketAgent(open: () => Promise<Duplex>, host: string, socketPath = DOCKER_SOCKET): SshSocketAgent {
   let opened = 0;
   // Channels are not sessions (sshd's MaxSessions does not count them). node's Agent does not
   // count a connection it is still creating asynchronously, so maxSockets cannot bound a burst;
@@ -48,29 +47,17 @@ export function sshSocketAgent(client: ssh2.Client, host: string, socketPath = D
   // few.
   const agent = new http.Agent({ keepAlive: true, maxFreeSockets: 2 });
   agent.createConnection = (_options, callback) => {
-    client.openssh_forwardOutStreamLocal(socketPath, (err, channel) => {
-      if (err) {
-        callback?.(new ContainersError(`cannot reach the Docker engine at ${socketPath} through SSH: ${err.message} (is docker.io installed and running, and AllowStreamLocalForwarding not off in sshd?)`, host), undefined as unknown as Duplex);
-        return;
-      }
-      opened++;
-      callback?.(null, asSocket(channel));
-    });
+    open().then(
+      (channel) => {
+        opened++;
+        callback?.(null, asSocket(channel));
+      },
+      (err: Error) =>
+        callback?.(new ContainersError(`cannot reach the Docker engine at ${socketPath} through SSH: ${err.message} (is docker.io installed and running, and AllowStreamLocalForwarding not off in sshd?)`, host), undefined as unknown as Duplex),
+    );
     return undefined;
   };
   return { agent, channelsOpened: () => opened };
-}
-
-/**
- * The ssh2 client inside a transport. SshTransport keeps it private; reading it here keeps this
- * work in its own files. The right shape is a `forwardUnix(path)` method on SshTransport.
- */
-function sshClientOf(transport: SshTransport): ssh2.Client {
-  const client = (transport as unknown as { client?: ssh2.Client }).client;
-  if (!client || typeof client.openssh_forwardOutStreamLocal !== 'function') {
-    throw new Error('bug: SshTransport no longer exposes its ssh2 client as `client`');
-  }
-  return client;
 }
 
 /** A node's engine and the channel count of its agent. */
@@ -84,7 +71,7 @@ export interface NodeDocker {
 
 /** dockerode for the engine of the node `transport` is connected to, over that connection. */
 export function nodeDocker(transport: SshTransport, socketPath = DOCKER_SOCKET): NodeDocker {
-  const { agent, channelsOpened } = sshSocketAgent(sshClientOf(transport), transport.host, socketPath);
+  const { agent, channelsOpened } = sshSocketAgent(() => transport.forwardUnix(socketPath), transport.host, socketPath);
   // host/port only fill the Host header: the agent decides where bytes go.
   const docker = new Docker({ protocol: 'http', host: 'docker', port: 80, agent } as Docker.DockerOptions);
   return { host: transport.host, docker, channelsOpened, close: () => agent.destroy() };

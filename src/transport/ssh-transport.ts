@@ -268,6 +268,22 @@ export class SshTransport extends ShellTransport {
     });
   }
 
+  /**
+   * A byte stream to the Unix socket `path` on the host, as a streamlocal channel
+   * (`direct-streamlocal@openssh.com`, what `ssh -L port:/path` opens) on this connection: no
+   * new login, and not counted against sshd's MaxSessions. Containers mode reaches each node's
+   * Docker engine this way.
+   */
+  forwardUnix(path: string): Promise<ClientChannel> {
+    if (this.lost) return Promise.reject(this.lost);
+    return new Promise((resolve, reject) => {
+      this.client.openssh_forwardOutStreamLocal(path, (err, channel) => {
+        if (err) reject(new TransportError(this.host, 'run', `cannot open ${path} through SSH: ${err.message}`));
+        else resolve(channel);
+      });
+    });
+  }
+
   /** Exec channels this connection may have open at once (lowered if the server refuses more). */
   get channelLimit(): number {
     return this.limiter.limit;

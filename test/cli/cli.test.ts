@@ -191,3 +191,14 @@ test('the installed bin runs as a process with the right exit codes', (t) => {
   t.is(bad.status, 2);
   t.regex(bad.stderr, /invalid-syntax\.ini:7: CONFIG_CONTROLLER_HOST: is set twice \(first on line 4\); keep one/);
 });
+
+test('deploy with CAIRN_DEPLOY_MODE=containers takes the containers path: its dry run is refused, exit 2, no host touched', async (t) => {
+  const dir = tmp();
+  const file = join(dir, 'containers.ini');
+  writeFileSync(file, `${readFileSync(valid, 'utf8')}\nCAIRN_DEPLOY_MODE=containers\n`);
+  const r = await run('deploy', '-a', file, '--dry-run', '--state-dir', join(dir, 'state'));
+  t.is(r.code, 2, r.err);
+  t.regex(r.err, /--dry-run is not available with CAIRN_DEPLOY_MODE=containers yet/);
+  t.regex(r.err, /no host was touched/);
+  t.notRegex(r.err, /^\s+at /m, 'no stack trace');
+});
