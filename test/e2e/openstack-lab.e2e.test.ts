@@ -8,11 +8,13 @@
  * Runs through the real CLI (main()) as a user would, and reads the run directory's report.
  */
 import test from 'ava';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ApplyReport } from '../../src/apply/apply-plan.js';
 import { main, type Io } from '../../src/cli/main.js';
+import { controllerOf } from '../../src/config/model.js';
 import type { VerifyReport } from '../../src/verify/run-verify.js';
 import { startTestLab, type TestLab } from '../helpers/test-lab.js';
 
@@ -85,6 +87,45 @@ test.serial('one changed option changes one file and restarts one service, on th
   const computes = lab.deployment.hosts.filter((h) => h.roles.includes('compute')).map((h) => h.name).sort();
   t.deepEqual(changedSteps(latest<ApplyReport>('report.json')).sort(), computes.flatMap((c) => [`${c} file:/etc/nova/nova.conf`, `${c} unit:nova-compute`]).sort());
   t.true(latest<VerifyReport>('verify.json').ok);
+});
+
+test.serial('a compute stopped mid-deploy: a clear failure naming it; once it is back, a re-run converges and verify is green', async (t) => {
+  t.timeout(25 * 60_000);
+  // Back to the lab's ratio: every compute has a file to write and a service to restart.
+  const answerFile = lab.paths.answerFile;
+  const victim = lab.deployment.hosts.filter((h) => h.roles.includes('compute')).map((h) => h.name).sort().at(-1)!;
+  const runsBefore = new Set(existsSync(join(stateDir, 'runs')) ? readdirSync(join(stateDir, 'runs')) : []);
+  const deploy = cairn(deployArgs(answerFile, '--no-verify'));
+  // Stop the node as soon as the run starts changing hosts (its apply phase).
+  const killed = (async () => {
+    for (let i = 0; i < 600; i++) {
+      const run = readdirSync(join(stateDir, 'runs')).find((r) => r !== 'latest' && !runsBefore.has(r));
+      const events = run ? join(stateDir, 'runs', run, 'events.jsonl') : '';
+      if (events && existsSync(events) && readFileSync(events, 'utf8').includes('"phase":"apply"')) {
+        execFileSync('docker', ['kill', lab.container(victim)], { stdio: 'ignore' });
+        return true;
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return false;
+  })();
+  const failed = await deploy;
+  t.true(await killed, 'the run reached its apply phase');
+  t.is(failed.code, 1, failed.out.slice(-20).join('\n'));
+  const said = [...failed.out, ...failed.err].join('\n');
+  t.regex(said, new RegExp(victim), 'the failure names the stopped host');
+  t.notRegex(said, /^\s+at /m, 'no stack trace');
+  const failedReport = latest<ApplyReport>('report.json');
+  t.truthy(failedReport.hosts.find((h) => h.host === victim)?.error);
+
+  // The node comes back (`cairn lab up` starts a stopped node), then a plain re-run converges.
+  await lab.up();
+  const rerun = await cairn(deployArgs(answerFile));
+  t.is(rerun.code, 0, [...rerun.out.slice(-30), ...rerun.err].join('\n'));
+  const changed = changedSteps(latest<ApplyReport>('report.json'));
+  t.log(`re-run after the node came back changed: ${changed.join(', ') || 'nothing'}`);
+  t.true(changed.every((c) => !c.startsWith(`${controllerOf(lab.deployment).name} `)), 'nothing changed on the controller');
+  t.true(latest<VerifyReport>('verify.json').ok, JSON.stringify(latest<VerifyReport>('verify.json').results.filter((r) => !r.ok)));
 });
 
 test.serial('a wrong bridge interface is refused before any host is touched, naming the interfaces that exist', async (t) => {

@@ -20,6 +20,8 @@ export interface TestLab {
   deployment: Deployment;
   /** Container name of a node (Docker), for `docker exec` from tests. */
   container: (node: string) => string;
+  /** `cairn lab up` again: starts stopped nodes and re-attaches their networks. */
+  up: () => Promise<void>;
   down: () => Promise<void>;
 }
 
@@ -44,6 +46,9 @@ export async function startTestLab(prefix: string, computes: number, log: (s: st
     paths,
     deployment: result.deployment,
     container: (node) => node,
+    up: async () => {
+      await labUp({ name, root, controllers: 1, computes, progressOut: { write: (s: string) => log(s.trimEnd()) } });
+    },
     down: async () => {
       await labDown({ name, root, purge: true });
       rmSync(root, { recursive: true, force: true });
