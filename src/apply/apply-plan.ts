@@ -71,28 +71,31 @@ export async function applyPlan(d: Deployment, initialPlan: Plan, opts: ApplyOpt
   const failedHosts: string[] = [];
   const abandoned = (): string | undefined => (failedHosts.length > 0 ? `${failedHosts.join(', ')} failed` : undefined);
   try {
+    // Each host goes through connect -> lock -> facts on its own, without waiting for the
+    // others at each stage: the only barrier that matters is the prechecks (every host's facts
+    // before the first change). Every host is locked before its facts are read, so the facts
+    // the plan is decided on are ones no other run can change until this run ends.
     emit({ type: 'phase', phase: 'connect', hosts: plan.hosts.length });
     const connectFailures: string[] = [];
+    let refused = 0;
+    const facts = new Map<string, HostFacts>();
+    const clocks = new Map<string, number>();
     await mapLimit(plan.hosts, opts.forks, async (hp) => {
+      let t: Transport;
       try {
-        transports.set(hp.host, await opts.connect(hostOf(hp.host)));
+        t = await opts.connect(hostOf(hp.host));
+        transports.set(hp.host, t);
         emit({ type: 'host', host: hp.host, state: 'connected' });
       } catch (e) {
         const message = (e as Error).message;
         connectFailures.push(message);
         reports.get(hp.host)!.error = message;
         emit({ type: 'host', host: hp.host, state: 'failed', detail: message });
+        return;
       }
-    });
-    if (connectFailures.length > 0) return { ok: false, prechecks: [], hosts: [...reports.values()], abortedBefore: 'connect' };
-
-    // Every host is locked before its facts are read, so the facts the plan is decided on are
-    // the ones no other run can change until this run ends (one probe per host, not two).
-    if (!opts.dryRun) {
-      let refused = 0;
-      await mapLimit(plan.hosts, opts.forks, async (hp) => {
+      if (!opts.dryRun) {
         try {
-          const note = await acquireLock(transports.get(hp.host)!, opts.owner, Boolean(opts.breakLock));
+          const note = await acquireLock(t, opts.owner, Boolean(opts.breakLock));
           locked.add(hp.host);
           emit({ type: 'host', host: hp.host, state: 'locked' });
           if (note) {
@@ -104,16 +107,9 @@ export async function applyPlan(d: Deployment, initialPlan: Plan, opts: ApplyOpt
           refused++;
           reports.get(hp.host)!.error = e.message;
           emit({ type: 'host', host: hp.host, state: 'failed', detail: e.message });
+          return;
         }
-      });
-      if (refused > 0) return { ok: false, prechecks: [], hosts: [...reports.values()], abortedBefore: 'lock' };
-    }
-
-    emit({ type: 'phase', phase: 'facts', hosts: plan.hosts.length });
-    const facts = new Map<string, HostFacts>();
-    const clocks = new Map<string, number>();
-    await mapLimit(plan.hosts, opts.forks, async (hp) => {
-      const t = transports.get(hp.host)!;
+      }
       facts.set(hp.host, await gatherFacts(t, hp, namesToResolve(d, hostOf(hp.host))));
       // The clock is read on its own, in a short round trip, so that a slow probe on a busy
       // host does not look like a clock offset; a round trip too slow to judge skips the check.
@@ -126,6 +122,8 @@ export async function applyPlan(d: Deployment, initialPlan: Plan, opts: ApplyOpt
         clocks.set(hp.host, (sent + back) / 2);
       }
     });
+    if (connectFailures.length > 0) return { ok: false, prechecks: [], hosts: [...reports.values()], abortedBefore: 'connect' };
+    if (refused > 0) return { ok: false, prechecks: [], hosts: [...reports.values()], abortedBefore: 'lock' };
 
     if (opts.refine) plan = opts.refine(facts);
 

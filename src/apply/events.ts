@@ -3,8 +3,9 @@
 /** Outcome of one step. */
 export type StepStatus = 'ok' | 'changed' | 'would-change' | 'failed';
 
+/** Phases: connect (each host: connect, lock, read its facts), prechecks (all hosts), apply, done. */
 export type ApplyEvent =
-  | { type: 'phase'; phase: 'connect' | 'facts' | 'prechecks' | 'apply' | 'done'; hosts: number }
+  | { type: 'phase'; phase: 'connect' | 'prechecks' | 'apply' | 'done'; hosts: number }
   | { type: 'host'; host: string; state: 'connected' | 'locked' | 'unlocked' | 'done' | 'failed'; detail?: string }
   | { type: 'step-start'; host: string; step: string; title: string }
   | { type: 'step'; host: string; step: string; title: string; status: StepStatus; reason: string; ms: number; detail?: string }

@@ -186,7 +186,7 @@ function phaseTimes(marks: readonly { phase: string; at: number }[], report: App
   const parts: string[] = [];
   for (let i = 0; i + 1 < marks.length; i++) {
     const { phase, at } = marks[i]!;
-    let text = `${phase} ${s(marks[i + 1]!.at - at)}`;
+    let text = `${phase === 'connect' ? 'connect+facts' : phase} ${s(marks[i + 1]!.at - at)}`;
     if (phase === 'apply') {
       // Per step phase, the slowest host's total: hosts run in parallel.
       const phaseOf = new Map(plan.hosts.flatMap((h) => h.steps.map((st) => [`${h.host}\u0000${st.id}`, st.kind === 'unit' ? 'units' : st.phase] as const)));

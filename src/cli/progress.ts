@@ -20,7 +20,7 @@ export function plainProgress(io: Io, verbose: boolean): Progress {
     onEvent: (e) => {
       switch (e.type) {
         case 'phase':
-          if (e.phase !== 'done') io.err(`== ${e.phase} (${e.hosts} hosts)`);
+          if (e.phase !== 'done') io.err(`== ${e.phase === 'connect' ? 'connect, lock, read facts' : e.phase} (${e.hosts} hosts)`);
           break;
         case 'host':
           if (e.state === 'failed') io.err(`${e.host}: FAILED: ${e.detail ?? ''}`);
