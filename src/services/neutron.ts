@@ -49,17 +49,18 @@ export function tunnelTypes(d: Deployment): string[] {
 function ovsComponent(role: 'network' | 'compute'): Component[] {
   return [
     {
-      name: 'neutron-openvswitch-agent',
-      role,
-      unit: { debian: 'neutron-openvswitch-agent', rhel: 'neutron-openvswitch-agent' },
-      packages: { debian: ['neutron-openvswitch-agent'], rhel: ['openstack-neutron-openvswitch'] },
-      ports: [],
-    },
-    {
+      // Before the agent, which needs ovsdb (packages install without starting services).
       name: 'openvswitch',
       role,
       unit: { debian: 'openvswitch-switch', rhel: 'openvswitch' },
       packages: { debian: ['openvswitch-switch'], rhel: ['openvswitch'] },
+      ports: [],
+    },
+    {
+      name: 'neutron-openvswitch-agent',
+      role,
+      unit: { debian: 'neutron-openvswitch-agent', rhel: 'neutron-openvswitch-agent' },
+      packages: { debian: ['neutron-openvswitch-agent'], rhel: ['openstack-neutron-openvswitch'] },
       ports: [],
     },
   ];

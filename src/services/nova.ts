@@ -125,18 +125,20 @@ const components: ServiceDescriptor['components'] = [
     ports: [NOVNC_PORT],
   },
   {
+    // Before nova-compute: packages install without starting services, and nova-compute
+    // exits at once (HypervisorUnavailable) when libvirtd's socket is not there.
+    name: 'libvirtd',
+    role: 'compute',
+    unit: { debian: 'libvirtd', rhel: 'libvirtd' },
+    packages: { debian: ['libvirt-daemon-system', 'qemu-system-x86'], rhel: ['libvirt', 'qemu-kvm'] },
+    ports: [],
+  },
+  {
     // nova-compute-kvm is what pulls in libvirt and QEMU on Debian (nova-compute depends on it).
     name: 'nova-compute',
     role: 'compute',
     unit: { debian: 'nova-compute', rhel: 'openstack-nova-compute' },
     packages: { debian: ['nova-compute', 'nova-compute-kvm'], rhel: ['openstack-nova-compute'] },
-    ports: [],
-  },
-  {
-    name: 'libvirtd',
-    role: 'compute',
-    unit: { debian: 'libvirtd', rhel: 'libvirtd' },
-    packages: { debian: ['libvirt-daemon-system', 'qemu-system-x86'], rhel: ['libvirt', 'qemu-kvm'] },
     ports: [],
   },
 ];

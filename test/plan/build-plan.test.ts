@@ -79,3 +79,14 @@ test('a playbook naming an unknown service or step kind is refused with its line
   const r2 = parsePlaybook('role: compute\nservices: [nova, novva]\n', 'pb.yml', names);
   t.deepEqual(r2.problems.map((p) => `${p.line}: ${p.message}`), [`2: unknown service 'novva'; known: ${names.join(', ')}`]);
 });
+
+test('a daemon starts before the service that needs it (packages install without starting anything)', (t) => {
+  const before = (h: HostPlan, first: string, then: string): boolean => ids(h).indexOf(`unit:${first}`) < ids(h).indexOf(`unit:${then}`) && ids(h).includes(`unit:${first}`);
+  for (const h of plan.hosts.filter((x) => ids(x).includes('unit:nova-compute'))) {
+    t.true(before(h, 'libvirtd', 'nova-compute'), `${h.host}: libvirtd before nova-compute`);
+  }
+  for (const h of plan.hosts.filter((x) => ids(x).includes('unit:neutron-openvswitch-agent'))) {
+    t.true(before(h, 'openvswitch-switch', 'neutron-openvswitch-agent'), `${h.host}: openvswitch-switch before the OVS agent`);
+  }
+  t.true(plan.hosts.some((x) => ids(x).includes('unit:nova-compute')), 'the example has a compute');
+});
