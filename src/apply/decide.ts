@@ -6,6 +6,7 @@
 import type { HostFacts } from '../facts/probe.js';
 import type { Step } from '../plan/steps.js';
 import { PENDING_RESTART_DIR, STAMP_DIR, stampFile } from '../facts/probe.js';
+import { shQuote } from '../transport/quote.js';
 
 /** One thing to do on a host. */
 export type Action =
@@ -28,17 +29,33 @@ export interface DecideContext {
 const APT_ENV = ['env', 'DEBIAN_FRONTEND=noninteractive'];
 
 /**
- * Runs "$@" with Debian's policy-rc.d saying no to every service start, so packages do not
- * start their services on packaged defaults: they would crash-loop (no database, no RabbitMQ
- * user yet) and eat the CPU the install needs. cairn starts each one later, in order, on its own
- * configuration. A policy-rc.d already there (the host's own) is left alone.
+ * The policy-rc.d cairn installs for the length of a package install (invoke-rc.d's protocol:
+ * `[--quiet|--list] ID "ACTIONS" [RUNLEVEL]`, exit 101 = action forbidden). Starts and restarts
+ * are refused; reloads are allowed, because they never start a stopped service and some
+ * packages need one: polkitd's postinst reloads dbus so the bus knows its new `polkitd` user,
+ * and without that reload polkit cannot start, and nor can libvirt's access checks.
+ */
+export const POLICY_RC_D = [
+  '#!/bin/sh',
+  '# cairn: no service starts while cairn installs packages (removed after); reloads are allowed',
+  'while [ $# -gt 0 ]; do case $1 in --*) shift ;; *) break ;; esac; done',
+  'for a in $2; do case $a in reload|force-reload) ;; *) exit 101 ;; esac; done',
+  'exit 0',
+  '',
+].join('\n');
+
+/**
+ * Runs "$@" with POLICY_RC_D in place, so packages do not start their services on packaged
+ * defaults: they would crash-loop (no database, no RabbitMQ user yet) and eat the CPU the
+ * install needs. cairn starts each one later, in order, on its own configuration. A
+ * policy-rc.d already there (the host's own) is left alone.
  */
 const WITHOUT_STARTS = [
   'sh',
   '-c',
   [
     'p=/usr/sbin/policy-rc.d; made=',
-    'if [ ! -e $p ]; then printf \'#!/bin/sh\\n# cairn: no service starts while cairn installs packages (removed after)\\nexit 101\\n\' > $p && chmod 0755 $p && made=1; fi',
+    `if [ ! -e $p ]; then printf '%s' ${shQuote(POLICY_RC_D)} > $p && chmod 0755 $p && made=1; fi`,
     'trap \'[ -n "$made" ] && rm -f $p; exit 129\' HUP INT TERM',
     '"$@"; rc=$?',
     '[ -n "$made" ] && rm -f $p',

@@ -1,8 +1,10 @@
 /** One case file per step situation (test/fixtures/decide/*.json): step + facts -> decision. */
 import test from 'ava';
-import { readdirSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decide } from '../../src/apply/decide.js';
+import { decide, POLICY_RC_D } from '../../src/apply/decide.js';
 import type { Step } from '../../src/plan/steps.js';
 import { factsFrom, type FactsJson } from '../helpers/facts.js';
 import { fixturesDir } from '../helpers/paths.js';
@@ -23,3 +25,16 @@ for (const name of readdirSync(dir).filter((f) => f.endsWith('.json'))) {
     t.deepEqual(decision, c.expected);
   });
 }
+
+test('the install-time policy-rc.d refuses starts and restarts and allows reloads (invoke-rc.d protocol)', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'cairn-policy-'));
+  const script = join(dir, 'policy-rc.d');
+  writeFileSync(script, POLICY_RC_D, { mode: 0o755 });
+  const verdict = (...args: string[]): number | null => spawnSync('sh', [script, ...args]).status;
+  t.is(verdict('dbus', 'reload'), 0, "polkitd's postinst: invoke-rc.d dbus reload");
+  t.is(verdict('--quiet', 'dbus', 'force-reload'), 0);
+  t.is(verdict('mariadb', 'start'), 101);
+  t.is(verdict('mariadb', 'restart'), 101);
+  t.is(verdict('--quiet', 'nova-api', 'start', '2'), 101);
+  t.is(verdict('apache2', 'reload restart'), 101, 'a list of actions with a start in it is refused');
+});
