@@ -1,6 +1,7 @@
 /**
  * No-op re-run benchmark (issue: apply engine). 20 lab nodes, each with 20 managed files and
- * 5 services; first both tools converge, then each does a no-op run that only checks, timed
+ * 5 services; first both tools converge, then each does a no-op run that only checks, timed,
+ * the two tools alternating
  * (median of 3). The peer is ansible-playbook from Debian's archive on the same hosts with
  * pipelining on and forks = host count, doing the same checks (copy with content, service
  * started and enabled). Run: npm run bench:noop (needs root and Docker: scripts/lab-host-setup.sh).
@@ -65,8 +66,6 @@ async function main(): Promise<void> {
     };
     console.log('cairn: converge');
     await cairnRun();
-    console.log('cairn: no-op runs');
-    const cairnTimes = [await cairnRun(), await cairnRun(), await cairnRun()];
 
     // The same checks with ansible-playbook.
     const dir = mkdtempSync(join(tmpdir(), 'cairn-bench-ansible-'));
@@ -108,8 +107,15 @@ async function main(): Promise<void> {
     };
     console.log('ansible: converge (files already in place from cairn)');
     ansibleRun();
-    console.log('ansible: no-op runs');
-    const ansibleTimes = [ansibleRun(), ansibleRun(), ansibleRun()];
+    // Timed no-op runs alternate between the two tools, so that whatever else the machine is
+    // doing (20 nodes finishing their boot) weighs on both alike.
+    const cairnTimes: number[] = [];
+    const ansibleTimes: number[] = [];
+    for (let round = 1; round <= 3; round++) {
+      console.log(`no-op round ${round}`);
+      cairnTimes.push(await cairnRun());
+      ansibleTimes.push(ansibleRun());
+    }
     const c = median(cairnTimes);
     const a = median(ansibleTimes);
     console.log(`\nno-op re-run, ${HOSTS} hosts x (${FILES} files + ${UNITS.length} services), median of 3:`);

@@ -16,6 +16,9 @@ test('probe output parses into the facts the machine has', (t) => {
   const present = join(dir, "it's here.conf");
   writeFileSync(present, 'hello\n');
   const absent = join(dir, 'absent.conf');
+  // Hashes come from one sha256sum over the present files, matched back in order.
+  const second = join(dir, 'second.conf');
+  writeFileSync(second, 'world\n');
   const plan: HostPlan = {
     host: 'local',
     address: '127.0.0.1',
@@ -24,6 +27,7 @@ test('probe output parses into the facts the machine has', (t) => {
     steps: [
       { kind: 'file', id: 'f1', title: '', phase: 'x', path: present, mode: '0644', owner: 'root', group: 'root', content: '', sha256: '', restarts: [] },
       { kind: 'file', id: 'f2', title: '', phase: 'x', path: absent, mode: '0644', owner: 'root', group: 'root', content: '', sha256: '', restarts: [] },
+      { kind: 'file', id: 'f3', title: '', phase: 'x', path: second, mode: '0644', owner: 'root', group: 'root', content: '', sha256: '', restarts: [] },
       { kind: 'packages', id: 'p', title: '', phase: 'packages', names: ['bash', 'cairn-no-such-package'] },
       { kind: 'sysctl', id: 's', title: '', phase: 'sysctl', key: 'kernel.ostype', value: 'Linux' },
       { kind: 'command', id: 'c-true', title: '', phase: 'commands', argv: ['x'], unless: ['true'] },
@@ -33,6 +37,7 @@ test('probe output parses into the facts the machine has', (t) => {
   const out = execFileSync('sh', ['-s'], { input: probeScript(plan, { resolveNames: ['localhost', 'cairn-no-such-host.invalid'] }), encoding: 'utf8' });
   const f = parseFacts(out);
   t.is(f.files.get(present), createHash('sha256').update('hello\n').digest('hex'));
+  t.is(f.files.get(second), createHash('sha256').update('world\n').digest('hex'));
   t.true(f.files.has(absent));
   t.is(f.files.get(absent), undefined);
   t.true(f.installed.has('bash'));
