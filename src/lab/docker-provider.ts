@@ -266,7 +266,9 @@ export class DockerProvider implements LabProvider {
         p.warn(`${node.name} booted degraded; failed units: ${failed.stdout.trim().split('\n').map((l) => l.split(/\s+/)[0]).join(', ')}`);
         return;
       }
-      if (!['initializing', 'starting', ''].includes(state)) break;
+      // 'offline' is what systemctl says before PID 1 answers on its bus: early in a boot, and
+      // for seconds when 20 nodes boot at once on two cores. A node that stays so hits the deadline.
+      if (!['initializing', 'starting', 'offline', ''].includes(state)) break;
       await sleep(250);
     }
     throw new LabError(`${node.name} did not finish booting (systemctl is-system-running: ${state || 'no answer'}); see \`docker logs ${node.name}\``, p.logFile);
