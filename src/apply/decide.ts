@@ -48,14 +48,15 @@ export const POLICY_RC_D = [
  * Runs "$@" with POLICY_RC_D in place, so packages do not start their services on packaged
  * defaults: they would crash-loop (no database, no RabbitMQ user yet) and eat the CPU the
  * install needs. cairn starts each one later, in order, on its own configuration. A
- * policy-rc.d already there (the host's own) is left alone.
+ * policy-rc.d of the host's own is left alone.
  */
 const WITHOUT_STARTS = [
   'sh',
   '-c',
   [
     'p=/usr/sbin/policy-rc.d; made=',
-    `if [ ! -e $p ]; then printf '%s' ${shQuote(POLICY_RC_D)} > $p && chmod 0755 $p && made=1; fi`,
+    // One left by a cairn run that was killed during its install is cairn's to replace.
+    `if [ ! -e $p ] || grep -q '^# cairn: no service starts' $p; then printf '%s' ${shQuote(POLICY_RC_D)} > $p && chmod 0755 $p && made=1; fi`,
     'trap \'[ -n "$made" ] && rm -f $p; exit 129\' HUP INT TERM',
     '"$@"; rc=$?',
     '[ -n "$made" ] && rm -f $p',
