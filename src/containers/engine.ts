@@ -65,16 +65,20 @@ export interface HealthWait {
 /**
  * Polls `name` until the engine calls it healthy, it fails (exits, crash-loops, unhealthy), or
  * `deadlineMs` passes. Polling every `pollMs` keeps the delay between "healthy" and cairn
- * acting on it small without shortening the service's own health interval.
+ * acting on it small without shortening the service's own health interval. `patient` waits out
+ * 'unhealthy' while the container still runs (for a version being put back).
  */
-export async function waitHealthy(docker: Docker, name: string, deadlineMs: number, pollMs = 500): Promise<HealthWait> {
+export async function waitHealthy(docker: Docker, name: string, deadlineMs: number, pollMs = 500, patient = false): Promise<HealthWait> {
   const start = Date.now();
   for (;;) {
     const i = await inspectByName(docker, name);
     if (!i) return { verdict: { state: 'failed', why: 'the container disappeared' }, ms: Date.now() - start };
     const verdict = judgeHealth(i as never);
     const lastHealth = lastHealthOutput(i as never);
-    if (verdict.state !== 'waiting') return { verdict, ms: Date.now() - start, ...(lastHealth ? { lastHealth } : {}) };
+    // Patient: a running container's 'unhealthy' may turn back (one probe timed out on a busy
+    // host), so only the deadline or an exit ends the wait.
+    const settled = verdict.state !== 'waiting' && !(patient && verdict.state === 'failed' && i.State?.Running === true && i.State?.Restarting !== true);
+    if (settled) return { verdict, ms: Date.now() - start, ...(lastHealth ? { lastHealth } : {}) };
     if (Date.now() - start > deadlineMs) {
       return { verdict: { state: 'failed', why: `not healthy within ${Math.round(deadlineMs / 1000)} s` }, ms: Date.now() - start, ...(lastHealth ? { lastHealth } : {}) };
     }

@@ -97,7 +97,8 @@ export async function replaceContainer(docker: Docker, spec: ContainerSpec, opts
     opts.log(`starting ${spec.name} (${from}) again`);
     await docker.getContainer(spec.name).start();
   }
-  const back = await waitHealthy(docker, spec.name, opts.healthDeadlineMs);
+  // The old version is given the whole deadline to come back: it was healthy a moment ago.
+  const back = await waitHealthy(docker, spec.name, opts.healthDeadlineMs, 500, true);
   const restoreMs = Date.now() - failedAt;
   if (back.verdict.state !== 'healthy') {
     return { outcome: 'failed', ...(from !== undefined ? { from } : {}), ms: Date.now() - start, why: `${why}; and the old version did not come back healthy: ${back.verdict.state === 'failed' ? back.verdict.why : ''}`, detail, restoreMs };
