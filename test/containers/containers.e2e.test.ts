@@ -144,6 +144,17 @@ serial('a re-run with nothing changed restarts nothing', async (t) => {
   t.deepEqual(after.map((c) => [c.Id, c.State.StartedAt]), before.map((c) => [c.Id, c.State.StartedAt]));
 });
 
+serial('plain `cairn deploy` reads CAIRN_DEPLOY_MODE=containers and converges the same containers (nothing to change here)', async (t) => {
+  const before = containerServices.map((s) => nodeInspect(`cairn-${s.name}`));
+  const r = await cairn(['deploy', ...files]);
+  t.is(r.code, 0, `${r.err}\n${r.out}`);
+  t.regex(r.err, /CAIRN_DEPLOY_MODE=containers/);
+  t.regex(r.out, /3 containers, 0 changed/);
+  const after = containerServices.map((s) => nodeInspect(`cairn-${s.name}`));
+  t.deepEqual(after.map((c) => [c.Id, c.State.StartedAt]), before.map((c) => [c.Id, c.State.StartedAt]));
+  t.is(await tokenStatus(), 201);
+});
+
 serial('upgrade keystone to a new build: new tag serves, tokens still issued', async (t) => {
   tag2 = nextTag('zed', (await listCairnImages(docker)).map((r) => r.tag));
   t.is((await cairn(['images', 'build', '--service', 'keystone', '--tag', tag2])).code, 0);
