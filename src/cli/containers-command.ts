@@ -152,11 +152,10 @@ export interface NodeOptions {
 }
 
 /**
- * Loads the deployment, connects to every host a container service runs on (ONE SSH connection
- * each, kept for the whole command), makes sure each runs a Docker engine, runs `fn`, and closes
- * everything in finally.
+ * The containers-mode deployment of `opts`, checked before any host is touched: the files
+ * (their problems printed once), the mode, and --health-timeout.
  */
-async function withNodes<R>(opts: NodeOptions, io: Io, fn: (ctx: OpsContext) => Promise<R>): Promise<R> {
+function loadContainersDeployment(opts: NodeOptions, io: Io): Deployment {
   const loaded = loadFromFiles({ answerFile: opts.answerFile, ...(opts.inventory ? { inventory: opts.inventory } : {}) });
   printProblems(loaded, io.err);
   const d = loaded.deployment;
@@ -164,8 +163,22 @@ async function withNodes<R>(opts: NodeOptions, io: Io, fn: (ctx: OpsContext) => 
   if (d.mode !== 'containers') {
     throw new ContainersUsageError(`${opts.answerFile}: CAIRN_DEPLOY_MODE is '${d.mode}'; set CAIRN_DEPLOY_MODE=containers to run OpenStack services in containers`);
   }
+  healthDeadlineMs(opts);
+  return d;
+}
+
+function healthDeadlineMs(opts: NodeOptions): number {
   const seconds = Number(opts.healthTimeout);
   if (!Number.isFinite(seconds) || seconds < 5) throw new ContainersUsageError(`--health-timeout must be a number of seconds of at least 5, got '${opts.healthTimeout}'`);
+  return seconds * 1000;
+}
+
+/**
+ * Connects to every host of `d` a container service runs on (ONE SSH connection each, kept for
+ * the whole command), makes sure each runs a Docker engine, runs `fn`, and closes everything in
+ * finally.
+ */
+async function withNodes<R>(d: Deployment, opts: NodeOptions, io: Io, fn: (ctx: OpsContext) => Promise<R>): Promise<R> {
   const rendered = renderFiles(d, allServices);
   const hosts: Host[] = d.hosts.filter((h) => containerServices.some((s) => serviceHosts(d, s, rendered).some((x) => x.name === h.name)));
   const transports: SshTransport[] = [];
@@ -187,7 +200,7 @@ async function withNodes<R>(opts: NodeOptions, io: Io, fn: (ctx: OpsContext) => 
       dockers.push(nd);
       nodes.set(host.name, { host, transport: t, docker: nd.docker });
     }
-    return await fn({ deployment: d, rendered, nodes, local: new Docker(), log, historyFile: historyFileIn(opts.stateDir), healthDeadlineMs: seconds * 1000 });
+    return await fn({ deployment: d, rendered, nodes, local: new Docker(), log, historyFile: historyFileIn(opts.stateDir), healthDeadlineMs: healthDeadlineMs(opts) });
   } finally {
     for (const nd of dockers) nd.close();
     await Promise.all(locked.map((t) => releaseLock(t, owner)));
@@ -203,19 +216,20 @@ export interface ContainersDeployOptions extends NodeOptions {
 
 /**
  * A containers-mode deploy: the host side (chrony, repositories, MariaDB, RabbitMQ, memcached)
- * through the packages engine, then every service container converged to its spec.
+ * through the packages engine, then every service container converged to its spec. `loaded`:
+ * the deployment when the caller has already loaded and checked it (`cairn deploy`).
  */
-export function runContainersDeploy(opts: ContainersDeployOptions, io: Io): Promise<void> {
+export function runContainersDeploy(opts: ContainersDeployOptions, io: Io, loaded?: Deployment): Promise<void> {
   return guardedContainers(io, async () => {
     if (opts.tag !== undefined && !parseTag(opts.tag)) throw new ContainersUsageError(`--tag ${opts.tag}: expected <release>-<build>, e.g. zed-1`);
+    const d = loaded ?? loadContainersDeployment(opts, io);
     const local = await connectDocker();
     const built = await listCairnImages(local);
-    const loaded = loadFromFiles({ answerFile: opts.answerFile, ...(opts.inventory ? { inventory: opts.inventory } : {}) });
-    if (loaded.deployment?.mode === 'containers' && !opts.skipHostSide) {
+    if (!opts.skipHostSide) {
       io.err('host side: chrony, repositories, MariaDB, RabbitMQ, memcached (packages-mode steps)');
-      await applyHostSide(loaded.deployment, opts, io);
+      await applyHostSide(d, opts, io);
     }
-    const entries = await withNodes(opts, io, (ctx) =>
+    const entries = await withNodes(d, opts, io, (ctx) =>
       deployContainers(ctx, (s, running) => {
         const tag = running ?? opts.tag ?? built.find((r) => r.name === s.name && parseTag(r.tag)?.release === ctx.deployment.release)?.tag;
         if (!tag) throw new ContainersUsageError(`no image of ${s.name} for ${ctx.deployment.release} is built: run 'cairn images build'`);
@@ -259,7 +273,7 @@ export function registerContainersCommands(program: Command, io: Io): void {
         const [service] = selectServices([opts.service]);
         if (!parseTag(opts.tag)) throw new ContainersUsageError(`--tag ${opts.tag}: expected <release>-<build>, e.g. zed-2`);
         const hosts = opts.hosts?.split(',').map((h) => h.trim()).filter(Boolean);
-        const results = await withNodes(opts, io, (ctx) => moveService(ctx, service!, opts.tag, 'upgrade', hosts));
+        const results = await withNodes(loadContainersDeployment(opts, io), opts, io, (ctx) => moveService(ctx, service!, opts.tag, 'upgrade', hosts));
         for (const r of results) io.out(`${r.host}  ${service!.name}  ${r.from ?? '(none)'} -> ${r.to}  ok  unavailable ${((r.result.gapMs ?? 0) / 1000).toFixed(1)} s`);
       }),
     );
@@ -270,7 +284,7 @@ export function registerContainersCommands(program: Command, io: Io): void {
     .action((opts: NodeOptions & { service: string; to?: string }) =>
       guardedContainers(io, async () => {
         const [service] = selectServices([opts.service]);
-        const results = await withNodes(opts, io, async (ctx) => {
+        const results = await withNodes(loadContainersDeployment(opts, io), opts, io, async (ctx) => {
           const { from, to } = await rollbackTarget(ctx, service!, opts.to);
           io.err(`rolling ${service!.name} back from ${from} to ${to}`);
           return moveService(ctx, service!, to, 'rollback');

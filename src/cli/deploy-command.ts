@@ -68,7 +68,7 @@ export async function runDeploy(opts: DeployOptions, io: Io): Promise<number> {
     return EXIT.invalid;
   }
   const d = loaded.deployment;
-  if (d.mode === 'containers') return deployInContainers(opts, io);
+  if (d.mode === 'containers') return deployInContainers(d, opts, io);
   const playbooks = shippedPlaybooks();
   const templates = new TemplateSet();
   const planFor = (dep: Deployment) => buildPlan(dep, renderFiles(dep, allServices, templates), playbooks, allServices);
@@ -144,7 +144,7 @@ export async function runDeploy(opts: DeployOptions, io: Io): Promise<number> {
  * read systemd units, which containers mode does not have, so both are refused or skipped here,
  * saying so, rather than reporting on the wrong thing.
  */
-async function deployInContainers(opts: DeployOptions, io: Io): Promise<number> {
+async function deployInContainers(d: Deployment, opts: DeployOptions, io: Io): Promise<number> {
   if (opts.dryRun) throw new UserError('--dry-run is not available with CAIRN_DEPLOY_MODE=containers yet (it previews packages-mode steps only); no host was touched', EXIT.invalid);
   io.err('CAIRN_DEPLOY_MODE=containers: host side on packages, OpenStack services in containers');
   await runContainersDeploy(
@@ -156,6 +156,7 @@ async function deployInContainers(opts: DeployOptions, io: Io): Promise<number> 
       stateDir: opts.stateDir,
     },
     io,
+    d,
   );
   if (opts.verify) io.err('verify: containers are health-gated as they start; cairn verify covers packages mode only so far');
   return EXIT.ok;
