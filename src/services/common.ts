@@ -8,6 +8,7 @@
  */
 import YAML from 'yaml';
 import type { Deployment, OsFamily } from '../config/model.js';
+import type { FileSpec } from './descriptor.js';
 import { controllerOf } from '../config/model.js';
 
 /** The first line every file cairn writes carries, after the file's own comment marker. */
@@ -226,4 +227,22 @@ export function workerCount(d: Deployment): number | undefined {
 /** Deduplicates while keeping first-seen order (restart lists must be stable). */
 export function unique<T>(items: readonly T[]): T[] {
   return [...new Set(items)];
+}
+
+/**
+ * `/etc/default/<unit>` for a Debian OpenStack API that runs under uwsgi through
+ * openstack-pkg-tools' init script (keystone, nova-api, nova-api-metadata), making uwsgi send
+ * `Connection: close`: without it, clients reuse connections uwsgi has closed and get
+ * "Connection reset by peer" under load (the template says why in full).
+ */
+export function uwsgiConnectionClose(unit: string): FileSpec {
+  return {
+    path: `/etc/default/${unit}`,
+    template: 'uwsgi/connection-close.default.hbs',
+    mode: '0644',
+    owner: 'root',
+    group: 'root',
+    restarts: [unit],
+    view: { unit },
+  };
 }

@@ -16,6 +16,7 @@ import {
   keystoneUrl,
   memcacheServer,
   urlHost,
+  uwsgiConnectionClose,
   workerCount,
 } from './common.js';
 
@@ -64,6 +65,8 @@ export const keystone: ServiceDescriptor = {
       restarts: [],
       view: {},
     });
+    // Packages mode only: cairn's keystone container runs uwsgi with its own arguments.
+    if (os === 'debian' && d.mode === 'packages') files.push(uwsgiConnectionClose('keystone'));
     if (os === 'rhel') {
       const workers = workerCount(d);
       files.push({

@@ -19,6 +19,7 @@ import {
   transportUrl,
   unique,
   urlHost,
+  uwsgiConnectionClose,
   workerCount,
 } from './common.js';
 
@@ -175,6 +176,12 @@ export const nova: ServiceDescriptor = {
         restarts: [componentUnit('nova-novncproxy', os)],
         view: {},
       });
+    }
+    if (os === 'debian' && d.mode === 'packages') {
+      // Both APIs run under uwsgi with Debian's settings that keep clients reusing closed connections.
+      for (const api of ['nova-api', 'nova-metadata-api']) {
+        if (here.some((c) => c.name === api)) files.push(uwsgiConnectionClose(componentUnit(api, os)));
+      }
     }
     if (os === 'debian' && hasRole(host, 'compute')) {
       // Debian's nova-compute reads /etc/nova/nova-compute.conf after nova.conf, and the

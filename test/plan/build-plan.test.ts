@@ -59,7 +59,7 @@ test('one package step per host, with the union of its services', (t) => {
 test('units restart on exactly the files that name them', (t) => {
   const ctrl = hostPlan('ctrl1');
   const unit = ctrl.steps.find((s) => s.id === 'unit:keystone');
-  t.deepEqual(unit?.kind === 'unit' ? unit.restartOn : [], ['file:/etc/keystone/keystone.conf']);
+  t.deepEqual(unit?.kind === 'unit' ? unit.restartOn : [], ['file:/etc/keystone/keystone.conf', 'file:/etc/default/keystone']);
   const chrony = ctrl.steps.find((s) => s.id === 'unit:chrony');
   t.deepEqual(chrony?.kind === 'unit' ? chrony.restartOn : [], ['file:/etc/chrony/chrony.conf', 'file:/etc/systemd/system/chrony.service.d/cairn-no-clock.conf']);
 });

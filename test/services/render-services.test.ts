@@ -4,6 +4,7 @@
  * RHEL paths, modes, determinism.
  */
 import test from 'ava';
+import { execFileSync } from 'node:child_process';
 import type { Deployment } from '../../src/config/model.js';
 import { renderFiles, type RenderedFile } from '../../src/render/render-files.js';
 import { allServices } from '../../src/services/index.js';
@@ -60,10 +61,13 @@ test('control+network host gets the control and network files, computes only the
     '/etc/memcached.conf',
     '/etc/keystone/keystone.conf',
     '/usr/local/lib/cairn/ensure-catalog.py',
+    '/etc/default/keystone',
     '/etc/glance/glance-api.conf',
     '/etc/placement/placement.conf',
     '/etc/nova/nova.conf',
     '/etc/default/nova-consoleproxy',
+    '/etc/default/nova-api',
+    '/etc/default/nova-api-metadata',
     '/etc/neutron/neutron.conf',
     '/etc/neutron/plugins/ml2/ml2_conf.ini',
     '/etc/neutron/plugins/ml2/openvswitch_agent.ini',
@@ -198,6 +202,21 @@ test('Debian computes own an empty nova-compute.conf (the package one would forc
   t.false(/^\s*[^#\s]/m.test(f.content));
   t.deepEqual(f.restarts, ['nova-compute']);
   t.false(paths(render(rhel(exampleDeployment())), 'cmp1').includes('/etc/nova/nova-compute.conf'));
+});
+
+test('Debian uwsgi APIs that do not say Connection: close are made to (keystone, nova-api, nova-api-metadata)', (t) => {
+  const files = render();
+  for (const unit of ['keystone', 'nova-api', 'nova-api-metadata']) {
+    const f = file(files, 'ctrl1', `/etc/default/${unit}`);
+    t.is(f.mode, '0644');
+    // openstack-pkg-tools' init script sources the file after building uwsgi's arguments.
+    const args = execFileSync('sh', ['-c', `DAEMON_ARGS='--http-socket :5000 --ini /etc/x.ini'\n${f.content}\nprintf %s "$DAEMON_ARGS"`], { encoding: 'utf8' });
+    t.is(args, '--http-socket :5000 --ini /etc/x.ini --add-header Connection:close', unit);
+  }
+  t.deepEqual(paths(files, 'cmp1').filter((p) => p.startsWith('/etc/default/')), []);
+  // RHEL runs them in httpd; the containers run uwsgi with their own arguments.
+  t.false(render(rhel(exampleDeployment())).some((f) => f.path.startsWith('/etc/default/')));
+  t.false(render({ ...exampleDeployment(), mode: 'containers' }).some((f) => f.path === '/etc/default/keystone'));
 });
 
 test('bridge_mappings only on network hosts; local_ip is each host tunnel address', (t) => {
