@@ -36,7 +36,11 @@ import { plainProgress } from './progress.js';
 import { ContainersError, ContainersUsageError } from '../containers/errors.js';
 import { buildServiceImages, listCairnImages } from '../containers/image-build.js';
 import { nextTag, parseTag } from '../containers/images.js';
-import { containerService, containerServices, type ContainerService } from '../containers/services.js';
+import { containerService, containerServices, glanceApiContainer, keystoneContainer, placementApiContainer, type ContainerService } from '../containers/services.js';
+import { containerName } from '../containers/desired.js';
+import { adminEnvScript } from '../services/credentials.js';
+import type { Plan } from '../plan/steps.js';
+import type { ContainersVerify } from '../verify/run-verify.js';
 import { LabError } from '../lab/errors.js';
 import { connectDocker } from '../lab/docker-engine.js';
 import { Progress } from '../lab/progress.js';
@@ -112,18 +116,47 @@ export function registerImagesCommands(program: Command, io: Io): void {
 }
 
 /**
- * The host side of containers mode: the packages-mode plan restricted to chrony, repositories,
- * MariaDB (with the container services' databases), RabbitMQ and memcached, applied by the same
- * engine as `cairn deploy` (facts, prechecks, only what is needed).
+ * The host-side plan of containers mode (what `containers deploy` applies and `cairn verify`
+ * checks the units of): the packages-mode plan restricted to chrony, repositories, MariaDB
+ * (with the container services' databases), RabbitMQ, memcached and the admin credentials.
  */
-async function applyHostSide(d: Deployment, opts: { trustNewHosts?: boolean }, io: Io): Promise<void> {
+export function hostSidePlan(d: Deployment): Plan {
   const services = hostSideServices(containerServices);
   const { playbooks, problems } = loadPlaybooks(join(packageRoot(), 'playbooks'), allServices.map((s) => s.name));
   if (problems.length) throw new Error(`bug: shipped playbooks are invalid: ${problems.map((p) => p.message).join('; ')}`);
   // No Neutron runs here in containers mode yet, so no bridge, forwarding or playbook command
   // (those serve the services that are not containerised).
   const hostPlaybooks = playbooks.map((p) => ({ ...p, ovsBridges: false, sysctl: {}, commands: [] }));
-  const plan = buildPlan(d, renderFiles(d, services), hostPlaybooks, services);
+  return buildPlan(d, renderFiles(d, services), hostPlaybooks, services);
+}
+
+/**
+ * What `cairn verify` checks in containers mode: every enabled service container on its hosts,
+ * and the APIs of those services, from inside the keystone container (the host has no client).
+ */
+export function containersVerify(d: Deployment): ContainersVerify {
+  const rendered = renderFiles(d, allServices);
+  const on = new Map<string, string[]>();
+  const enabled = containerServices.filter((s) => s.descriptor.enabled(d));
+  for (const s of enabled) {
+    for (const h of serviceHosts(d, s, rendered)) on.set(h.name, [...(on.get(h.name) ?? []), containerName(s.name)]);
+  }
+  const has = (name: string): boolean => enabled.some((s) => s.name === name);
+  return {
+    on,
+    apiContainer: containerName(keystoneContainer.name),
+    adminEnv: adminEnvScript(d),
+    scope: { glance: has(glanceApiContainer.name), placement: has(placementApiContainer.name), nova: false, neutron: false, horizon: false },
+  };
+}
+
+/**
+ * The host side of containers mode: the packages-mode plan restricted to chrony, repositories,
+ * MariaDB (with the container services' databases), RabbitMQ and memcached, applied by the same
+ * engine as `cairn deploy` (facts, prechecks, only what is needed).
+ */
+async function applyHostSide(d: Deployment, opts: { trustNewHosts?: boolean }, io: Io): Promise<void> {
+  const plan = hostSidePlan(d);
   const progress = plainProgress(io, false);
   const report = await applyPlan(d, plan, {
     dryRun: false,

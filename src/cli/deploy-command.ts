@@ -68,7 +68,7 @@ export async function runDeploy(opts: DeployOptions, io: Io): Promise<number> {
     return EXIT.invalid;
   }
   const d = loaded.deployment;
-  if (d.mode === 'containers') return deployInContainers(d, opts, io);
+  if (d.mode === 'containers') return deployInContainers(d, opts, verifyWait, io);
   const playbooks = shippedPlaybooks();
   const templates = new TemplateSet();
   const planFor = (dep: Deployment) => buildPlan(dep, renderFiles(dep, allServices, templates), playbooks, allServices);
@@ -140,11 +140,11 @@ export async function runDeploy(opts: DeployOptions, io: Io): Promise<number> {
 
 /**
  * CAIRN_DEPLOY_MODE=containers: the same command converges the host side and every service
- * container (what `cairn containers deploy` does). The packages-mode dry run and health checks
- * read systemd units, which containers mode does not have, so both are refused or skipped here,
- * saying so, rather than reporting on the wrong thing.
+ * container (what `cairn containers deploy` does), then runs the containers-mode health checks.
+ * The packages-mode dry run previews systemd units and package steps that containers mode does
+ * not have, so it is refused here, saying so, rather than showing the wrong thing.
  */
-async function deployInContainers(d: Deployment, opts: DeployOptions, io: Io): Promise<number> {
+async function deployInContainers(d: Deployment, opts: DeployOptions, verifyWait: number, io: Io): Promise<number> {
   if (opts.dryRun) throw new UserError('--dry-run is not available with CAIRN_DEPLOY_MODE=containers yet (it previews packages-mode steps only); no host was touched', EXIT.invalid);
   io.err('CAIRN_DEPLOY_MODE=containers: host side on packages, OpenStack services in containers');
   await runContainersDeploy(
@@ -158,8 +158,19 @@ async function deployInContainers(d: Deployment, opts: DeployOptions, io: Io): P
     io,
     d,
   );
-  if (opts.verify) io.err('verify: containers are health-gated as they start; cairn verify covers packages mode only so far');
-  return EXIT.ok;
+  const credentials = writeLocalCredentials(d, renderFiles(d, allServices), opts.stateDir);
+  let healthy = true;
+  if (opts.verify) {
+    const say = opts.json ? io.err : io.out;
+    say(`verify: checking the containers and their APIs (retrying failures for up to ${verifyWait} s)`);
+    const health = await verifyDeployment(d, { waitMs: verifyWait * 1000, forks: 10, ...(opts.trustNewHosts ? { trustNewHosts: true } : {}) });
+    for (const l of formatTable(health.results)) say(l);
+    const failed = health.results.filter((r) => !r.ok).length;
+    say(failed === 0 ? `health: all ${health.results.length} checks passed` : `health: ${failed} of ${health.results.length} checks FAILED (see hints above; re-check with cairn verify)`);
+    healthy = health.ok;
+  }
+  io.out(`credentials: /root/keystonerc_admin on ${controllerOf(d).name}; here: ${credentials.join(', ')}`);
+  return healthy ? EXIT.ok : EXIT.failed;
 }
 
 /**

@@ -11,6 +11,7 @@ import { buildPlan } from '../plan/build-plan.js';
 import { renderFiles } from '../render/render-files.js';
 import { allServices } from '../services/index.js';
 import { shippedPlaybooks } from './deploy-command.js';
+import { containersVerify, hostSidePlan } from './containers-command.js';
 import { EXIT, UserError } from './errors.js';
 import { loadFromFiles, printProblems } from './load.js';
 import type { Io } from './main.js';
@@ -27,8 +28,11 @@ interface VerifyCommandOptions {
 
 /** Runs the checks of `d` and returns the report (shared with deploy). */
 export async function verifyDeployment(d: Deployment, opts: { waitMs: number; forks: number; trustNewHosts?: boolean; onRound?: (r: CheckResult[], round: number) => void }): Promise<VerifyReport> {
-  const plan = buildPlan(d, renderFiles(d, allServices), shippedPlaybooks(), allServices);
+  // Containers mode: the host side's units, plus the service containers and their APIs.
+  const containers = d.mode === 'containers';
+  const plan = containers ? hostSidePlan(d) : buildPlan(d, renderFiles(d, allServices), shippedPlaybooks(), allServices);
   return verify(d, plan, {
+    ...(containers ? { containers: containersVerify(d) } : {}),
     connect: (host) => connectSsh(host, opts.trustNewHosts ? { trustNewHosts: true } : {}),
     forks: opts.forks,
     waitMs: opts.waitMs,

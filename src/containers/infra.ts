@@ -7,6 +7,7 @@
  */
 import type { ServiceDescriptor } from '../services/descriptor.js';
 import { chrony } from '../services/chrony.js';
+import { credentials } from '../services/credentials.js';
 import { mariadb } from '../services/mariadb.js';
 import { memcached } from '../services/memcached.js';
 import { rabbitmq } from '../services/rabbitmq.js';
@@ -25,7 +26,10 @@ export function databaseOnly(s: ServiceDescriptor): ServiceDescriptor {
   };
 }
 
-/** The services of the host-side plan in containers mode, in packages-mode order. */
+/**
+ * The services of the host-side plan in containers mode, in packages-mode order; the admin
+ * credentials go where Packstack puts them (/root/keystonerc_admin on the control host).
+ */
 export function hostSideServices(containers: readonly ContainerService[]): ServiceDescriptor[] {
-  return [chrony, repos, mariadb, rabbitmq, memcached, ...containers.map((c) => databaseOnly(c.descriptor))];
+  return [chrony, repos, mariadb, rabbitmq, memcached, ...containers.map((c) => databaseOnly(c.descriptor)), credentials];
 }

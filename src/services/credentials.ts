@@ -34,6 +34,14 @@ export function keystonercView(d: Deployment): Record<string, unknown> {
   };
 }
 
+/**
+ * The admin's settings as `export NAME='value'` lines for `sh`: what verify runs first inside
+ * a service container, which has no keystonerc_admin. Fed on stdin, never on a command line.
+ */
+export function adminEnvScript(d: Deployment): string {
+  return adminSettings(d).map(([name, value]) => `export ${name}=${shellQuote(value)}`).join('\n');
+}
+
 /** clouds.yaml's view: each value a YAML double-quoted scalar. */
 export function cloudsYamlView(d: Deployment): Record<string, unknown> {
   return {

@@ -199,8 +199,51 @@ function missing(expected: readonly string[], have: readonly string[]): string[]
   return expected.filter((e) => !have.includes(e));
 }
 
-/** Checks that run on the control host against the APIs, with /root/keystonerc_admin loaded. */
-export function apiChecks(d: Deployment, expect: Expectations): Check[] {
+/**
+ * Which APIs the checks expect to find deployed. Packages mode: what the answer file enables.
+ * Containers mode: the services cairn runs in containers so far (see containersScope callers).
+ */
+export interface ApiScope {
+  glance: boolean;
+  placement: boolean;
+  nova: boolean;
+  neutron: boolean;
+  horizon: boolean;
+}
+
+/** The APIs a packages-mode deployment of `d` has (placement comes with nova). */
+export function packagesScope(d: Deployment): ApiScope {
+  return { glance: d.services.glance, placement: d.services.nova, nova: d.services.nova, neutron: d.services.neutron, horizon: d.services.horizon };
+}
+
+/**
+ * A host's service containers: each running and reporting healthy (its own health check, the
+ * one the upgrade gate waits on), read with the node's docker CLI.
+ */
+export function containersCheck(host: Host, names: readonly string[]): Check {
+  return {
+    id: 'containers',
+    // inspect prints one line per container it found and an error for each one it did not.
+    script: `docker inspect --format '{{.Name}} {{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{else}}no-healthcheck{{end}} {{index .Config.Labels "cairn.image-version"}}' ${names.map(shQuote).join(' ')}`,
+    judge: (out) => {
+      const seen = new Map(out.split('\n').filter((l) => l.startsWith('/')).map((l) => {
+        const [name = '', status = '', health = '', version = ''] = l.slice(1).split(' ');
+        return [name, { status, health, version }] as const;
+      }));
+      const bad = names.flatMap((n) => {
+        const c = seen.get(n);
+        if (!c) return [`${n} missing`];
+        return c.status === 'running' && c.health === 'healthy' ? [] : [`${n} ${c.status} ${c.health}`];
+      });
+      if (bad.length > 0) return { ok: false, detail: bad.join(', ') };
+      return { ok: true, detail: `${names.length} healthy: ${names.map((n) => `${n}:${seen.get(n)!.version}`).join(', ')}` };
+    },
+    hint: `on ${host.name}: docker ps -a; docker logs --tail 50 CONTAINER; cairn history`,
+  };
+}
+
+/** Checks that run on the control host against the APIs, with the admin credentials loaded. */
+export function apiChecks(d: Deployment, expect: Expectations, scope: ApiScope = packagesScope(d)): Check[] {
   const ctrl = controllerOf(d);
   const admin = 'on the control host: . /root/keystonerc_admin; ';
   const checks: Check[] = [
@@ -216,7 +259,7 @@ export function apiChecks(d: Deployment, expect: Expectations): Check[] {
       judge: (out, code) => {
         const list = parseJson<{ service: string; interface: string; url: string; status: number | string }[]>(out);
         if (code !== 0 || !list) return { ok: false, detail: lastLines(out) };
-        const expected = ['identity', ...(d.services.glance ? ['image'] : []), ...(d.services.nova ? ['compute', 'placement'] : []), ...(d.services.neutron ? ['network'] : [])];
+        const expected = ['identity', ...(scope.glance ? ['image'] : []), ...(scope.nova ? ['compute'] : []), ...(scope.placement ? ['placement'] : []), ...(scope.neutron ? ['network'] : [])];
         const absent = missing(expected, list.map((e) => e.service));
         const down = list.filter((e) => typeof e.status !== 'number' || e.status >= 500);
         if (absent.length > 0 || down.length > 0) {
@@ -227,7 +270,7 @@ export function apiChecks(d: Deployment, expect: Expectations): Check[] {
       hint: `${admin}openstack endpoint list; check the failing service's unit and log`,
     },
   ];
-  if (d.services.nova) {
+  if (scope.nova) {
     checks.push(
       {
         id: 'compute-services',
@@ -269,7 +312,7 @@ export function apiChecks(d: Deployment, expect: Expectations): Check[] {
       },
     );
   }
-  if (d.services.neutron) {
+  if (scope.neutron) {
     checks.push({
       id: 'network-agents',
       script: 'openstack network agent list -f json',
@@ -290,7 +333,7 @@ export function apiChecks(d: Deployment, expect: Expectations): Check[] {
       hint: 'on that host: journalctl -u neutron-openvswitch-agent (or the l3/dhcp/metadata agent); /var/log/neutron/',
     });
   }
-  if (d.services.glance) {
+  if (scope.glance) {
     checks.push({
       id: 'image-upload',
       script: IMAGE_SCRIPT,
@@ -298,7 +341,7 @@ export function apiChecks(d: Deployment, expect: Expectations): Check[] {
       hint: `${admin}openstack image create --file FILE test; /var/log/glance/glance-api.log`,
     });
   }
-  if (d.services.horizon) {
+  if (scope.horizon) {
     const url = `${dashboardUrl(d)}auth/login/`;
     checks.push({
       id: 'dashboard',

@@ -9,7 +9,7 @@ import { controllerOf } from '../config/model.js';
 import type { Plan } from '../plan/steps.js';
 import { mapLimit } from '../transport/limiter.js';
 import type { Transport } from '../transport/transport.js';
-import { API_PREAMBLE, apiChecks, combinedScript, expectations, hostChecks, judgeAll, type Check, type CheckResult } from './checks.js';
+import { API_PREAMBLE, apiChecks, combinedScript, containersCheck, expectations, hostChecks, judgeAll, packagesScope, type ApiScope, type Check, type CheckResult } from './checks.js';
 
 /** How to verify. */
 export interface VerifyOptions {
@@ -19,6 +19,19 @@ export interface VerifyOptions {
   waitMs: number;
   /** Called with each round's results (progress). */
   onRound?: (results: CheckResult[], round: number) => void;
+  /** Containers mode: which service containers run where, and where the API checks run. */
+  containers?: ContainersVerify;
+}
+
+/** What verify needs to know of a containers-mode deployment. */
+export interface ContainersVerify {
+  /** Container names per host (hosts without any are left out). */
+  on: ReadonlyMap<string, readonly string[]>;
+  /** The control host's container that has the openstack client (the API checks run in it). */
+  apiContainer: string;
+  /** sh lines exporting the admin credentials inside that container (sent on stdin). */
+  adminEnv: string;
+  scope: ApiScope;
 }
 
 /** The outcome of `cairn verify`. */
@@ -56,12 +69,17 @@ export async function verify(d: Deployment, plan: Plan, opts: VerifyOptions): Pr
         round === 1 ? checks : checks.filter((c) => c.id === 'hostname' || failedBefore.has(key({ host, check: c.id })));
       await mapLimit(plan.hosts, opts.forks, async (hp) => {
         const host = d.hosts.find((h) => h.name === hp.host)!;
-        const checks = pending(hp.host, hostChecks(d, host, hp));
+        const containers = opts.containers?.on.get(hp.host) ?? [];
+        const checks = pending(hp.host, [...hostChecks(d, host, hp), ...(containers.length ? [containersCheck(host, containers)] : [])]);
         for (const r of await runChecks(transports.get(hp.host)!, hp.host, checks)) results.set(key(r), r);
       });
       const hostnames = new Map(d.hosts.map((h) => [h.name, results.get(key({ host: h.name, check: 'hostname' }))?.detail ?? h.name]));
-      const api = pending(ctrl.name, apiChecks(d, expectations(d, hostnames)));
-      for (const r of await runChecks(transports.get(ctrl.name)!, ctrl.name, api, API_PREAMBLE)) results.set(key(r), r);
+      const c = opts.containers;
+      const api = pending(ctrl.name, apiChecks(d, expectations(d, hostnames), c ? c.scope : packagesScope(d)));
+      // In containers mode the host has no openstack client: the checks run in a service
+      // container that has one, with the credentials exported first.
+      const apiRun = c ? { argv: ['docker', 'exec', '-i', c.apiContainer, 'sh', '-s'], preamble: c.adminEnv } : { argv: ['sh', '-s'], preamble: API_PREAMBLE };
+      for (const r of await runChecks(transports.get(ctrl.name)!, ctrl.name, api, apiRun)) results.set(key(r), r);
       const visible = [...results.values()].filter((r) => r.check !== 'hostname' || !r.ok);
       opts.onRound?.(visible, round);
       const ok = visible.every((r) => r.ok);
@@ -73,11 +91,12 @@ export async function verify(d: Deployment, plan: Plan, opts: VerifyOptions): Pr
   }
 }
 
-async function runChecks(t: Transport, host: string, checks: Check[], preamble = ''): Promise<CheckResult[]> {
+async function runChecks(t: Transport, host: string, checks: Check[], how: { argv: string[]; preamble: string } = { argv: ['sh', '-s'], preamble: '' }): Promise<CheckResult[]> {
   if (checks.length === 0) return [];
   try {
-    // The script goes on stdin: it is long, and argv is visible to every user of the host.
-    const r = await t.run({ argv: ['sh', '-s'], stdin: combinedScript(checks, preamble), timeoutMs: 300_000 });
+    // The script goes on stdin: it is long, may hold credentials, and argv is visible to every
+    // user of the host.
+    const r = await t.run({ argv: how.argv, stdin: combinedScript(checks, how.preamble), timeoutMs: 300_000 });
     return judgeAll(host, checks, r.stdout);
   } catch (e) {
     return checks.map((c) => ({ check: c.id, host, ok: false, detail: `could not run: ${(e as Error).message}`, hint: c.hint }));

@@ -11,7 +11,7 @@
  * `npm test`, so ava.config.mjs leaves every *.e2e.test.js to `npm run test:e2e`.
  * The lab is removed in after.always.
  */
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -68,6 +68,15 @@ async function tokenStatus(): Promise<number> {
   };
   const r = await fetch(`${keystoneUrl(d)}/auth/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(60_000) });
   return r.status;
+}
+
+/** `cairn verify` (containers mode): exit 0 and every check ok; returns the table. */
+async function verifyGreen(t: ExecutionContext): Promise<string> {
+  const r = await cairn(['verify', '-a', paths.answerFile, '-i', paths.inventory, '--wait', '60']);
+  t.is(r.code, 0, `${r.out}\n${r.err}`);
+  t.regex(r.out, /^all \d+ checks passed/m);
+  for (const check of ['containers', 'keystone-token', 'endpoints', 'image-upload', 'services', 'clock']) t.regex(r.out, new RegExp(`^${check}\\s+\\S+\\s+ok`, 'm'), check);
+  return r.out;
 }
 
 /** `docker inspect` of a container on the lab node (through the node container). */
@@ -132,6 +141,12 @@ serial('containers deploy: infrastructure on the host, keystone, glance-api and 
   const addr = controllerOf(d).address;
   t.true((await fetch(`http://${addr}:9292/`)).status < 400, 'glance answers');
   t.is((await fetch(`http://${addr}:8778/`)).status, 200, 'placement answers');
+  // cairn verify: the host side's units and clock, the three containers healthy, and their
+  // APIs through the real openstack client (token, every catalog endpoint, an image upload).
+  const table = await verifyGreen(t);
+  t.regex(table, new RegExp(`cairn-keystone:${tag1}, cairn-glance-api:${tag1}, cairn-placement-api:${tag1}`));
+  const endpoints = table.split('\n').find((l) => l.startsWith('endpoints')) ?? '';
+  for (const type of ['identity', 'image', 'placement']) t.regex(endpoints, new RegExp(type));
 });
 
 serial('a re-run with nothing changed restarts nothing', async (t) => {
@@ -150,6 +165,7 @@ serial('plain `cairn deploy` reads CAIRN_DEPLOY_MODE=containers and converges th
   t.is(r.code, 0, `${r.err}\n${r.out}`);
   t.regex(r.err, /CAIRN_DEPLOY_MODE=containers/);
   t.regex(r.out, /3 containers, 0 changed/);
+  t.regex(r.out, /^health: all \d+ checks passed/m, 'deploy ends with the containers-mode health checks');
   const after = containerServices.map((s) => nodeInspect(`cairn-${s.name}`));
   t.deepEqual(after.map((c) => [c.Id, c.State.StartedAt]), before.map((c) => [c.Id, c.State.StartedAt]));
   t.is(await tokenStatus(), 201);
@@ -163,6 +179,7 @@ serial('upgrade keystone to a new build: new tag serves, tokens still issued', a
   t.is(nodeInspect('cairn-keystone').Config.Labels['cairn.image-version'], tag2);
   t.is(nodeInspect('cairn-keystone-previous').Config.Labels['cairn.image-version'], tag1);
   t.is(await tokenStatus(), 201);
+  t.regex(await verifyGreen(t), new RegExp(`cairn-keystone:${tag2},`));
 });
 
 serial('upgrade to a deliberately broken build: refused with its output, the old version keeps serving', async (t) => {
@@ -184,6 +201,7 @@ serial('rollback returns keystone to the build before; history tells the story',
   t.is(r.code, 0, r.err);
   t.is(nodeInspect('cairn-keystone').Config.Labels['cairn.image-version'], tag1);
   t.is(await tokenStatus(), 201);
+  t.regex(await verifyGreen(t), new RegExp(`cairn-keystone:${tag1},`));
   const h = await cairn(['history', '--service', 'keystone', '--state-dir', stateDir]);
   t.deepEqual(h.out.split('\n').map((l) => l.split(/\s+/)[1]), ['deploy', 'upgrade', 'upgrade', 'rollback']);
 });

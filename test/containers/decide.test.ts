@@ -82,7 +82,7 @@ test('glance-api one-shot: db_sync only', (t) => {
 
 test('host side: infrastructure plus database-only views; MariaDB still creates the container services\' databases', (t) => {
   const services = hostSideServices(containerServices);
-  t.deepEqual(services.map((s) => s.name), ['chrony', 'repos', 'mariadb', 'rabbitmq', 'memcached', 'keystone', 'glance', 'placement']);
+  t.deepEqual(services.map((s) => s.name), ['chrony', 'repos', 'mariadb', 'rabbitmq', 'memcached', 'keystone', 'glance', 'placement', 'credentials']);
   const view = databaseOnly(allServices.find((s) => s.name === 'keystone')!);
   t.deepEqual(view.components, []);
   t.deepEqual(view.files({ deployment: d, host: ctrl, os: 'debian' }), []);

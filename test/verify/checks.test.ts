@@ -4,7 +4,10 @@
  */
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
-import { apiChecks, combinedScript, expectations, hostChecks, judgeAll, splitOutput, type Check } from '../../src/verify/checks.js';
+import { apiChecks, combinedScript, containersCheck, expectations, hostChecks, judgeAll, splitOutput, type Check } from '../../src/verify/checks.js';
+import { containersVerify, hostSidePlan } from '../../src/cli/containers-command.js';
+import { adminEnvScript } from '../../src/services/credentials.js';
+import type { Deployment } from '../../src/config/model.js';
 import { buildPlan } from '../../src/plan/build-plan.js';
 import { renderFiles } from '../../src/render/render-files.js';
 import { allServices } from '../../src/services/index.js';
@@ -83,4 +86,42 @@ test('API checks: computes and agents are matched by the hostnames the hosts rep
   t.true(by('endpoints').judge(endpoints(300), 0).ok);
   t.deepEqual(by('endpoints').judge(endpoints('timed out'), 0), { ok: false, detail: 'image public http://x/image: timed out' });
   t.false(by('hypervisors').judge('Missing value auth-url required for auth plugin password', 1).ok);
+});
+
+test('containers mode: each service container must run and report healthy; one missing or unhealthy is named', (t) => {
+  const d = exampleDeployment();
+  const c = containersCheck(d.hosts[0]!, ['cairn-keystone', 'cairn-glance-api']);
+  t.regex(c.script, /^docker inspect --format .* cairn-keystone cairn-glance-api$/);
+  const line = (name: string, status: string, health: string): string => `/${name} ${status} ${health} zed-3`;
+  t.deepEqual(c.judge([line('cairn-keystone', 'running', 'healthy'), line('cairn-glance-api', 'running', 'healthy')].join('\n'), 0), {
+    ok: true,
+    detail: '2 healthy: cairn-keystone:zed-3, cairn-glance-api:zed-3',
+  });
+  t.deepEqual(c.judge([line('cairn-keystone', 'running', 'unhealthy'), 'Error: No such object: cairn-glance-api'].join('\n'), 1), {
+    ok: false,
+    detail: 'cairn-keystone running unhealthy, cairn-glance-api missing',
+  });
+  t.false(c.judge(line('cairn-keystone', 'exited', 'no-healthcheck'), 1).ok);
+});
+
+test('containers mode: verify checks the host side\'s units, the containers where they run, and only their APIs', (t) => {
+  const d: Deployment = { ...exampleDeployment(), mode: 'containers' };
+  const plan = hostSidePlan(d);
+  const ctrlUnits = plan.hosts.find((h) => h.host === 'ctrl1')!.steps.flatMap((s) => (s.kind === 'unit' ? [s.unit] : []));
+  t.deepEqual(ctrlUnits, ['chrony', 'mariadb', 'rabbitmq-server', 'memcached']);
+  const cv = containersVerify(d);
+  t.deepEqual([...cv.on], [['ctrl1', ['cairn-keystone', 'cairn-glance-api', 'cairn-placement-api']]]);
+  t.is(cv.apiContainer, 'cairn-keystone');
+  const checks = apiChecks(d, expectations(d, new Map()), cv.scope);
+  t.deepEqual(checks.map((c) => c.id), ['keystone-token', 'endpoints', 'image-upload']);
+  const endpoints = (services: string[]): string => JSON.stringify(services.map((s) => ({ service: s, interface: 'public', url: 'http://x/', status: 200 })));
+  t.true(checks[1]!.judge(endpoints(['identity', 'image', 'placement']), 0).ok);
+  t.deepEqual(checks[1]!.judge(endpoints(['identity', 'image']), 0), { ok: false, detail: 'no placement endpoint' });
+});
+
+test('the admin environment for a container survives any password through sh', (t) => {
+  const d = exampleDeployment();
+  const tricky: Deployment = { ...d, keystone: { ...d.keystone, adminPassword: `it's "$HOME" \\ \`x\`` } };
+  const out = sh(`${adminEnvScript(tricky)}\nprintf '%s' "$OS_PASSWORD"`);
+  t.is(out, `it's "$HOME" \\ \`x\``);
 });
