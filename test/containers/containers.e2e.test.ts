@@ -6,7 +6,7 @@
  * the services; a re-run changes nothing; keystone upgrades to a new build; a deliberately broken
  * build is refused and the old one keeps serving; `cairn rollback` returns to the build before.
  *
- * Serial tests, each under ava's 10 minute timer, but 7.5 to 11 minutes in all on the shared
+ * Serial tests, each under ava's 10 minute timer, 6 to 11 minutes in all on the shared
  * 2-core machine (plus the image builds when this machine has none): over the 10 minute budget of
  * `npm test`, so ava.config.mjs leaves every *.e2e.test.js to `npm run test:e2e`.
  * The lab is removed in after.always.
@@ -75,6 +75,7 @@ async function verifyGreen(t: ExecutionContext): Promise<string> {
   const r = await cairn(['verify', '-a', paths.answerFile, '-i', paths.inventory, '--wait', '60']);
   t.is(r.code, 0, `${r.out}\n${r.err}`);
   t.regex(r.out, /^all \d+ checks passed/m);
+  t.log(r.out);
   for (const check of ['containers', 'keystone-token', 'endpoints', 'image-upload', 'services', 'clock']) t.regex(r.out, new RegExp(`^${check}\\s+\\S+\\s+ok`, 'm'), check);
   return r.out;
 }
