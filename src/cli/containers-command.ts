@@ -151,9 +151,8 @@ export function containersVerify(d: Deployment): ContainersVerify {
 }
 
 /**
- * The host side of containers mode: the packages-mode plan restricted to chrony, repositories,
- * MariaDB (with the container services' databases), RabbitMQ and memcached, applied by the same
- * engine as `cairn deploy` (facts, prechecks, only what is needed).
+ * The host side of containers mode (see hostSidePlan), applied by the same engine as
+ * `cairn deploy` (facts, prechecks, only what is needed).
  */
 async function applyHostSide(d: Deployment, opts: { trustNewHosts?: boolean }, io: Io): Promise<void> {
   const plan = hostSidePlan(d);
@@ -248,8 +247,8 @@ export interface ContainersDeployOptions extends NodeOptions {
 }
 
 /**
- * A containers-mode deploy: the host side (chrony, repositories, MariaDB, RabbitMQ, memcached)
- * through the packages engine, then every service container converged to its spec. `loaded`:
+ * A containers-mode deploy: the host side (chrony, repositories, MariaDB, RabbitMQ, memcached,
+ * admin credentials) through the packages engine, then every service container converged to its spec. `loaded`:
  * the deployment when the caller has already loaded and checked it (`cairn deploy`).
  */
 export function runContainersDeploy(opts: ContainersDeployOptions, io: Io, loaded?: Deployment): Promise<void> {
@@ -259,7 +258,7 @@ export function runContainersDeploy(opts: ContainersDeployOptions, io: Io, loade
     const local = await connectDocker();
     const built = await listCairnImages(local);
     if (!opts.skipHostSide) {
-      io.err('host side: chrony, repositories, MariaDB, RabbitMQ, memcached (packages-mode steps)');
+      io.err('host side: chrony, repositories, MariaDB, RabbitMQ, memcached, admin credentials (packages-mode steps)');
       await applyHostSide(d, opts, io);
     }
     const entries = await withNodes(d, opts, io, (ctx) =>

@@ -68,7 +68,7 @@ export async function runDeploy(opts: DeployOptions, io: Io): Promise<number> {
     return EXIT.invalid;
   }
   const d = loaded.deployment;
-  if (d.mode === 'containers') return deployInContainers(d, opts, verifyWait, io);
+  if (d.mode === 'containers') return deployInContainers(d, opts, { verifyWait, forks }, io);
   const playbooks = shippedPlaybooks();
   const templates = new TemplateSet();
   const planFor = (dep: Deployment) => buildPlan(dep, renderFiles(dep, allServices, templates), playbooks, allServices);
@@ -144,7 +144,7 @@ export async function runDeploy(opts: DeployOptions, io: Io): Promise<number> {
  * The packages-mode dry run previews systemd units and package steps that containers mode does
  * not have, so it is refused here, saying so, rather than showing the wrong thing.
  */
-async function deployInContainers(d: Deployment, opts: DeployOptions, verifyWait: number, io: Io): Promise<number> {
+async function deployInContainers(d: Deployment, opts: DeployOptions, { verifyWait, forks }: { verifyWait: number; forks: number }, io: Io): Promise<number> {
   if (opts.dryRun) throw new UserError('--dry-run is not available with CAIRN_DEPLOY_MODE=containers yet (it previews packages-mode steps only); no host was touched', EXIT.invalid);
   io.err('CAIRN_DEPLOY_MODE=containers: host side on packages, OpenStack services in containers');
   await runContainersDeploy(
@@ -160,16 +160,16 @@ async function deployInContainers(d: Deployment, opts: DeployOptions, verifyWait
   );
   const credentials = writeLocalCredentials(d, renderFiles(d, allServices), opts.stateDir);
   let healthy = true;
+  const say = opts.json ? io.err : io.out;
   if (opts.verify) {
-    const say = opts.json ? io.err : io.out;
     say(`verify: checking the containers and their APIs (retrying failures for up to ${verifyWait} s)`);
-    const health = await verifyDeployment(d, { waitMs: verifyWait * 1000, forks: 10, ...(opts.trustNewHosts ? { trustNewHosts: true } : {}) });
+    const health = await verifyDeployment(d, { waitMs: verifyWait * 1000, forks, ...(opts.trustNewHosts ? { trustNewHosts: true } : {}) });
     for (const l of formatTable(health.results)) say(l);
     const failed = health.results.filter((r) => !r.ok).length;
     say(failed === 0 ? `health: all ${health.results.length} checks passed` : `health: ${failed} of ${health.results.length} checks FAILED (see hints above; re-check with cairn verify)`);
     healthy = health.ok;
   }
-  io.out(`credentials: /root/keystonerc_admin on ${controllerOf(d).name}; here: ${credentials.join(', ')}`);
+  say(`credentials: /root/keystonerc_admin on ${controllerOf(d).name}; here: ${credentials.join(', ')}`);
   return healthy ? EXIT.ok : EXIT.failed;
 }
 

@@ -2,14 +2,17 @@
  * The health checks of `cairn verify`, as data: which script runs where, and how its output is
  * judged. Pure: run-verify.ts sends the scripts and feeds their output back to the judges.
  *
- * Two kinds of checks: host checks (units, clock, bridges) run on every host over its own SSH
- * connection; API checks run on the control host with the real `openstack` client and the
- * keystonerc_admin cairn put there, so they also prove the credentials users get work.
+ * Two kinds of checks: host checks (units, clock, bridges, service containers) run on every
+ * host over its own SSH connection; API checks run on the control host with the real
+ * `openstack` client and the keystonerc_admin cairn put there, so they also prove the
+ * credentials users get work. In containers mode the host has no client: the API checks run in
+ * the keystone container, with the same credentials exported first.
  */
 import type { Deployment, Host } from '../config/model.js';
 import { controllerOf, hasRole } from '../config/model.js';
 import type { HostPlan } from '../plan/steps.js';
 import { shQuote } from '../transport/quote.js';
+import { LABELS } from '../containers/spec.js';
 
 /** The verdict of one check on one host. */
 export interface CheckResult {
@@ -201,7 +204,7 @@ function missing(expected: readonly string[], have: readonly string[]): string[]
 
 /**
  * Which APIs the checks expect to find deployed. Packages mode: what the answer file enables.
- * Containers mode: the services cairn runs in containers so far (see containersScope callers).
+ * Containers mode: the services cairn runs in containers so far (see containersVerify).
  */
 export interface ApiScope {
   glance: boolean;
@@ -224,8 +227,10 @@ export function containersCheck(host: Host, names: readonly string[]): Check {
   return {
     id: 'containers',
     // inspect prints one line per container it found and an error for each one it did not.
-    script: `docker inspect --format '{{.Name}} {{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{else}}no-healthcheck{{end}} {{index .Config.Labels "cairn.image-version"}}' ${names.map(shQuote).join(' ')}`,
+    script: `docker inspect --type container --format '{{.Name}} {{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{else}}no-healthcheck{{end}} {{index .Config.Labels "${LABELS.version}"}}' ${names.map(shQuote).join(' ')}`,
     judge: (out) => {
+      // Nothing parsed and not one "No such" line: docker itself failed (engine down, no CLI).
+      if (!out.split('\n').some((l) => l.startsWith('/') || /no such/i.test(l))) return { ok: false, detail: `docker inspect failed: ${lastLines(out) || 'no output'}` };
       const seen = new Map(out.split('\n').filter((l) => l.startsWith('/')).map((l) => {
         const [name = '', status = '', health = '', version = ''] = l.slice(1).split(' ');
         return [name, { status, health, version }] as const;
@@ -351,6 +356,21 @@ export function apiChecks(d: Deployment, expect: Expectations, scope: ApiScope =
     });
   }
   return checks;
+}
+
+/**
+ * The API checks' hints for containers mode: there the host has no `openstack` client and no
+ * service log under /var/log, so each hint points at the containers instead.
+ */
+export function containersApiHints(checks: readonly Check[], apiContainer: string): Check[] {
+  const logs = (service: string): string => `docker logs --tail 50 cairn-${service}`;
+  const shell = `on the control host: docker exec -it ${apiContainer} sh, then export the OS_* values of /root/keystonerc_admin and run openstack`;
+  const hints: Record<string, string> = {
+    'keystone-token': `${shell} token issue; ${logs('keystone')}`,
+    endpoints: `${shell} endpoint list; docker ps -a, and docker logs of the failing service's container`,
+    'image-upload': `${shell} image create --file FILE test; ${logs('glance-api')}`,
+  };
+  return checks.map((c) => ({ ...c, hint: hints[c.id] ?? c.hint }));
 }
 
 /** The dashboard's URL, as users open it. */

@@ -9,7 +9,7 @@ import { controllerOf } from '../config/model.js';
 import type { Plan } from '../plan/steps.js';
 import { mapLimit } from '../transport/limiter.js';
 import type { Transport } from '../transport/transport.js';
-import { API_PREAMBLE, apiChecks, combinedScript, containersCheck, expectations, hostChecks, judgeAll, packagesScope, type ApiScope, type Check, type CheckResult } from './checks.js';
+import { API_PREAMBLE, apiChecks, combinedScript, containersApiHints, containersCheck, expectations, hostChecks, judgeAll, packagesScope, splitOutput, type ApiScope, type Check, type CheckResult } from './checks.js';
 
 /** How to verify. */
 export interface VerifyOptions {
@@ -75,7 +75,8 @@ export async function verify(d: Deployment, plan: Plan, opts: VerifyOptions): Pr
       });
       const hostnames = new Map(d.hosts.map((h) => [h.name, results.get(key({ host: h.name, check: 'hostname' }))?.detail ?? h.name]));
       const c = opts.containers;
-      const api = pending(ctrl.name, apiChecks(d, expectations(d, hostnames), c ? c.scope : packagesScope(d)));
+      const all = apiChecks(d, expectations(d, hostnames), c ? c.scope : packagesScope(d));
+      const api = pending(ctrl.name, c ? containersApiHints(all, c.apiContainer) : all);
       // In containers mode the host has no openstack client: the checks run in a service
       // container that has one, with the credentials exported first.
       const apiRun = c ? { argv: ['docker', 'exec', '-i', c.apiContainer, 'sh', '-s'], preamble: c.adminEnv } : { argv: ['sh', '-s'], preamble: API_PREAMBLE };
@@ -97,6 +98,11 @@ async function runChecks(t: Transport, host: string, checks: Check[], how: { arg
     // The script goes on stdin: it is long, may hold credentials, and argv is visible to every
     // user of the host.
     const r = await t.run({ argv: how.argv, stdin: combinedScript(checks, how.preamble), timeoutMs: 300_000 });
+    // Not one check reported: the runner itself failed (e.g. `docker exec` into a stopped container).
+    if (splitOutput(r.stdout).size === 0) {
+      const why = (r.stderr || r.stdout).trim().split('\n').slice(-3).join(' / ');
+      return checks.map((c) => ({ check: c.id, host, ok: false, detail: `could not run (exit ${r.code}): ${why || 'no output'}`, hint: c.hint }));
+    }
     return judgeAll(host, checks, r.stdout);
   } catch (e) {
     return checks.map((c) => ({ check: c.id, host, ok: false, detail: `could not run: ${(e as Error).message}`, hint: c.hint }));

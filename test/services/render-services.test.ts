@@ -216,7 +216,7 @@ test('Debian uwsgi APIs that do not say Connection: close are made to (keystone,
   t.deepEqual(paths(files, 'cmp1').filter((p) => p.startsWith('/etc/default/')), []);
   // RHEL runs them in httpd; the containers run uwsgi with their own arguments.
   t.false(render(rhel(exampleDeployment())).some((f) => f.path.startsWith('/etc/default/')));
-  t.false(render({ ...exampleDeployment(), mode: 'containers' }).some((f) => f.path === '/etc/default/keystone'));
+  t.deepEqual(render({ ...exampleDeployment(), mode: 'containers' }).filter((f) => f.path.startsWith('/etc/default/') && f.path !== '/etc/default/nova-consoleproxy').map((f) => f.path), []);
 });
 
 test('bridge_mappings only on network hosts; local_ip is each host tunnel address', (t) => {

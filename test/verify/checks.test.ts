@@ -91,7 +91,7 @@ test('API checks: computes and agents are matched by the hostnames the hosts rep
 test('containers mode: each service container must run and report healthy; one missing or unhealthy is named', (t) => {
   const d = exampleDeployment();
   const c = containersCheck(d.hosts[0]!, ['cairn-keystone', 'cairn-glance-api']);
-  t.regex(c.script, /^docker inspect --format .* cairn-keystone cairn-glance-api$/);
+  t.regex(c.script, /^docker inspect --type container --format .*cairn.image-version.* cairn-keystone cairn-glance-api$/);
   const line = (name: string, status: string, health: string): string => `/${name} ${status} ${health} zed-3`;
   t.deepEqual(c.judge([line('cairn-keystone', 'running', 'healthy'), line('cairn-glance-api', 'running', 'healthy')].join('\n'), 0), {
     ok: true,
@@ -102,6 +102,11 @@ test('containers mode: each service container must run and report healthy; one m
     detail: 'cairn-keystone running unhealthy, cairn-glance-api missing',
   });
   t.false(c.judge(line('cairn-keystone', 'exited', 'no-healthcheck'), 1).ok);
+  // The engine itself did not answer: said so, not "missing".
+  t.deepEqual(c.judge('Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?', 1), {
+    ok: false,
+    detail: 'docker inspect failed: Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?',
+  });
 });
 
 test('containers mode: verify checks the host side\'s units, the containers where they run, and only their APIs', (t) => {
