@@ -16,6 +16,7 @@ import type { RenderedFile } from '../render/render-files.js';
 import { CLOUD_NAME } from '../services/credentials.js';
 import { dashboardUrl } from '../verify/checks.js';
 import { formatTable, verifyDeployment } from './verify-command.js';
+import type { VerifyReport } from '../verify/run-verify.js';
 import { runContainersDeploy } from './containers-command.js';
 import { secretsOf } from '../config/secrets.js';
 import { buildPlan } from '../plan/build-plan.js';
@@ -119,23 +120,30 @@ export async function runDeploy(opts: DeployOptions, io: Io): Promise<number> {
   let verifyMs = 0;
   let healthy = true;
   if (opts.verify) {
-    say(`verify: checking the cloud (retrying failures for up to ${verifyWait} s while services report in)`);
-    const health = await verifyDeployment(d, {
-      waitMs: verifyWait * 1000,
-      forks,
-      ...(opts.trustNewHosts ? { trustNewHosts: true } : {}),
-    });
+    const health = await verifyAndSay(d, 'the cloud', { verifyWait, forks, ...(opts.trustNewHosts ? { trustNewHosts: true } : {}) }, say);
     run.writeJson('verify.json', health);
     verifyMs = health.ms;
     healthy = health.ok;
-    for (const l of formatTable(health.results)) say(l);
-    const failed = health.results.filter((r) => !r.ok).length;
-    say(failed === 0 ? `health: all ${health.results.length} checks passed` : `health: ${failed} of ${health.results.length} checks FAILED (see hints above; re-check with cairn verify)`);
   }
   say(`times: ${phaseTimes(phaseMarks, report, plan, verifyMs)}`);
   if (d.services.horizon) say(`dashboard: ${dashboardUrl(d)} (user ${d.keystone.adminUser}, password in the answer file: CONFIG_KEYSTONE_ADMIN_PW)`);
-  say(`credentials: /root/keystonerc_admin on ${controllerOf(d).name}; here: ${credentials.join(', ')} (source the first, or openstack --os-cloud ${CLOUD_NAME} with OS_CLIENT_CONFIG_FILE set to the second)`);
+  say(credentialsLine(d, credentials));
   return healthy ? EXIT.ok : EXIT.failed;
+}
+
+/** The end-of-deploy health checks: what is checked, the table, and a one-line verdict. */
+async function verifyAndSay(d: Deployment, what: string, opts: { verifyWait: number; forks: number; trustNewHosts?: boolean }, say: (line: string) => void): Promise<VerifyReport> {
+  say(`verify: checking ${what} (retrying failures for up to ${opts.verifyWait} s while services report in)`);
+  const health = await verifyDeployment(d, { waitMs: opts.verifyWait * 1000, forks: opts.forks, ...(opts.trustNewHosts ? { trustNewHosts: true } : {}) });
+  for (const l of formatTable(health.results)) say(l);
+  const failed = health.results.filter((r) => !r.ok).length;
+  say(failed === 0 ? `health: all ${health.results.length} checks passed` : `health: ${failed} of ${health.results.length} checks FAILED (see hints above; re-check with cairn verify)`);
+  return health;
+}
+
+/** Where the admin credentials are, on the control host and here. */
+function credentialsLine(d: Deployment, local: readonly string[]): string {
+  return `credentials: /root/keystonerc_admin on ${controllerOf(d).name}; here: ${local.join(', ')} (source the first, or openstack --os-cloud ${CLOUD_NAME} with OS_CLIENT_CONFIG_FILE set to the second)`;
 }
 
 /**
@@ -159,17 +167,9 @@ async function deployInContainers(d: Deployment, opts: DeployOptions, { verifyWa
     d,
   );
   const credentials = writeLocalCredentials(d, renderFiles(d, allServices), opts.stateDir);
-  let healthy = true;
   const say = opts.json ? io.err : io.out;
-  if (opts.verify) {
-    say(`verify: checking the containers and their APIs (retrying failures for up to ${verifyWait} s)`);
-    const health = await verifyDeployment(d, { waitMs: verifyWait * 1000, forks, ...(opts.trustNewHosts ? { trustNewHosts: true } : {}) });
-    for (const l of formatTable(health.results)) say(l);
-    const failed = health.results.filter((r) => !r.ok).length;
-    say(failed === 0 ? `health: all ${health.results.length} checks passed` : `health: ${failed} of ${health.results.length} checks FAILED (see hints above; re-check with cairn verify)`);
-    healthy = health.ok;
-  }
-  say(`credentials: /root/keystonerc_admin on ${controllerOf(d).name}; here: ${credentials.join(', ')}`);
+  const healthy = opts.verify ? (await verifyAndSay(d, 'the containers and their APIs', { verifyWait, forks, ...(opts.trustNewHosts ? { trustNewHosts: true } : {}) }, say)).ok : true;
+  say(credentialsLine(d, credentials));
   return healthy ? EXIT.ok : EXIT.failed;
 }
 

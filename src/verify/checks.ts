@@ -93,7 +93,8 @@ export function judgeAll(host: string, checks: readonly Check[], output: string)
   });
 }
 
-const lastLines = (s: string, n = 3): string => s.trim().split('\n').slice(-n).join(' / ');
+/** The last `n` lines of `s` on one line, for a result's detail. */
+export const lastLines = (s: string, n = 3): string => s.trim().split('\n').slice(-n).join(' / ');
 
 /** Checks that run on `host`: its units, its clock, its bridges, and its hostname (for the API checks). */
 export function hostChecks(d: Deployment, host: Host, plan: HostPlan): Check[] {
@@ -229,9 +230,10 @@ export function containersCheck(host: Host, names: readonly string[]): Check {
     // inspect prints one line per container it found and an error for each one it did not.
     script: `docker inspect --type container --format '{{.Name}} {{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{else}}no-healthcheck{{end}} {{index .Config.Labels "${LABELS.version}"}}' ${names.map(shQuote).join(' ')}`,
     judge: (out) => {
+      const lines = out.split('\n');
       // Nothing parsed and not one "No such" line: docker itself failed (engine down, no CLI).
-      if (!out.split('\n').some((l) => l.startsWith('/') || /no such/i.test(l))) return { ok: false, detail: `docker inspect failed: ${lastLines(out) || 'no output'}` };
-      const seen = new Map(out.split('\n').filter((l) => l.startsWith('/')).map((l) => {
+      if (!lines.some((l) => l.startsWith('/') || /no such/i.test(l))) return { ok: false, detail: `docker inspect failed: ${lastLines(out) || 'no output'}` };
+      const seen = new Map(lines.filter((l) => l.startsWith('/')).map((l) => {
         const [name = '', status = '', health = '', version = ''] = l.slice(1).split(' ');
         return [name, { status, health, version }] as const;
       }));

@@ -9,7 +9,7 @@ import { controllerOf } from '../config/model.js';
 import type { Plan } from '../plan/steps.js';
 import { mapLimit } from '../transport/limiter.js';
 import type { Transport } from '../transport/transport.js';
-import { API_PREAMBLE, apiChecks, combinedScript, containersApiHints, containersCheck, expectations, hostChecks, judgeAll, packagesScope, splitOutput, type ApiScope, type Check, type CheckResult } from './checks.js';
+import { API_PREAMBLE, apiChecks, combinedScript, containersApiHints, containersCheck, expectations, hostChecks, judgeAll, lastLines, packagesScope, splitOutput, type ApiScope, type Check, type CheckResult } from './checks.js';
 
 /** How to verify. */
 export interface VerifyOptions {
@@ -100,8 +100,8 @@ async function runChecks(t: Transport, host: string, checks: Check[], how: { arg
     const r = await t.run({ argv: how.argv, stdin: combinedScript(checks, how.preamble), timeoutMs: 300_000 });
     // Not one check reported: the runner itself failed (e.g. `docker exec` into a stopped container).
     if (splitOutput(r.stdout).size === 0) {
-      const why = (r.stderr || r.stdout).trim().split('\n').slice(-3).join(' / ');
-      return checks.map((c) => ({ check: c.id, host, ok: false, detail: `could not run (exit ${r.code}): ${why || 'no output'}`, hint: c.hint }));
+      const why = lastLines(r.stderr || r.stdout) || 'no output';
+      return checks.map((c) => ({ check: c.id, host, ok: false, detail: `could not run (exit ${r.code}): ${why}`, hint: c.hint }));
     }
     return judgeAll(host, checks, r.stdout);
   } catch (e) {
