@@ -36,7 +36,10 @@ import { plainProgress } from './progress.js';
 import { ContainersError, ContainersUsageError } from '../containers/errors.js';
 import { buildServiceImages, listCairnImages } from '../containers/image-build.js';
 import { nextTag, parseTag } from '../containers/images.js';
-import { containerService, containerServices, glanceApiContainer, keystoneContainer, placementApiContainer, type ContainerService } from '../containers/services.js';
+import { containerService, containerServices, glanceApiContainer, keystoneContainer, novaApiContainer, novaComputeContainer, placementApiContainer, type ContainerService } from '../containers/services.js';
+import { decideVirtType } from '../apply/prechecks.js';
+import { hasRole } from '../config/model.js';
+import type { Transport } from '../transport/transport.js';
 import { containerName } from '../containers/desired.js';
 import { adminEnvScript } from '../services/credentials.js';
 import type { Plan } from '../plan/steps.js';
@@ -146,7 +149,13 @@ export function containersVerify(d: Deployment): ContainersVerify {
     on,
     apiContainer: containerName(keystoneContainer.name),
     adminEnv: adminEnvScript(d),
-    scope: { glance: has(glanceApiContainer.name), placement: has(placementApiContainer.name), nova: false, neutron: false, horizon: false },
+    scope: {
+      glance: has(glanceApiContainer.name),
+      placement: has(placementApiContainer.name),
+      nova: has(novaApiContainer.name) && has(novaComputeContainer.name),
+      neutron: false,
+      horizon: false,
+    },
   };
 }
 
@@ -210,8 +219,9 @@ function healthDeadlineMs(opts: NodeOptions): number {
  * the whole command), makes sure each runs a Docker engine, runs `fn`, and closes everything in
  * finally.
  */
-async function withNodes<R>(d: Deployment, opts: NodeOptions, io: Io, fn: (ctx: OpsContext) => Promise<R>): Promise<R> {
-  const rendered = renderFiles(d, allServices);
+async function withNodes<R>(given: Deployment, opts: NodeOptions, io: Io, fn: (ctx: OpsContext) => Promise<R>): Promise<R> {
+  let d = given;
+  let rendered = renderFiles(d, allServices);
   const hosts: Host[] = d.hosts.filter((h) => containerServices.some((s) => serviceHosts(d, s, rendered).some((x) => x.name === h.name)));
   const transports: SshTransport[] = [];
   const dockers: NodeDocker[] = [];
@@ -232,12 +242,33 @@ async function withNodes<R>(d: Deployment, opts: NodeOptions, io: Io, fn: (ctx: 
       dockers.push(nd);
       nodes.set(host.name, { host, transport: t, docker: nd.docker });
     }
+    if (d.nova.virtType === 'auto') {
+      // Nova's virt_type is decided per compute host, as packages mode does from its facts; every
+      // command decides it again, so an upgrade renders the nova.conf the deploy rendered.
+      const decided = await Promise.all(d.hosts.map(async (h) => {
+        const n = nodes.get(h.name);
+        return n && hasRole(h, 'compute') ? { ...h, virtType: await probeVirtType(d, n.transport) } : h;
+      }));
+      d = { ...d, hosts: decided };
+      rendered = renderFiles(d, allServices);
+      for (const h of d.hosts) {
+        const n = nodes.get(h.name);
+        if (n) nodes.set(h.name, { ...n, host: h });
+      }
+    }
     return await fn({ deployment: d, rendered, nodes, local: new Docker(), log, historyFile: historyFileIn(opts.stateDir), healthDeadlineMs: healthDeadlineMs(opts) });
   } finally {
     for (const nd of dockers) nd.close();
     await Promise.all(locked.map((t) => releaseLock(t, owner)));
     await Promise.all(transports.map((t) => t.close().catch(() => undefined)));
   }
+}
+
+/** kvm or qemu for a compute host, from /dev/kvm and its CPU flags (decideVirtType's rule). */
+async function probeVirtType(d: Deployment, t: Transport): Promise<'kvm' | 'qemu'> {
+  const r = await t.run({ argv: ['sh', '-c', "test -e /dev/kvm && echo kvm; grep -m1 -owE 'vmx|svm' /proc/cpuinfo || true"] });
+  const words = r.stdout.split(/\s+/);
+  return decideVirtType(d, { kvm: words.includes('kvm'), cpuFlags: words.filter((w) => w === 'vmx' || w === 'svm') }).virtType;
 }
 
 /** Options of a containers-mode deploy (`cairn containers deploy`, or `cairn deploy` in that mode). */

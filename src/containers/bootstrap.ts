@@ -42,6 +42,7 @@ export function withStdinFile(argv: readonly string[]): string[] {
  * step registers every one of them).
  */
 export function oneShotSteps(desired: DesiredContainer, ctx: HostContext, all: readonly ServiceDescriptor[]): OneShotStep[] {
+  if (desired.service.steps === 'none') return [];
   const steps = desired.service.descriptor.bootstrap?.(ctx, all) ?? [];
   const inContainer = new Map(desired.files.map((f) => [f.servicePath, `${CONTAINER_CONFIG_DIR}/${posix.basename(f.hostPath)}`]));
   const out: OneShotStep[] = [];
@@ -62,7 +63,7 @@ export function oneShotSteps(desired: DesiredContainer, ctx: HostContext, all: r
   return out;
 }
 
-/** The descriptors of the container services enabled in `d` (for the catalog step). */
+/** The descriptors of the container services enabled in `d`, each once (for the catalog step). */
 export function deployedDescriptors(d: Deployment, services: readonly { descriptor: ServiceDescriptor }[]): ServiceDescriptor[] {
-  return services.map((s) => s.descriptor).filter((x) => x.enabled(d));
+  return [...new Set(services.map((s) => s.descriptor))].filter((x) => x.enabled(d));
 }

@@ -23,6 +23,7 @@ export interface InspectedContainer {
   };
   HostConfig?: {
     NetworkMode?: string;
+    CapAdd?: string[] | null;
     Binds?: string[] | null;
     RestartPolicy?: { Name?: string; MaximumRetryCount?: number } | null;
   };
@@ -55,7 +56,7 @@ function sameList(a: readonly string[], b: readonly string[]): boolean {
  * (when the spec sets one), user (when set), cairn's environment variables (the image's own,
  * such as PATH, are not cairn's and are ignored; one cairn set before and no longer wants is
  * a difference, known from the cairn.env-keys label), cairn's container labels (LABELS; the
- * image's labels are ignored), binds (as a set), network mode, health check and restart policy.
+ * image's labels are ignored), binds (as a set), network mode, added capabilities (as a set), health check and restart policy.
  */
 export function compareSpec(current: InspectedContainer, desired: ContainerSpec): SpecDifference[] {
   const diffs: SpecDifference[] = [];
@@ -97,6 +98,9 @@ export function compareSpec(current: InspectedContainer, desired: ContainerSpec)
   }
 
   if (host.NetworkMode !== desired.networkMode) add('network', host.NetworkMode, desired.networkMode);
+  const curCaps = [...(host.CapAdd ?? [])].sort();
+  const wantCaps = [...desired.capAdd].sort();
+  if (!sameList(curCaps, wantCaps)) add('cap_add', curCaps.join(',') || '(none)', wantCaps.join(',') || '(none)');
 
   const hc = config.Healthcheck ?? undefined;
   const want = desired.healthcheck;

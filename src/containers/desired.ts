@@ -9,7 +9,7 @@ import type { Host } from '../config/model.js';
 import type { RenderedFile } from '../render/render-files.js';
 import { componentsOn } from '../services/descriptor.js';
 import { imageRef } from './images.js';
-import { CONTAINER_CONFIG_DIR, hostConfigDir, type ContainerService } from './services.js';
+import { CONTAINER_CONFIG_DIR, hostConfigDir, type ContainerService, type HealthProbe } from './services.js';
 import { containerLabels, type Bind, type ContainerSpec } from './spec.js';
 
 /** A rendered file as it goes onto a node for a container. */
@@ -57,8 +57,8 @@ export function configHash(files: readonly { hostPath: string; sha256: string }[
 }
 
 /**
- * The health probe: python3 (in every service image) requests the service's port on the node's
- * loopback. Any answer below 400 is healthy: version documents answer 200 or 300.
+ * The HTTP health probe: python3 (in every service image) requests the service's port on the
+ * node's loopback. Any answer below 400 is healthy: version documents answer 200 or 300.
  */
 export function healthTest(port: number, path: string): string[] {
   const probe = [
@@ -72,6 +72,54 @@ export function healthTest(port: number, path: string): string[] {
 }
 
 /**
+ * The RPC health probe: healthy when one of the container's processes holds an ESTABLISHED
+ * TCP connection to `port` (RabbitMQ). The container shares the node's network, so the kernel's
+ * socket table lists every connection on the node; only sockets whose inode is an open file of
+ * a process in this container (its own PID namespace) count.
+ */
+export function amqpHealthTest(port: number): string[] {
+  const probe = [
+    'import os, sys',
+    'port = int(sys.argv[1])',
+    'mine = set()',
+    'for pid in filter(str.isdigit, os.listdir("/proc")):',
+    '    try:',
+    '        fds = os.listdir(f"/proc/{pid}/fd")',
+    '    except OSError:',
+    '        continue',
+    '    for fd in fds:',
+    '        try:',
+    '            link = os.readlink(f"/proc/{pid}/fd/{fd}")',
+    '        except OSError:',
+    '            continue',
+    '        if link.startswith("socket:["):',
+    '            mine.add(link[8:-1])',
+    'for table in ("/proc/net/tcp", "/proc/net/tcp6"):',
+    '    try:',
+    '        rows = open(table).read().splitlines()[1:]',
+    '    except OSError:',
+    '        continue',
+    '    for row in rows:',
+    '        f = row.split()',
+    '        if f[3] == "01" and int(f[2].rsplit(":", 1)[1], 16) == port and f[9] in mine:',
+    '            sys.exit(0)',
+    'print(f"no connection to port {port} from this container\'s processes")',
+    'sys.exit(1)',
+  ].join('\n');
+  return ['CMD', 'python3', '-c', probe, String(port)];
+}
+
+/** Docker's health test for `probe`. */
+export function probeTest(probe: HealthProbe): string[] {
+  return probe.kind === 'http' ? healthTest(probe.port, probe.path) : amqpHealthTest(probe.port);
+}
+
+/** Whether `service` runs on `host`: its component (or any of its descriptor's) is placed there. */
+export function runsOn(service: ContainerService, host: Host): boolean {
+  return componentsOn(service.descriptor, host).some((c) => service.component === undefined || c.name === service.component);
+}
+
+/**
  * What `service` needs on `host` with image tag `tag`, or undefined when the service does not
  * run there (its packages-mode components are not placed on the host's roles).
  */
@@ -81,8 +129,8 @@ export function desiredContainer(
   rendered: readonly RenderedFile[],
   tag: string,
 ): DesiredContainer | undefined {
-  if (componentsOn(service.descriptor, host).length === 0) return undefined;
-  const own = rendered.filter((f) => f.host === host.name && f.service === service.descriptor.name);
+  if (!runsOn(service, host)) return undefined;
+  const own = rendered.filter((f) => f.host === host.name && f.service === service.descriptor.name && (service.files === undefined || service.files.includes(f.path)));
   if (own.length === 0) return undefined;
   const dir = hostConfigDir(service.name);
   const seen = new Set<string>();
@@ -106,23 +154,26 @@ export function desiredContainer(
   const ids = { owner: String(service.user.uid), group: String(service.user.gid) };
   const dirs: ContainerDir[] = [
     { path: dir, mode: '0750', owner: '0', group: ids.group },
-    ...service.data.map((b) => ({ path: b.host, mode: '0750', ...ids })),
+    ...service.data
+      .filter((b) => !b.hostOwned)
+      .flatMap((b) => [b.host, ...(b.subdirs ?? []).map((s) => `${b.host}/${s}`)].map((path) => ({ path, mode: b.mode ?? '0750', ...ids }))),
   ];
   const env: Record<string, string> = {};
   const hash = configHash(files);
-  const binds: Bind[] = [{ host: dir, container: CONTAINER_CONFIG_DIR, readOnly: true }, ...service.data];
+  const binds: Bind[] = [{ host: dir, container: CONTAINER_CONFIG_DIR, readOnly: true }, ...service.data.map((b) => ({ host: b.host, container: b.container, readOnly: b.readOnly }))];
   const spec: ContainerSpec = {
     name: containerName(service.name),
     service: service.name,
     image: imageRef(service.name, tag),
     version: tag,
     command: [...service.command],
-    user: service.user.name,
+    user: service.root ? 'root' : service.user.name,
+    capAdd: [...(service.capAdd ?? [])],
     env,
     binds,
     networkMode: 'host',
     labels: containerLabels(service.name, tag, hash, env),
-    healthcheck: { test: healthTest(service.port, service.healthPath), intervalMs: 5000, timeoutMs: 5000, retries: 3, startPeriodMs: 60_000 },
+    healthcheck: { test: probeTest(service.health), intervalMs: 5000, timeoutMs: 5000, retries: 3, startPeriodMs: 60_000 },
     restartPolicy: { name: 'unless-stopped', maximumRetryCount: 0 },
   };
   return { service, host: host.name, files, dirs, spec };

@@ -8,8 +8,10 @@
  * container there unless live-restore is on; the nodes would also need a route back to the deploy
  * host. save|load needs nothing on the node but its engine, uses the connection cairn already
  * holds, and is skipped when the node has the image already (compared by image id). What it
- * loses: layer dedup across transfers (each transfer carries the whole image, ~10 s per image in
- * the lab, LAB.md) — fine for a handful of controllers, the place for a registry at scale.
+ * loses: layer dedup across transfers (a transfer carries whole images, ~10 s per image in the
+ * lab, LAB.md). ensureImages sends every image a node lacks in ONE save stream, in which the
+ * layers the images share (Debian, python3, python3-nova...) appear once; a registry is the
+ * place for dedup against what the node already has, at scale.
  */
 import type Docker from 'dockerode';
 import { ContainersError, tailLines } from './errors.js';
@@ -66,4 +68,30 @@ export async function ensureImage(local: Docker, node: Pick<NodeDocker, 'docker'
   const got = await imageId(node.docker, ref);
   if (got !== want) throw new ContainersError(`after loading, the node has ${ref} as ${got ?? 'nothing'}, not ${want}`, hostName(node.host), tailLines(text));
   return 'loaded';
+}
+
+/**
+ * Makes `node` have every one of `refs` (as ensureImage does for one), sending the missing ones
+ * in a single `docker save` stream: nova's five images share most of their layers, which then
+ * cross the connection once instead of five times. Returns the refs it loaded.
+ */
+export async function ensureImages(local: Docker, node: Pick<NodeDocker, 'docker'> & { host: string | { name: string } }, refs: readonly string[]): Promise<string[]> {
+  const wanted = new Map<string, string>();
+  for (const ref of new Set(refs)) {
+    const id = await imageId(local, ref);
+    if (!id) throw new ContainersError(`image ${ref} is not on this machine: build it with 'cairn images build --tag ${ref.slice(ref.lastIndexOf(':') + 1)}'`);
+    if ((await imageId(node.docker, ref)) !== id) wanted.set(ref, id);
+  }
+  if (wanted.size === 0) return [];
+  // dockerode has getImages (GET /images/get?names=a&names=b) but its types do not declare it.
+  const saveMany = local as unknown as { getImages(opts: { names: string[] }): Promise<NodeJS.ReadableStream> };
+  const tar = await saveMany.getImages({ names: [...wanted.keys()] });
+  const response = await node.docker.loadImage(tar, { quiet: true });
+  const { error, text } = await drain(response);
+  if (error) throw new ContainersError(`loading ${[...wanted.keys()].join(', ')} into the node's engine failed: ${error}`, hostName(node.host), tailLines(text));
+  for (const [ref, id] of wanted) {
+    const got = await imageId(node.docker, ref);
+    if (got !== id) throw new ContainersError(`after loading, the node has ${ref} as ${got ?? 'nothing'}, not ${id}`, hostName(node.host), tailLines(text));
+  }
+  return [...wanted.keys()];
 }

@@ -1,9 +1,9 @@
 /**
- * Containers mode keeps the infrastructure on the host: chrony, repositories, MariaDB, RabbitMQ
- * and memcached are installed and configured by the packages-mode plan (the same steps, the
- * same engine). The container services join that plan as database-only views, so MariaDB's
- * bootstrap creates their databases and users, but no OpenStack package, file or unit goes on
- * the host: those live in the containers.
+ * Containers mode keeps the infrastructure on the host: chrony, repositories, MariaDB, RabbitMQ,
+ * memcached and, on compute hosts, libvirtd with QEMU are installed and configured by the
+ * packages-mode plan (the same steps, the same engine). The container services join that plan
+ * as host-side views, so MariaDB's bootstrap creates their databases and users, but no
+ * OpenStack package, file or unit goes on the host: those live in the containers.
  */
 import type { ServiceDescriptor } from '../services/descriptor.js';
 import { chrony } from '../services/chrony.js';
@@ -14,12 +14,21 @@ import { rabbitmq } from '../services/rabbitmq.js';
 import { repos } from '../services/repos.js';
 import type { ContainerService } from './services.js';
 
-/** `s` with its database and endpoints only: no components, files or bootstrap on the host. */
+/**
+ * Components that stay on the host in containers mode: the hypervisor. nova-compute's container
+ * drives the host's libvirtd through its socket, so instances outlive a nova-compute upgrade.
+ */
+export const HOST_COMPONENTS: ReadonlySet<string> = new Set(['libvirtd']);
+
+/**
+ * `s` with its database and endpoints only, plus its HOST_COMPONENTS (packages, unit): no
+ * OpenStack component, file or bootstrap on the host.
+ */
 export function databaseOnly(s: ServiceDescriptor): ServiceDescriptor {
   return {
     name: s.name,
     enabled: s.enabled,
-    components: [],
+    components: s.components.filter((c) => HOST_COMPONENTS.has(c.name)),
     files: () => [],
     ...(s.databases ? { databases: s.databases } : {}),
     ...(s.endpoints ? { endpoints: s.endpoints } : {}),
@@ -31,5 +40,7 @@ export function databaseOnly(s: ServiceDescriptor): ServiceDescriptor {
  * credentials go where Packstack puts them (/root/keystonerc_admin on the control host).
  */
 export function hostSideServices(containers: readonly ContainerService[]): ServiceDescriptor[] {
-  return [chrony, repos, mariadb, rabbitmq, memcached, ...containers.map((c) => databaseOnly(c.descriptor)), credentials];
+  // Several containers share a descriptor (nova's five): its view goes in once.
+  const descriptors = [...new Set(containers.map((c) => c.descriptor))];
+  return [chrony, repos, mariadb, rabbitmq, memcached, ...descriptors.map(databaseOnly), credentials];
 }

@@ -11,7 +11,7 @@ import type { Transport } from '../transport/transport.js';
 import { deployedDescriptors, ONESHOT_STDIN, oneShotSteps, withStdinFile, type OneShotStep } from './bootstrap.js';
 import { decideContainer } from './decide.js';
 import { desiredContainer, oneShotSpec, type DesiredContainer } from './desired.js';
-import { ensureImage } from './distribute.js';
+import { ensureImage, ensureImages } from './distribute.js';
 import { createAndStart, inspectByName, runOneShot, waitHealthy } from './engine.js';
 import { ContainersError, ContainersUsageError } from './errors.js';
 import { appendHistory, previousTag, readHistory, type HistoryRecord } from './history.js';
@@ -60,6 +60,23 @@ function node(ctx: OpsContext, host: string): ContainerNode {
   return n;
 }
 
+/**
+ * Where a node remembers final steps still owed (one empty file per service and step): written
+ * before the first change that calls for them, removed once they pass, so a run cut off in
+ * between leaves the debt for the re-run, which would otherwise find every container unchanged.
+ */
+export const PENDING_FINAL_DIR = '/var/lib/cairn/containers/pending-final';
+
+const pendingFile = (service: string): string => `${PENDING_FINAL_DIR}/${service}`;
+
+async function markPending(n: ContainerNode, service: string): Promise<void> {
+  await n.transport.run({ argv: ['sh', '-c', 'mkdir -p "$1" && touch "$2"', 'sh', PENDING_FINAL_DIR, pendingFile(service)] });
+}
+
+async function isPending(n: ContainerNode, service: string): Promise<boolean> {
+  return (await n.transport.run({ argv: ['test', '-e', pendingFile(service)] })).code === 0;
+}
+
 function record(ctx: OpsContext, r: Omit<HistoryRecord, 'at'>): void {
   appendHistory({ at: new Date().toISOString(), ...r }, ctx.historyFile);
 }
@@ -82,9 +99,16 @@ async function runStep(ctx: OpsContext, n: ContainerNode, desired: DesiredContai
   }
 }
 
-async function runSteps(ctx: OpsContext, n: ContainerNode, desired: DesiredContainer, when: OneShotStep['when']): Promise<void> {
+/**
+ * Runs `desired`'s one-shot steps of phase `when`: `final` picks the service's finalSteps
+ * (run after every service has converged), otherwise the others.
+ */
+async function runSteps(ctx: OpsContext, n: ContainerNode, desired: DesiredContainer, when: OneShotStep['when'], final = false): Promise<void> {
   const all = deployedDescriptors(ctx.deployment, containerServices);
-  const steps = oneShotSteps(desired, { deployment: ctx.deployment, host: n.host, os: n.host.osFamily }, all).filter((s) => s.when === when);
+  const finals = desired.service.finalSteps ?? [];
+  const steps = oneShotSteps(desired, { deployment: ctx.deployment, host: n.host, os: n.host.osFamily }, all).filter(
+    (s) => s.when === when && finals.includes(s.name) === final,
+  );
   for (const s of steps) await runStep(ctx, n, desired, s);
 }
 
@@ -101,6 +125,26 @@ function failure(service: string, host: string, r: RolloutResult, untouched: rea
  */
 export async function deployContainers(ctx: OpsContext, tagFor: (s: ContainerService, running?: string) => string): Promise<DeployEntry[]> {
   const entries: DeployEntry[] = [];
+  // Steps that wait for other services (nova's discover-hosts waits for nova-compute), and
+  // whether anything of that descriptor changed in this run.
+  const finals: { n: ContainerNode; desired: DesiredContainer }[] = [];
+  const changedDescriptors = new Set<string>();
+  // Every image a node is going to need, onto it first in one stream per node (shared layers
+  // once); the loop below then finds them present.
+  const needed = new Map<string, string[]>();
+  for (const service of containerServices) {
+    if (!service.descriptor.enabled(ctx.deployment)) continue;
+    for (const host of serviceHosts(ctx.deployment, service, ctx.rendered)) {
+      const current = await inspectByName(node(ctx, host.name).docker, `cairn-${service.name}`);
+      const desired = desiredContainer(service, host, ctx.rendered, tagFor(service, current?.Config?.Labels?.[LABELS.version]))!;
+      if (current?.Config?.Image !== desired.spec.image) needed.set(host.name, [...(needed.get(host.name) ?? []), desired.spec.image]);
+    }
+  }
+  for (const [host, refs] of needed) {
+    const started = Date.now();
+    const loaded = await ensureImages(ctx.local, node(ctx, host), refs);
+    if (loaded.length) ctx.log(`${host}: loaded ${loaded.join(', ')} in one docker save | docker load over SSH (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  }
   for (const service of containerServices) {
     if (!service.descriptor.enabled(ctx.deployment)) continue;
     for (const host of serviceHosts(ctx.deployment, service, ctx.rendered)) {
@@ -113,7 +157,14 @@ export async function deployContainers(ctx: OpsContext, tagFor: (s: ContainerSer
       const decision = decideContainer(current, desired.spec);
       ctx.log(`${host.name}: ${desired.spec.name}: ${decision.action === 'none' ? 'unchanged' : decision.action}: ${decision.reason}`);
       entries.push({ host: host.name, container: desired.spec.name, action: decision.action, reason: decision.reason, tag });
+      if (service.finalSteps?.length) finals.push({ n, desired });
       if (decision.action === 'none') continue;
+      if (!changedDescriptors.has(service.descriptor.name)) {
+        changedDescriptors.add(service.descriptor.name);
+        // The container that owns the final steps comes first among its descriptor's (nova-api).
+        const owner = finals.find((f) => f.desired.service.descriptor === service.descriptor);
+        if (owner) await markPending(owner.n, owner.desired.service.name);
+      }
       const started = Date.now();
       if (decision.action === 'start') {
         await n.docker.getContainer(desired.spec.name).start();
@@ -129,6 +180,13 @@ export async function deployContainers(ctx: OpsContext, tagFor: (s: ContainerSer
       if (r.outcome !== 'ok') throw failure(service.name, host.name, r, []);
       await runSteps(ctx, n, desired, 'after-start');
     }
+  }
+  for (const f of finals) {
+    const name = f.desired.service.name;
+    if (!changedDescriptors.has(f.desired.service.descriptor.name) && !(await isPending(f.n, name))) continue;
+    await markPending(f.n, name);
+    await runSteps(ctx, f.n, f.desired, 'after-start', true);
+    await f.n.transport.run({ argv: ['rm', '-f', '--', pendingFile(name)] });
   }
   return entries;
 }

@@ -11,6 +11,7 @@ import { KEYSTONE_PORT } from '../services/common.js';
 import type { ServiceDescriptor } from '../services/descriptor.js';
 import { GLANCE_PORT, glance } from '../services/glance.js';
 import { keystone } from '../services/keystone.js';
+import { NOVA_API_PORT, NOVNC_PORT, nova } from '../services/nova.js';
 import { PLACEMENT_PORT, placement } from '../services/placement.js';
 import type { Bind } from './spec.js';
 
@@ -27,12 +28,50 @@ export interface ServiceUser {
   home: string;
 }
 
+/**
+ * How a container proves it serves. `http`: a request to 127.0.0.1:port/path answers below 400.
+ * `amqp`: a process of the container holds an established connection to RabbitMQ (a service
+ * that only consumes RPC, like nova-conductor, has no port; kolla checks the same thing).
+ */
+export type HealthProbe = { kind: 'http'; port: number; path: string } | { kind: 'amqp'; port: number };
+
+/** A persistent host directory bound into the container. */
+export interface DataDir extends Bind {
+  /** Mode of the host directory (default 0750: the service user alone). */
+  mode?: string;
+  /** Directories under it cairn also creates, same owner and mode (e.g. nova's instances). */
+  subdirs?: readonly string[];
+  /**
+   * The directory belongs to a host service (libvirtd's /run/libvirt): bound, never created
+   * or chowned by cairn.
+   */
+  hostOwned?: boolean;
+}
+
 /** One service container. */
 export interface ContainerService {
   /** Container service name: the image repository suffix and the container name suffix. */
   name: string;
   /** The packages-mode descriptor whose files (and bootstrap steps) this container uses. */
   descriptor: ServiceDescriptor;
+  /**
+   * The descriptor's component this container is (e.g. `nova-conductor`): the container runs
+   * on the hosts whose roles place that component. Unset: wherever any component of the
+   * descriptor is placed (a descriptor with one component).
+   */
+  component?: string;
+  /**
+   * The descriptor's bootstrap steps this container runs as one-shots (migrations, keys,
+   * registration): all of them when unset. Several containers of one descriptor (nova's) leave
+   * them to one (nova-api) so that each migration runs once.
+   */
+  steps?: 'all' | 'none';
+  /**
+   * Steps (by name) that wait for other containers (nova's discover-hosts waits for every
+   * nova-compute): run once after every container service has converged, not right after
+   * this one starts.
+   */
+  finalSteps?: readonly string[];
   /** Debian packages the image installs. */
   packages: string[];
   user: ServiceUser;
@@ -42,13 +81,24 @@ export interface ContainerService {
    * service and its `-manage` command) reads the rendered file at its usual path.
    */
   configLinks: string[];
-  /** The service's command (runs as `user`). */
+  /**
+   * The descriptor's rendered files (by packages-mode path) this container gets; all of them
+   * when unset. nova's containers take only what they read, so that a change to
+   * nova-compute.conf does not recreate nova-api.
+   */
+  files?: readonly string[];
+  /** The service's command (runs as `user`, or root when `root` is set). */
   command: string[];
-  port: number;
-  /** HTTP path the health check requests on 127.0.0.1:port (any status below 400 is healthy). */
-  healthPath: string;
+  /**
+   * Runs as root: nova-compute, which talks to the host's libvirtd through its socket (root or
+   * the host's libvirt group, whose id the image cannot know).
+   */
+  root?: boolean;
+  /** Capabilities beyond Docker's defaults (see ContainerSpec.capAdd). */
+  capAdd?: readonly string[];
+  health: HealthProbe;
   /** Persistent data: host directories, owned by the service user, that outlive containers. */
-  data: Bind[];
+  data: DataDir[];
   /**
    * Whether a second instance can listen on the same port while the first still runs
    * (uwsgi's --reuse-port, SO_REUSEPORT): an upgrade then starts the new container before
@@ -102,9 +152,8 @@ export const keystoneContainer: ContainerService = {
   user: { name: 'keystone', uid: 42425, gid: 42425, home: '/var/lib/keystone' },
   configLinks: ['/etc/keystone/keystone.conf'],
   command: uwsgi('/usr/bin/keystone-wsgi-public', KEYSTONE_PORT),
-  port: KEYSTONE_PORT,
   // The version document: unauthenticated, answered by keystone itself (not just uwsgi).
-  healthPath: '/v3',
+  health: { kind: 'http', port: KEYSTONE_PORT, path: '/v3' },
   data: [
     // Read-only for the service; the one-shot setup containers write them (see desired.ts).
     { host: `${hostDataDir('keystone')}/fernet-keys`, container: '/etc/keystone/fernet-keys', readOnly: true },
@@ -121,8 +170,7 @@ export const glanceApiContainer: ContainerService = {
   user: { name: 'glance', uid: 42415, gid: 42415, home: '/var/lib/glance' },
   configLinks: ['/etc/glance/glance-api.conf'],
   command: ['glance-api', '--config-file', '/etc/glance/glance-api.conf'],
-  port: GLANCE_PORT,
-  healthPath: '/',
+  health: { kind: 'http', port: GLANCE_PORT, path: '/' },
   data: [{ host: hostDataDir('glance'), container: '/var/lib/glance', readOnly: false }],
   overlapOnUpgrade: false,
 };
@@ -135,14 +183,130 @@ export const placementApiContainer: ContainerService = {
   user: { name: 'placement', uid: 42482, gid: 42482, home: '/var/lib/placement' },
   configLinks: ['/etc/placement/placement.conf'],
   command: uwsgi('/usr/bin/placement-api', PLACEMENT_PORT),
-  port: PLACEMENT_PORT,
-  healthPath: '/',
+  health: { kind: 'http', port: PLACEMENT_PORT, path: '/' },
   data: [],
   overlapOnUpgrade: true,
 };
 
+/** RabbitMQ's port, which the RPC-only services' health checks look for. */
+const AMQP_PORT = 5672;
+
+/** Nova's service user, the same in every nova image (they share /var/lib/nova on a host). */
+const NOVA_USER: ServiceUser = { name: 'nova', uid: 42436, gid: 42436, home: '/var/lib/nova' };
+
+/** Every nova daemon's config: nova.conf, as in packages mode. */
+const NOVA_CONF = ['/etc/nova/nova.conf'];
+
+/**
+ * nova-api (the compute API) under uwsgi. It runs nova's bootstrap: the API and cell database
+ * migrations and the cell mappings before it starts, and discover-hosts once every nova-compute
+ * has started.
+ */
+export const novaApiContainer: ContainerService = {
+  name: 'nova-api',
+  descriptor: nova,
+  component: 'nova-api',
+  finalSteps: ['discover-hosts'],
+  packages: ['nova-api'],
+  user: NOVA_USER,
+  configLinks: NOVA_CONF,
+  files: NOVA_CONF,
+  command: uwsgi('/usr/bin/nova-api-wsgi', NOVA_API_PORT),
+  health: { kind: 'http', port: NOVA_API_PORT, path: '/' },
+  data: [],
+  overlapOnUpgrade: true,
+};
+
+/** nova-conductor: RPC only, so its health is its RabbitMQ connection. */
+export const novaConductorContainer: ContainerService = {
+  name: 'nova-conductor',
+  descriptor: nova,
+  component: 'nova-conductor',
+  steps: 'none',
+  packages: ['nova-conductor'],
+  user: NOVA_USER,
+  configLinks: NOVA_CONF,
+  files: NOVA_CONF,
+  command: ['nova-conductor', '--config-file', '/etc/nova/nova.conf'],
+  health: { kind: 'amqp', port: AMQP_PORT },
+  data: [],
+  // Two conductors side by side is what a multi-controller cloud runs anyway.
+  overlapOnUpgrade: true,
+};
+
+/** nova-scheduler: RPC only, like the conductor. */
+export const novaSchedulerContainer: ContainerService = {
+  name: 'nova-scheduler',
+  descriptor: nova,
+  component: 'nova-scheduler',
+  steps: 'none',
+  packages: ['nova-scheduler'],
+  user: NOVA_USER,
+  configLinks: NOVA_CONF,
+  files: NOVA_CONF,
+  command: ['nova-scheduler', '--config-file', '/etc/nova/nova.conf'],
+  health: { kind: 'amqp', port: AMQP_PORT },
+  data: [],
+  overlapOnUpgrade: true,
+};
+
+/** The noVNC console proxy (Debian's nova-consoleproxy package), serving Debian's novnc files. */
+export const novaNovncproxyContainer: ContainerService = {
+  name: 'nova-novncproxy',
+  descriptor: nova,
+  component: 'nova-novncproxy',
+  steps: 'none',
+  packages: ['nova-consoleproxy'],
+  user: NOVA_USER,
+  configLinks: NOVA_CONF,
+  files: NOVA_CONF,
+  command: ['nova-novncproxy', '--config-file', '/etc/nova/nova.conf', '--web', '/usr/share/novnc'],
+  health: { kind: 'http', port: NOVNC_PORT, path: '/vnc_lite.html' },
+  data: [],
+  overlapOnUpgrade: false,
+};
+
+/**
+ * nova-compute, driving the HOST's libvirtd (which cairn installs on compute hosts with the
+ * infrastructure): its socket is bound in, and /var/lib/nova is the same path on both sides so
+ * the disks nova-compute writes are the files libvirt's QEMU opens.
+ */
+export const novaComputeContainer: ContainerService = {
+  name: 'nova-compute',
+  descriptor: nova,
+  component: 'nova-compute',
+  steps: 'none',
+  // nova-compute depends on nova-compute-kvm, which brings qemu-img and libvirt's client side.
+  packages: ['nova-compute'],
+  user: NOVA_USER,
+  configLinks: ['/etc/nova/nova.conf', '/etc/nova/nova-compute.conf'],
+  files: ['/etc/nova/nova.conf', '/etc/nova/nova-compute.conf'],
+  command: ['nova-compute', '--config-file', '/etc/nova/nova.conf', '--config-file', '/etc/nova/nova-compute.conf'],
+  root: true,
+  // What nova's privsep daemons ask for (nova/privsep/__init__.py): plugging VIFs and
+  // managing instance files. Docker's defaults have CHOWN, DAC_OVERRIDE and FOWNER.
+  capAdd: ['DAC_READ_SEARCH', 'NET_ADMIN', 'SYS_ADMIN'],
+  health: { kind: 'amqp', port: AMQP_PORT },
+  data: [
+    // 0755: the host's QEMU (libvirt-qemu) must reach the instance disks under it.
+    { host: '/var/lib/nova', container: '/var/lib/nova', readOnly: false, mode: '0755', subdirs: ['instances'] },
+    { host: '/run/libvirt', container: '/run/libvirt', readOnly: false, hostOwned: true },
+  ],
+  // Two nova-computes on one host would both manage its instances.
+  overlapOnUpgrade: false,
+};
+
 /** Every container service, in deployment order (keystone first: the others register with it). */
-export const containerServices: readonly ContainerService[] = [keystoneContainer, glanceApiContainer, placementApiContainer];
+export const containerServices: readonly ContainerService[] = [
+  keystoneContainer,
+  glanceApiContainer,
+  placementApiContainer,
+  novaApiContainer,
+  novaConductorContainer,
+  novaSchedulerContainer,
+  novaNovncproxyContainer,
+  novaComputeContainer,
+];
 
 /** The container service called `name`, or undefined. */
 export function containerService(name: string): ContainerService | undefined {

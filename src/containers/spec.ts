@@ -57,6 +57,12 @@ export interface ContainerSpec {
   command?: string[];
   /** User to run as (`name` or `uid:gid`); undefined keeps the image's. */
   user?: string;
+  /**
+   * Capabilities added to Docker's default set (nova-compute's privsep needs a few). Never
+   * --privileged: it fails in nested engines whose bounding set lacks a capability (LAB.md),
+   * and a list says what the service may do.
+   */
+  capAdd: string[];
   /** Environment cairn sets; never secrets (those live in the bind-mounted config files). */
   env: Record<string, string>;
   binds: Bind[];
@@ -100,6 +106,7 @@ export interface CreateOptions {
   Healthcheck: { Test: string[]; Interval: number; Timeout: number; Retries: number; StartPeriod: number };
   HostConfig: {
     NetworkMode: string;
+    CapAdd: string[];
     Binds: string[];
     RestartPolicy: { Name: string; MaximumRetryCount: number };
     /** Logs stay readable with `docker logs` but cannot fill the node's disk. */
@@ -127,6 +134,7 @@ export function createOptions(spec: ContainerSpec, name: string = spec.name): Cr
     },
     HostConfig: {
       NetworkMode: spec.networkMode,
+      CapAdd: [...spec.capAdd],
       Binds: spec.binds.map(bindString),
       RestartPolicy: { Name: spec.restartPolicy.name, MaximumRetryCount: spec.restartPolicy.maximumRetryCount },
       LogConfig: { Type: 'json-file', Config: { 'max-size': '20m', 'max-file': '3' } },

@@ -234,7 +234,7 @@ export const nova: ServiceDescriptor = {
               // Computes deploy in parallel with this host: wait (bounded) until each has
               // registered its nova-compute service, then map them to cell1 now instead of at
               // the scheduler's next periodic scan.
-              argv: ['sh', '-c', discoverScript(computes.length), 'sh', ...computes],
+              argv: ['sh', '-c', d.mode === 'containers' ? discoverInCellScript(computes.length) : discoverScript(computes.length), 'sh', ...computes],
               inputs: computes,
               timeoutMs: 900_000,
             },
@@ -271,6 +271,28 @@ function discoverScript(expected: number): string {
     '  exit 1',
     'fi',
     `exec ${shJoin(runAs('nova', ['nova-manage', 'cell_v2', 'discover_hosts', '--verbose']))}`,
+  ].join('\n');
+}
+
+/**
+ * discover_hosts until cell1 maps `expected` hosts, for at most ten minutes, with nova-manage
+ * alone: containers mode runs this in a one-shot of the nova-api image, which has no MariaDB
+ * client and no socket to the host's MariaDB. Runs after every nova-compute container is healthy.
+ */
+function discoverInCellScript(expected: number): string {
+  const manage = (...args: string[]): string => shJoin(runAs('nova', ['nova-manage', 'cell_v2', ...args]));
+  return [
+    'i=0',
+    'while :; do',
+    `  ${manage('discover_hosts', '--verbose')} || exit 1`,
+    // list_hosts prints a table: a header row, then one row per mapped host.
+    `  n=$(${manage('list_hosts')} | grep -c '^|' || true)`,
+    '  n=$((n > 0 ? n - 1 : 0))',
+    `  [ "$n" -ge ${expected} ] && exit 0`,
+    '  i=$((i+1))',
+    `  if [ $i -ge 60 ]; then echo "only $n of ${expected} compute hosts ($*) mapped to a cell within 10 minutes" >&2; exit 1; fi`,
+    '  sleep 10',
+    'done',
   ].join('\n');
 }
 

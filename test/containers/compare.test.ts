@@ -151,6 +151,24 @@ const cases: Case[] = [
     expected: ['network: default -> host'],
   },
   {
+    name: 'capabilities wanted (nova-compute), the container has none',
+    current: inspect,
+    want: { ...base, capAdd: ['SYS_ADMIN', 'NET_ADMIN'] },
+    expected: ['cap_add: (none) -> NET_ADMIN,SYS_ADMIN'],
+  },
+  {
+    name: 'a capability added by hand, the spec says none',
+    current: withHost({ CapAdd: ['NET_RAW'] }),
+    want: base,
+    expected: ['cap_add: NET_RAW -> (none)'],
+  },
+  {
+    name: 'the same capabilities in another order: nothing to do',
+    current: withHost({ CapAdd: ['SYS_ADMIN', 'NET_ADMIN'] }),
+    want: { ...base, capAdd: ['NET_ADMIN', 'SYS_ADMIN'] },
+    expected: [],
+  },
+  {
     name: 'command differs',
     current: inspect,
     want: { ...base, command: ['glance-api'] },

@@ -1,8 +1,9 @@
 /**
  * Containers mode end to end on a real lab (issue #6, acceptance 1): a fresh one-node lab
  * (systemd + sshd container); `cairn containers deploy` puts MariaDB, RabbitMQ and memcached
- * on the node (packages-mode steps), installs Docker there, loads the images over SSH and runs
- * Keystone, Glance and Placement as containers; then: tokens are issued and the catalog lists
+ * (and libvirtd) on the node (packages-mode steps), installs Docker there, loads the images over
+ * SSH and runs Keystone, Glance, Placement and Nova (API, conductor, scheduler, noVNC proxy,
+ * compute) as containers; then: tokens are issued and the catalog lists
  * the services; a re-run changes nothing; keystone upgrades to a new build; a deliberately broken
  * build is refused and the old one keeps serving; `cairn rollback` returns to the build before.
  *
@@ -76,7 +77,7 @@ async function verifyGreen(t: ExecutionContext): Promise<string> {
   t.is(r.code, 0, `${r.out}\n${r.err}`);
   t.regex(r.out, /^all \d+ checks passed/m);
   t.log(r.out);
-  for (const check of ['containers', 'keystone-token', 'endpoints', 'image-upload', 'services', 'clock']) t.regex(r.out, new RegExp(`^${check}\\s+\\S+\\s+ok`, 'm'), check);
+  for (const check of ['containers', 'keystone-token', 'endpoints', 'compute-services', 'hypervisors', 'placement', 'image-upload', 'services', 'clock']) t.regex(r.out, new RegExp(`^${check}\\s+\\S+\\s+ok`, 'm'), check);
   return r.out;
 }
 
@@ -92,13 +93,13 @@ test.after.always(async () => {
   rmSync(root, { recursive: true, force: true });
 });
 
-serial('images for keystone, glance-api and placement-api exist (built when missing)', async (t) => {
+serial('images for every container service exist (built when missing)', async (t) => {
   const rows = await listCairnImages(docker);
   const have = (tag: string): boolean => containerServices.every((s) => rows.some((r) => r.name === s.name && r.tag === tag));
   const tags = rows.filter((r) => r.name === 'keystone').map((r) => r.tag);
   tag1 = tags.find(have) ?? nextTag('zed', rows.map((r) => r.tag));
   if (!have(tag1)) await buildServiceImages(docker, containerServices, 'zed', tag1, new Progress(undefined));
-  t.true(have(tag1) || (await listCairnImages(docker)).filter((r) => r.tag === tag1).length >= 3);
+  t.true(have(tag1) || (await listCairnImages(docker)).filter((r) => r.tag === tag1).length >= containerServices.length);
 });
 
 serial('a one-node lab: the controller, doubling as compute host, in containers mode', async (t) => {
@@ -134,10 +135,11 @@ serial('the node gets a Docker engine and the images, over its one SSH connectio
   }
 });
 
-serial('containers deploy: infrastructure on the host, keystone, glance-api and placement-api in containers; tokens issued', async (t) => {
+serial('containers deploy: infrastructure and libvirtd on the host; keystone, glance-api, placement-api and nova in containers; tokens issued', async (t) => {
   const r = await cairn(['containers', 'deploy', ...files, '--tag', tag1]);
   t.is(r.code, 0, `${r.err}\n${r.out}`);
-  t.regex(r.out, /3 containers, 3 changed/);
+  t.regex(r.out, new RegExp(`${containerServices.length} containers, ${containerServices.length} changed`));
+  t.regex(r.err, /compute hosts mapped to cell1 \(1\): done/, 'discover-hosts ran once nova-compute was up');
   t.is(await tokenStatus(), 201);
   const addr = controllerOf(d).address;
   t.true((await fetch(`http://${addr}:9292/`)).status < 400, 'glance answers');
@@ -145,16 +147,18 @@ serial('containers deploy: infrastructure on the host, keystone, glance-api and 
   // cairn verify: the host side's units and clock, the three containers healthy, and their
   // APIs through the real openstack client (token, every catalog endpoint, an image upload).
   const table = await verifyGreen(t);
-  t.regex(table, new RegExp(`cairn-keystone:${tag1}, cairn-glance-api:${tag1}, cairn-placement-api:${tag1}`));
+  t.regex(table, new RegExp(`cairn-keystone:${tag1}, cairn-glance-api:${tag1}, cairn-placement-api:${tag1}, cairn-nova-api:${tag1}`));
+  t.regex(table, new RegExp(`cairn-nova-compute:${tag1}`));
   const endpoints = table.split('\n').find((l) => l.startsWith('endpoints')) ?? '';
-  for (const type of ['identity', 'image', 'placement']) t.regex(endpoints, new RegExp(type));
+  for (const type of ['identity', 'image', 'placement', 'compute']) t.regex(endpoints, new RegExp(type));
+  t.is((await fetch(`http://${addr}:6080/vnc_lite.html`)).status, 200, 'the noVNC console proxy serves');
 });
 
 serial('a re-run with nothing changed restarts nothing', async (t) => {
   const before = containerServices.map((s) => nodeInspect(`cairn-${s.name}`));
   const r = await cairn(['containers', 'deploy', ...files, '--skip-host-side']);
   t.is(r.code, 0, r.err);
-  t.regex(r.out, /3 containers, 0 changed/);
+  t.regex(r.out, new RegExp(`${containerServices.length} containers, 0 changed`));
   t.regex(r.err, /cairn-keystone: unchanged: cairn-keystone runs cairn\/keystone:/);
   const after = containerServices.map((s) => nodeInspect(`cairn-${s.name}`));
   t.deepEqual(after.map((c) => [c.Id, c.State.StartedAt]), before.map((c) => [c.Id, c.State.StartedAt]));
@@ -165,7 +169,7 @@ serial('plain `cairn deploy` reads CAIRN_DEPLOY_MODE=containers and converges th
   const r = await cairn(['deploy', ...files]);
   t.is(r.code, 0, `${r.err}\n${r.out}`);
   t.regex(r.err, /CAIRN_DEPLOY_MODE=containers/);
-  t.regex(r.out, /3 containers, 0 changed/);
+  t.regex(r.out, new RegExp(`${containerServices.length} containers, 0 changed`));
   t.regex(r.out, /^health: all \d+ checks passed/m, 'deploy ends with the containers-mode health checks');
   const after = containerServices.map((s) => nodeInspect(`cairn-${s.name}`));
   t.deepEqual(after.map((c) => [c.Id, c.State.StartedAt]), before.map((c) => [c.Id, c.State.StartedAt]));

@@ -3,15 +3,16 @@
  * bootstrap steps adapted to one-shots, the host-side service list, history and rollback tags.
  */
 import test from 'ava';
-import { mkdtempSync, rmSync, appendFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, appendFileSync, writeFileSync, chmodSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ONESHOT_STDIN, oneShotSteps, unlessExists, withStdinFile } from '../../src/containers/bootstrap.js';
+import { ONESHOT_STDIN, deployedDescriptors, oneShotSteps, unlessExists, withStdinFile } from '../../src/containers/bootstrap.js';
 import { decideContainer, demuxLogs, judgeHealth, lastHealthOutput } from '../../src/containers/decide.js';
 import { desiredContainer } from '../../src/containers/desired.js';
 import { appendHistory, formatHistory, previousTag, readHistory, type HistoryRecord } from '../../src/containers/history.js';
 import { databaseOnly, hostSideServices } from '../../src/containers/infra.js';
-import { containerServices, glanceApiContainer, keystoneContainer } from '../../src/containers/services.js';
+import { containerServices, glanceApiContainer, keystoneContainer, novaApiContainer, novaConductorContainer } from '../../src/containers/services.js';
 import { createOptions } from '../../src/containers/spec.js';
 import { databasesSql } from '../../src/services/bootstrap-commands.js';
 import { renderFiles } from '../../src/render/render-files.js';
@@ -63,7 +64,7 @@ test('demuxLogs: stdout and stderr frames in order; a TTY stream passes through'
 });
 
 test("keystone's one-shots are its descriptor's bootstrap steps: paths into the container, guards as sh tests, waits dropped, stdin kept for a file", (t) => {
-  const steps = oneShotSteps(keystone, { deployment: d, host: ctrl, os: 'debian' }, containerServices.map((s) => s.descriptor));
+  const steps = oneShotSteps(keystone, { deployment: d, host: ctrl, os: 'debian' }, deployedDescriptors(d, containerServices));
   t.deepEqual(steps.map((s) => `${s.when} ${s.name}`), ['before-start db-sync', 'before-start fernet-keys', 'before-start credential-keys', 'after-start bootstrap', 'after-start catalog']);
   t.deepEqual(steps[0]!.argv, ['runuser', '-u', 'keystone', '--', 'keystone-manage', 'db_sync']);
   t.deepEqual(steps[1]!.argv, unlessExists('/etc/keystone/fernet-keys/0', ['keystone-manage', 'fernet_setup', '--keystone-user', 'keystone', '--keystone-group', 'keystone']));
@@ -72,7 +73,7 @@ test("keystone's one-shots are its descriptor's bootstrap steps: paths into the 
   t.false(steps.some((s) => s.argv.join(' ').includes(d.keystone.adminPassword)), 'no password on a command line');
   t.deepEqual(withStdinFile(['a', 'b']), ['sh', '-c', `exec "$@" < ${ONESHOT_STDIN}`, 'sh', 'a', 'b']);
   const catalog = JSON.parse(steps[4]!.stdin!) as { services: { name: string }[] };
-  t.deepEqual(catalog.services.map((s) => s.name), ['glance', 'placement'], 'the catalog registers the container services');
+  t.deepEqual(catalog.services.map((s) => s.name), ['glance', 'placement', 'nova'], 'the catalog registers the container services, nova once');
 });
 
 test('glance-api one-shot: db_sync only', (t) => {
@@ -82,14 +83,36 @@ test('glance-api one-shot: db_sync only', (t) => {
 
 test('host side: infrastructure plus database-only views; MariaDB still creates the container services\' databases', (t) => {
   const services = hostSideServices(containerServices);
-  t.deepEqual(services.map((s) => s.name), ['chrony', 'repos', 'mariadb', 'rabbitmq', 'memcached', 'keystone', 'glance', 'placement', 'credentials']);
+  // nova's five containers share one descriptor: its view is there once.
+  t.deepEqual(services.map((s) => s.name), ['chrony', 'repos', 'mariadb', 'rabbitmq', 'memcached', 'keystone', 'glance', 'placement', 'nova', 'credentials']);
   const view = databaseOnly(allServices.find((s) => s.name === 'keystone')!);
   t.deepEqual(view.components, []);
   t.deepEqual(view.files({ deployment: d, host: ctrl, os: 'debian' }), []);
   t.is(view.bootstrap, undefined);
+  // The hypervisor stays on the host: libvirtd is nova's only component there, with no file.
+  const nova = services.find((s) => s.name === 'nova')!;
+  t.deepEqual(nova.components.map((c) => c.name), ['libvirtd']);
+  t.deepEqual(nova.files({ deployment: d, host: d.hosts[1]!, os: 'debian' }), []);
   const sql = databasesSql(d, services);
-  for (const db of ['keystone', 'glance', 'placement']) t.true(sql.includes(`CREATE DATABASE IF NOT EXISTS \`${db}\``), db);
-  t.false(sql.includes('`nova`'));
+  for (const db of ['keystone', 'glance', 'placement', 'nova', 'nova_api', 'nova_cell0']) t.true(sql.includes(`CREATE DATABASE IF NOT EXISTS \`${db}\``), db);
+  t.false(sql.includes('`neutron`'));
+});
+
+test('nova one-shots: nova-api runs the migrations and discover-hosts (deferred), the other nova containers none', (t) => {
+  const cd = { ...d, mode: 'containers' as const };
+  const r = renderFiles(cd, allServices);
+  const all = deployedDescriptors(cd, containerServices);
+  t.deepEqual(all.map((x) => x.name), ['keystone', 'glance', 'placement', 'nova']);
+  const api = desiredContainer(novaApiContainer, ctrl, r, 'zed-1')!;
+  const steps = oneShotSteps(api, { deployment: cd, host: ctrl, os: 'debian' }, all);
+  t.deepEqual(steps.map((s) => `${s.when} ${s.name}`), ['before-start api-db-sync', 'before-start cell0', 'before-start cell1', 'before-start db-sync', 'after-start discover-hosts']);
+  t.deepEqual(novaApiContainer.finalSteps, ['discover-hosts']);
+  // Containers mode's discovery needs no MariaDB client (the nova-api image has none).
+  const discover = steps.at(-1)!.argv.join(' ');
+  t.false(discover.includes('mysql'));
+  t.regex(discover, /list_hosts/);
+  const cond = desiredContainer(novaConductorContainer, ctrl, r, 'zed-1')!;
+  t.deepEqual(oneShotSteps(cond, { deployment: cd, host: ctrl, os: 'debian' }, all), []);
 });
 
 test('history: append, read (a torn line is skipped), filter, format, previous tag', (t) => {
@@ -108,6 +131,37 @@ test('history: append, read (a torn line is skipped), filter, format, previous t
     t.is(previousTag(all, 'keystone', 'ctrl1', 'zed-2'), 'zed-1');
     t.is(previousTag(all, 'keystone', 'ctrl1', 'zed-3'), undefined, 'a restored upgrade never ran zed-3');
     t.is(formatHistory(all[2]!), '2026-11-27T12:00:00.000Z  upgrade   keystone        ctrl1         zed-2 -> zed-3    restored   4.2s  its health check failed');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("containers mode's discover-hosts, run by sh with stand-ins for runuser and nova-manage: done once list_hosts shows every compute; a failing discover fails the step", (t) => {
+  const cd = { ...d, mode: 'containers' as const };
+  const api = desiredContainer(novaApiContainer, ctrl, renderFiles(cd, allServices), 'zed-1')!;
+  const step = oneShotSteps(api, { deployment: cd, host: ctrl, os: 'debian' }, deployedDescriptors(cd, containerServices)).find((s) => s.name === 'discover-hosts')!;
+  const dir = mkdtempSync(join(tmpdir(), 'cairn-discover-'));
+  try {
+    const tool = (name: string, body: string): void => {
+      writeFileSync(join(dir, name), `#!/bin/sh\n${body}\n`);
+      chmodSync(join(dir, name), 0o755);
+    };
+    tool('runuser', 'shift 3; exec "$@"');
+    const run = (mode: string) => spawnSync(step.argv[0]!, step.argv.slice(1), { encoding: 'utf8', env: { ...process.env, PATH: `${dir}:${process.env.PATH}`, FAKE: mode }, timeout: 20_000 });
+    tool(
+      'nova-manage',
+      [
+        'echo "$*" >> "$(dirname "$0")/calls"',
+        'case "$2" in',
+        '  discover_hosts) [ "$FAKE" = broken ] && exit 3; exit 0 ;;',
+        "  list_hosts) printf '+---+\\n| Cell Name | Cell UUID | Hostname |\\n+---+\\n| cell1 | u | cmp1 |\\n| cell1 | u | cmp2 |\\n+---+\\n' ;;",
+        'esac',
+      ].join('\n'),
+    );
+    const ok = run('ok');
+    t.is(ok.status, 0, ok.stderr);
+    t.regex(spawnSync('cat', [join(dir, 'calls')], { encoding: 'utf8' }).stdout, /^cell_v2 discover_hosts --verbose\ncell_v2 list_hosts\n$/);
+    t.is(run('broken').status, 1);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -5,7 +5,16 @@
 import test from 'ava';
 import { configHash, containerName, desiredContainer, oneShotSpec } from '../../src/containers/desired.js';
 import { imageRef, nextTag, parseTag, sortTags } from '../../src/containers/images.js';
-import { CONTAINER_CONFIG_DIR, containerServices, glanceApiContainer, keystoneContainer, placementApiContainer } from '../../src/containers/services.js';
+import {
+  CONTAINER_CONFIG_DIR,
+  containerServices,
+  glanceApiContainer,
+  keystoneContainer,
+  novaApiContainer,
+  novaComputeContainer,
+  novaConductorContainer,
+  placementApiContainer,
+} from '../../src/containers/services.js';
 import { LABELS } from '../../src/containers/spec.js';
 import { renderFiles } from '../../src/render/render-files.js';
 import { allServices } from '../../src/services/index.js';
@@ -15,11 +24,44 @@ const d = exampleDeployment();
 const rendered = renderFiles(d, allServices);
 const [ctrl, cmp1] = d.hosts;
 
-test('keystone, glance-api and placement-api run on the controller, none on a compute', (t) => {
+test('the control services run on the controller only, nova-compute on the computes only', (t) => {
   for (const s of containerServices) {
-    t.truthy(desiredContainer(s, ctrl!, rendered, 'zed-1'), s.name);
-    t.is(desiredContainer(s, cmp1!, rendered, 'zed-1'), undefined, s.name);
+    const compute = s.name === 'nova-compute';
+    t.is(desiredContainer(s, ctrl!, rendered, 'zed-1') === undefined, compute, `${s.name} on ctrl1`);
+    t.is(desiredContainer(s, cmp1!, rendered, 'zed-1') === undefined, !compute, `${s.name} on cmp1`);
   }
+});
+
+test('nova-compute: root with privsep\'s capabilities (the host libvirtd socket, VIFs), /var/lib/nova shared at the same path, 0755 for QEMU; its own nova.conf', (t) => {
+  const c = desiredContainer(novaComputeContainer, cmp1!, rendered, 'zed-1')!;
+  t.is(c.spec.user, 'root');
+  t.deepEqual(c.spec.capAdd, ['DAC_READ_SEARCH', 'NET_ADMIN', 'SYS_ADMIN']);
+  t.deepEqual(c.spec.binds.map((b) => `${b.host}:${b.container}:${b.readOnly ? 'ro' : 'rw'}`), [
+    `/etc/cairn/containers/nova-compute:${CONTAINER_CONFIG_DIR}:ro`,
+    '/var/lib/nova:/var/lib/nova:rw',
+    '/run/libvirt:/run/libvirt:rw',
+  ]);
+  // libvirtd's own /run/libvirt is bound, never created or chowned.
+  t.deepEqual(c.dirs.map((x) => `${x.path} ${x.mode} ${x.owner}`), ['/etc/cairn/containers/nova-compute 0750 0', '/var/lib/nova 0755 42436', '/var/lib/nova/instances 0755 42436']);
+  t.deepEqual(c.files.map((f) => f.servicePath).sort(), ['/etc/nova/nova-compute.conf', '/etc/nova/nova.conf']);
+  // The compute host's nova.conf: the one packages mode puts there (no API database).
+  const own = rendered.find((f) => f.host === 'cmp1' && f.path === '/etc/nova/nova.conf')!;
+  t.is(c.files.find((f) => f.servicePath === '/etc/nova/nova.conf')!.content, own.content);
+  t.false(own.content.includes('[api_database]'));
+});
+
+test('nova-api answers HTTP; conductor proves itself by its RabbitMQ connection; neither gets extra capabilities', (t) => {
+  const apiDesired = desiredContainer(novaApiContainer, ctrl!, rendered, 'zed-1')!;
+  // Only the file it reads: a change to a compute-only file must not recreate the API.
+  t.deepEqual(apiDesired.files.map((f) => f.servicePath), ['/etc/nova/nova.conf']);
+  const api = apiDesired.spec;
+  t.is(api.healthcheck.test.at(-1), 'http://127.0.0.1:8774/');
+  t.deepEqual(api.capAdd, []);
+  t.is(api.user, 'nova');
+  const cond = desiredContainer(novaConductorContainer, ctrl!, rendered, 'zed-1')!.spec;
+  t.is(cond.healthcheck.test.at(-1), '5672');
+  t.regex(cond.healthcheck.test[3]!, /\/proc\/net\/tcp/);
+  t.deepEqual(cond.capAdd, []);
 });
 
 test('keystone: rendered files under /etc/cairn/containers/keystone, 0640 root:42425, the same bytes as packages mode', (t) => {

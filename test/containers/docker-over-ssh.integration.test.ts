@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import Docker from 'dockerode';
 import { nodeDocker, type NodeDocker } from '../../src/containers/docker-over-ssh.js';
-import { ensureImage, imageId } from '../../src/containers/distribute.js';
+import { ensureImage, ensureImages, imageId } from '../../src/containers/distribute.js';
 import { connectSsh, type SshTransport } from '../../src/transport/ssh-transport.js';
 import { startSshd, writeKnownHosts, type TestSshd } from '../helpers/sshd.js';
 
@@ -85,6 +85,12 @@ test.serial('bodies stream through the channel: import through SSH, then save he
   await new Promise((resolve, reject) => (response.on('end', resolve), response.on('error', reject), response.resume()));
   t.is(await imageId(local, ref), id, 'loaded back through SSH with the same id');
   t.is(logins(), 1);
+});
+
+test.serial('ensureImages: nothing moves for images the node has (named twice, once checked); one missing here is a clear error before anything moves', async (t) => {
+  t.deepEqual(await ensureImages(local, node, [ref, ref]), []);
+  const missing = 'cairn/no-such-service:zed-999';
+  await t.throwsAsync(ensureImages(local, node, [ref, missing]), { message: /image cairn\/no-such-service:zed-999 is not on this machine: build it with 'cairn images build --tag zed-999'/ });
 });
 
 test.serial('a wrong socket path is a clear error naming the host', async (t) => {

@@ -58,6 +58,7 @@ function spec(version: string, command = server(version)): ContainerSpec {
     image: IMAGE,
     version,
     command,
+    capAdd: [],
     env: {},
     binds: [],
     networkMode: 'host',

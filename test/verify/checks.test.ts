@@ -114,14 +114,21 @@ test('containers mode: verify checks the host side\'s units, the containers wher
   const plan = hostSidePlan(d);
   const ctrlUnits = plan.hosts.find((h) => h.host === 'ctrl1')!.steps.flatMap((s) => (s.kind === 'unit' ? [s.unit] : []));
   t.deepEqual(ctrlUnits, ['chrony', 'mariadb', 'rabbitmq-server', 'memcached']);
+  // The hypervisor stays on the compute hosts: libvirtd is checked there.
+  const cmpUnits = plan.hosts.find((h) => h.host === 'cmp1')!.steps.flatMap((s) => (s.kind === 'unit' ? [s.unit] : []));
+  t.deepEqual(cmpUnits, ['chrony', 'libvirtd']);
   const cv = containersVerify(d);
-  t.deepEqual([...cv.on], [['ctrl1', ['cairn-keystone', 'cairn-glance-api', 'cairn-placement-api']]]);
+  t.deepEqual([...cv.on], [
+    ['ctrl1', ['cairn-keystone', 'cairn-glance-api', 'cairn-placement-api', 'cairn-nova-api', 'cairn-nova-conductor', 'cairn-nova-scheduler', 'cairn-nova-novncproxy']],
+    ['cmp1', ['cairn-nova-compute']],
+    ['cmp2', ['cairn-nova-compute']],
+  ]);
   t.is(cv.apiContainer, 'cairn-keystone');
   const checks = apiChecks(d, expectations(d, new Map()), cv.scope);
-  t.deepEqual(checks.map((c) => c.id), ['keystone-token', 'endpoints', 'image-upload']);
+  t.deepEqual(checks.map((c) => c.id), ['keystone-token', 'endpoints', 'compute-services', 'hypervisors', 'placement', 'image-upload']);
   const endpoints = (services: string[]): string => JSON.stringify(services.map((s) => ({ service: s, interface: 'public', url: 'http://x/', status: 200 })));
-  t.true(checks[1]!.judge(endpoints(['identity', 'image', 'placement']), 0).ok);
-  t.deepEqual(checks[1]!.judge(endpoints(['identity', 'image']), 0), { ok: false, detail: 'no placement endpoint' });
+  t.true(checks[1]!.judge(endpoints(['identity', 'image', 'placement', 'compute']), 0).ok);
+  t.deepEqual(checks[1]!.judge(endpoints(['identity', 'image', 'placement']), 0), { ok: false, detail: 'no compute endpoint' });
 });
 
 test('the admin environment for a container survives any password through sh', (t) => {
