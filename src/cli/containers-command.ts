@@ -36,7 +36,17 @@ import { plainProgress } from './progress.js';
 import { ContainersError, ContainersUsageError } from '../containers/errors.js';
 import { buildServiceImages, listCairnImages } from '../containers/image-build.js';
 import { nextTag, parseTag } from '../containers/images.js';
-import { containerService, containerServices, glanceApiContainer, keystoneContainer, novaApiContainer, novaComputeContainer, placementApiContainer, type ContainerService } from '../containers/services.js';
+import {
+  containerService,
+  containerServices,
+  glanceApiContainer,
+  keystoneContainer,
+  neutronServerContainer,
+  novaApiContainer,
+  novaComputeContainer,
+  placementApiContainer,
+  type ContainerService,
+} from '../containers/services.js';
 import { decideVirtType } from '../apply/prechecks.js';
 import { hasRole } from '../config/model.js';
 import type { Transport } from '../transport/transport.js';
@@ -127,8 +137,8 @@ export function hostSidePlan(d: Deployment): Plan {
   const services = hostSideServices(containerServices);
   const { playbooks, problems } = loadPlaybooks(join(packageRoot(), 'playbooks'), allServices.map((s) => s.name));
   if (problems.length) throw new Error(`bug: shipped playbooks are invalid: ${problems.map((p) => p.message).join('; ')}`);
-  // No Neutron runs here in containers mode yet, so no bridge, forwarding or playbook command
-  // (those serve the services that are not containerised).
+  // Neutron's agents do not run in containers mode yet, so no bridge, forwarding or playbook
+  // command (those serve the agents and the services that are not containerised).
   const hostPlaybooks = playbooks.map((p) => ({ ...p, ovsBridges: false, sysctl: {}, commands: [] }));
   return buildPlan(d, renderFiles(d, services), hostPlaybooks, services);
 }
@@ -153,7 +163,9 @@ export function containersVerify(d: Deployment): ContainersVerify {
       glance: has(glanceApiContainer.name),
       placement: has(placementApiContainer.name),
       nova: has(novaApiContainer.name) && has(novaComputeContainer.name),
-      neutron: false,
+      neutron: has(neutronServerContainer.name),
+      // The agents do not run in containers yet.
+      networkAgents: false,
       horizon: false,
     },
   };

@@ -100,14 +100,15 @@ async function runStep(ctx: OpsContext, n: ContainerNode, desired: DesiredContai
 }
 
 /**
- * Runs `desired`'s one-shot steps of phase `when`: `final` picks the service's finalSteps
- * (run after every service has converged), otherwise the others.
+ * Runs `desired`'s one-shot steps of phase `when`. `final`: the steps of the end of a run, its
+ * finalSteps and refreshSteps; otherwise every step but the finalSteps.
  */
 async function runSteps(ctx: OpsContext, n: ContainerNode, desired: DesiredContainer, when: OneShotStep['when'], final = false): Promise<void> {
   const all = deployedDescriptors(ctx.deployment, containerServices);
-  const finals = desired.service.finalSteps ?? [];
+  const deferred = desired.service.finalSteps ?? [];
+  const atEnd = [...deferred, ...(desired.service.refreshSteps ?? [])];
   const steps = oneShotSteps(desired, { deployment: ctx.deployment, host: n.host, os: n.host.osFamily }, all).filter(
-    (s) => s.when === when && finals.includes(s.name) === final,
+    (s) => s.when === when && (final ? atEnd.includes(s.name) : !deferred.includes(s.name)),
   );
   for (const s of steps) await runStep(ctx, n, desired, s);
 }
@@ -125,10 +126,11 @@ function failure(service: string, host: string, r: RolloutResult, untouched: rea
  */
 export async function deployContainers(ctx: OpsContext, tagFor: (s: ContainerService, running?: string) => string): Promise<DeployEntry[]> {
   const entries: DeployEntry[] = [];
-  // Steps that wait for other services (nova's discover-hosts waits for nova-compute), and
-  // whether anything of that descriptor changed in this run.
+  // The containers whose final or refresh steps run at the end of a run that changed anything
+  // (nova's discover-hosts waits for every nova-compute; keystone's catalog registers a service
+  // added since), first on their first host.
   const finals: { n: ContainerNode; desired: DesiredContainer }[] = [];
-  const changedDescriptors = new Set<string>();
+  let changed = false;
   // Every image a node is going to need, onto it first in one stream per node (shared layers
   // once); the loop below then finds them present.
   const needed = new Map<string, string[]>();
@@ -138,6 +140,8 @@ export async function deployContainers(ctx: OpsContext, tagFor: (s: ContainerSer
       const current = await inspectByName(node(ctx, host.name).docker, `cairn-${service.name}`);
       const desired = desiredContainer(service, host, ctx.rendered, tagFor(service, current?.Config?.Labels?.[LABELS.version]))!;
       if (current?.Config?.Image !== desired.spec.image) needed.set(host.name, [...(needed.get(host.name) ?? []), desired.spec.image]);
+      const owesAtEnd = (service.finalSteps?.length ?? 0) + (service.refreshSteps?.length ?? 0) > 0;
+      if (owesAtEnd && !finals.some((f) => f.desired.service === service)) finals.push({ n: node(ctx, host.name), desired });
     }
   }
   for (const [host, refs] of needed) {
@@ -157,13 +161,11 @@ export async function deployContainers(ctx: OpsContext, tagFor: (s: ContainerSer
       const decision = decideContainer(current, desired.spec);
       ctx.log(`${host.name}: ${desired.spec.name}: ${decision.action === 'none' ? 'unchanged' : decision.action}: ${decision.reason}`);
       entries.push({ host: host.name, container: desired.spec.name, action: decision.action, reason: decision.reason, tag });
-      if (service.finalSteps?.length) finals.push({ n, desired });
       if (decision.action === 'none') continue;
-      if (!changedDescriptors.has(service.descriptor.name)) {
-        changedDescriptors.add(service.descriptor.name);
-        // The container that owns the final steps comes first among its descriptor's (nova-api).
-        const owner = finals.find((f) => f.desired.service.descriptor === service.descriptor);
-        if (owner) await markPending(owner.n, owner.desired.service.name);
+      if (!changed) {
+        // Before the first change: a run cut off from here on still owes the end steps.
+        changed = true;
+        for (const f of finals) await markPending(f.n, f.desired.service.name);
       }
       const started = Date.now();
       if (decision.action === 'start') {
@@ -183,8 +185,7 @@ export async function deployContainers(ctx: OpsContext, tagFor: (s: ContainerSer
   }
   for (const f of finals) {
     const name = f.desired.service.name;
-    if (!changedDescriptors.has(f.desired.service.descriptor.name) && !(await isPending(f.n, name))) continue;
-    await markPending(f.n, name);
+    if (!changed && !(await isPending(f.n, name))) continue;
     await runSteps(ctx, f.n, f.desired, 'after-start', true);
     await f.n.transport.run({ argv: ['rm', '-f', '--', pendingFile(name)] });
   }

@@ -11,6 +11,7 @@ import { KEYSTONE_PORT } from '../services/common.js';
 import type { ServiceDescriptor } from '../services/descriptor.js';
 import { GLANCE_PORT, glance } from '../services/glance.js';
 import { keystone } from '../services/keystone.js';
+import { NEUTRON_PORT, neutron } from '../services/neutron.js';
 import { NOVA_API_PORT, NOVNC_PORT, nova } from '../services/nova.js';
 import { PLACEMENT_PORT, placement } from '../services/placement.js';
 import type { Bind } from './spec.js';
@@ -72,6 +73,12 @@ export interface ContainerService {
    * this one starts.
    */
   finalSteps?: readonly string[];
+  /**
+   * Steps (by name) that run when this container starts AND again at the end of any run that
+   * changed a container: keystone's catalog step registers the endpoints of every deployed
+   * service, so a service added to a running cloud gets its endpoints without keystone moving.
+   */
+  refreshSteps?: readonly string[];
   /** Debian packages the image installs. */
   packages: string[];
   user: ServiceUser;
@@ -151,6 +158,7 @@ export const keystoneContainer: ContainerService = {
   packages: ['keystone', 'python3-openstackclient'],
   user: { name: 'keystone', uid: 42425, gid: 42425, home: '/var/lib/keystone' },
   configLinks: ['/etc/keystone/keystone.conf'],
+  refreshSteps: ['catalog'],
   command: uwsgi('/usr/bin/keystone-wsgi-public', KEYSTONE_PORT),
   // The version document: unauthenticated, answered by keystone itself (not just uwsgi).
   health: { kind: 'http', port: KEYSTONE_PORT, path: '/v3' },
@@ -296,11 +304,54 @@ export const novaComputeContainer: ContainerService = {
   overlapOnUpgrade: false,
 };
 
+/** Neutron's service user, shared by its images. */
+const NEUTRON_USER: ServiceUser = { name: 'neutron', uid: 42435, gid: 42435, home: '/var/lib/neutron' };
+
+/** What neutron's server processes read: neutron.conf and the ML2 plugin's file. */
+const NEUTRON_SERVER_CONF = ['/etc/neutron/neutron.conf', '/etc/neutron/plugins/ml2/ml2_conf.ini'];
+
+/**
+ * The Neutron API (Debian's neutron-api: the REST API under uwsgi) with ML2. It runs neutron's
+ * database migration. Its arguments reach the WSGI application through --pyargv, as Debian's
+ * init script passes them.
+ */
+export const neutronServerContainer: ContainerService = {
+  name: 'neutron-server',
+  descriptor: neutron,
+  component: 'neutron-server',
+  packages: ['neutron-api'],
+  user: NEUTRON_USER,
+  configLinks: NEUTRON_SERVER_CONF,
+  files: NEUTRON_SERVER_CONF,
+  command: [...uwsgi('/usr/bin/neutron-api', NEUTRON_PORT), '--pyargv', NEUTRON_SERVER_CONF.map((f) => `--config-file=${f}`).join(' ')],
+  health: { kind: 'http', port: NEUTRON_PORT, path: '/' },
+  data: [],
+  overlapOnUpgrade: true,
+};
+
+/** neutron-rpc-server: the agents' RPC endpoint (Debian splits it from the API). */
+export const neutronRpcServerContainer: ContainerService = {
+  name: 'neutron-rpc-server',
+  descriptor: neutron,
+  component: 'neutron-rpc-server',
+  steps: 'none',
+  packages: ['neutron-rpc-server'],
+  user: NEUTRON_USER,
+  configLinks: NEUTRON_SERVER_CONF,
+  files: NEUTRON_SERVER_CONF,
+  command: ['neutron-rpc-server', ...NEUTRON_SERVER_CONF.flatMap((f) => ['--config-file', f])],
+  health: { kind: 'amqp', port: AMQP_PORT },
+  data: [],
+  overlapOnUpgrade: true,
+};
+
 /** Every container service, in deployment order (keystone first: the others register with it). */
 export const containerServices: readonly ContainerService[] = [
   keystoneContainer,
   glanceApiContainer,
   placementApiContainer,
+  neutronServerContainer,
+  neutronRpcServerContainer,
   novaApiContainer,
   novaConductorContainer,
   novaSchedulerContainer,

@@ -211,13 +211,16 @@ export interface ApiScope {
   glance: boolean;
   placement: boolean;
   nova: boolean;
+  /** The network API (a `network` endpoint). */
   neutron: boolean;
+  /** Neutron's agents (OVS, L3, DHCP, metadata), each alive on its host. */
+  networkAgents: boolean;
   horizon: boolean;
 }
 
 /** The APIs a packages-mode deployment of `d` has (placement comes with nova). */
 export function packagesScope(d: Deployment): ApiScope {
-  return { glance: d.services.glance, placement: d.services.nova, nova: d.services.nova, neutron: d.services.neutron, horizon: d.services.horizon };
+  return { glance: d.services.glance, placement: d.services.nova, nova: d.services.nova, neutron: d.services.neutron, networkAgents: d.services.neutron, horizon: d.services.horizon };
 }
 
 /**
@@ -319,7 +322,7 @@ export function apiChecks(d: Deployment, expect: Expectations, scope: ApiScope =
       },
     );
   }
-  if (scope.neutron) {
+  if (scope.networkAgents) {
     checks.push({
       id: 'network-agents',
       script: 'openstack network agent list -f json',

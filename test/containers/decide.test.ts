@@ -73,7 +73,7 @@ test("keystone's one-shots are its descriptor's bootstrap steps: paths into the 
   t.false(steps.some((s) => s.argv.join(' ').includes(d.keystone.adminPassword)), 'no password on a command line');
   t.deepEqual(withStdinFile(['a', 'b']), ['sh', '-c', `exec "$@" < ${ONESHOT_STDIN}`, 'sh', 'a', 'b']);
   const catalog = JSON.parse(steps[4]!.stdin!) as { services: { name: string }[] };
-  t.deepEqual(catalog.services.map((s) => s.name), ['glance', 'placement', 'nova'], 'the catalog registers the container services, nova once');
+  t.deepEqual(catalog.services.map((s) => s.name), ['glance', 'placement', 'neutron', 'nova'], 'the catalog registers the container services, each once');
 });
 
 test('glance-api one-shot: db_sync only', (t) => {
@@ -84,7 +84,7 @@ test('glance-api one-shot: db_sync only', (t) => {
 test('host side: infrastructure plus database-only views; MariaDB still creates the container services\' databases', (t) => {
   const services = hostSideServices(containerServices);
   // nova's five containers share one descriptor: its view is there once.
-  t.deepEqual(services.map((s) => s.name), ['chrony', 'repos', 'mariadb', 'rabbitmq', 'memcached', 'keystone', 'glance', 'placement', 'nova', 'credentials']);
+  t.deepEqual(services.map((s) => s.name), ['chrony', 'repos', 'mariadb', 'rabbitmq', 'memcached', 'keystone', 'glance', 'placement', 'neutron', 'nova', 'credentials']);
   const view = databaseOnly(allServices.find((s) => s.name === 'keystone')!);
   t.deepEqual(view.components, []);
   t.deepEqual(view.files({ deployment: d, host: ctrl, os: 'debian' }), []);
@@ -94,15 +94,16 @@ test('host side: infrastructure plus database-only views; MariaDB still creates 
   t.deepEqual(nova.components.map((c) => c.name), ['libvirtd']);
   t.deepEqual(nova.files({ deployment: d, host: d.hosts[1]!, os: 'debian' }), []);
   const sql = databasesSql(d, services);
-  for (const db of ['keystone', 'glance', 'placement', 'nova', 'nova_api', 'nova_cell0']) t.true(sql.includes(`CREATE DATABASE IF NOT EXISTS \`${db}\``), db);
-  t.false(sql.includes('`neutron`'));
+  for (const db of ['keystone', 'glance', 'placement', 'neutron', 'nova', 'nova_api', 'nova_cell0']) t.true(sql.includes(`CREATE DATABASE IF NOT EXISTS \`${db}\``), db);
+  // Open vSwitch is the agents' (not containerised yet): nothing of neutron's on the host.
+  t.deepEqual(services.find((s) => s.name === 'neutron')!.components, []);
 });
 
 test('nova one-shots: nova-api runs the migrations and discover-hosts (deferred), the other nova containers none', (t) => {
   const cd = { ...d, mode: 'containers' as const };
   const r = renderFiles(cd, allServices);
   const all = deployedDescriptors(cd, containerServices);
-  t.deepEqual(all.map((x) => x.name), ['keystone', 'glance', 'placement', 'nova']);
+  t.deepEqual(all.map((x) => x.name), ['keystone', 'glance', 'placement', 'neutron', 'nova']);
   const api = desiredContainer(novaApiContainer, ctrl, r, 'zed-1')!;
   const steps = oneShotSteps(api, { deployment: cd, host: ctrl, os: 'debian' }, all);
   t.deepEqual(steps.map((s) => `${s.when} ${s.name}`), ['before-start api-db-sync', 'before-start cell0', 'before-start cell1', 'before-start db-sync', 'after-start discover-hosts']);

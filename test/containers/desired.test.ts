@@ -13,6 +13,7 @@ import {
   novaApiContainer,
   novaComputeContainer,
   novaConductorContainer,
+  neutronServerContainer,
   placementApiContainer,
 } from '../../src/containers/services.js';
 import { LABELS } from '../../src/containers/spec.js';
@@ -130,4 +131,13 @@ test('image tags: release-build, next build, newest first', (t) => {
   t.is(nextTag('zed', []), 'zed-1');
   t.is(nextTag('zed', ['zed-1', 'zed-10', 'zed-2', 'antelope-40', 'broken']), 'zed-11');
   t.deepEqual(sortTags(['zed-2', 'zed-10', 'zed-1', 'other']), ['zed-10', 'zed-2', 'zed-1', 'other']);
+});
+
+test('neutron-server: uwsgi with the ML2 file on --pyargv, only the two files the server reads (not the agents\')', (t) => {
+  const n = desiredContainer(neutronServerContainer, ctrl!, rendered, 'zed-1')!;
+  t.deepEqual(n.files.map((f) => f.servicePath), ['/etc/neutron/neutron.conf', '/etc/neutron/plugins/ml2/ml2_conf.ini']);
+  const argv = n.spec.command!;
+  t.is(argv[argv.indexOf('--pyargv') + 1], '--config-file=/etc/neutron/neutron.conf --config-file=/etc/neutron/plugins/ml2/ml2_conf.ini');
+  t.is(n.spec.healthcheck.test.at(-1), 'http://127.0.0.1:9696/');
+  t.is(n.spec.user, 'neutron');
 });

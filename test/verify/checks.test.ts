@@ -119,7 +119,7 @@ test('containers mode: verify checks the host side\'s units, the containers wher
   t.deepEqual(cmpUnits, ['chrony', 'libvirtd']);
   const cv = containersVerify(d);
   t.deepEqual([...cv.on], [
-    ['ctrl1', ['cairn-keystone', 'cairn-glance-api', 'cairn-placement-api', 'cairn-nova-api', 'cairn-nova-conductor', 'cairn-nova-scheduler', 'cairn-nova-novncproxy']],
+    ['ctrl1', ['cairn-keystone', 'cairn-glance-api', 'cairn-placement-api', 'cairn-neutron-server', 'cairn-neutron-rpc-server', 'cairn-nova-api', 'cairn-nova-conductor', 'cairn-nova-scheduler', 'cairn-nova-novncproxy']],
     ['cmp1', ['cairn-nova-compute']],
     ['cmp2', ['cairn-nova-compute']],
   ]);
@@ -127,8 +127,9 @@ test('containers mode: verify checks the host side\'s units, the containers wher
   const checks = apiChecks(d, expectations(d, new Map()), cv.scope);
   t.deepEqual(checks.map((c) => c.id), ['keystone-token', 'endpoints', 'compute-services', 'hypervisors', 'placement', 'image-upload']);
   const endpoints = (services: string[]): string => JSON.stringify(services.map((s) => ({ service: s, interface: 'public', url: 'http://x/', status: 200 })));
-  t.true(checks[1]!.judge(endpoints(['identity', 'image', 'placement', 'compute']), 0).ok);
-  t.deepEqual(checks[1]!.judge(endpoints(['identity', 'image', 'placement']), 0), { ok: false, detail: 'no compute endpoint' });
+  // Neutron's API is there (its endpoint is checked), its agents are not (no agent check).
+  t.true(checks[1]!.judge(endpoints(['identity', 'image', 'placement', 'compute', 'network']), 0).ok);
+  t.deepEqual(checks[1]!.judge(endpoints(['identity', 'image', 'placement', 'network']), 0), { ok: false, detail: 'no compute endpoint' });
 });
 
 test('the admin environment for a container survives any password through sh', (t) => {
