@@ -53,7 +53,7 @@ export async function replaceContainer(docker: Docker, spec: ContainerSpec, opts
 
   let stoppedAt: number | undefined;
   if (oldRunning && !opts.overlap) {
-    opts.log(`stopping ${spec.name} (${from}) first: ${spec.service} cannot share its port`);
+    opts.log(`stopping ${spec.name} (${from}) first: two ${spec.service} cannot run side by side (a port of its own, or state only one may manage)`);
     stoppedAt = Date.now();
     await stopContainer(docker, spec.name);
   }
