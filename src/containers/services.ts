@@ -225,38 +225,33 @@ export const novaApiContainer: ContainerService = {
   overlapOnUpgrade: true,
 };
 
-/** nova-conductor: RPC only, so its health is its RabbitMQ connection. */
-export const novaConductorContainer: ContainerService = {
-  name: 'nova-conductor',
-  descriptor: nova,
-  component: 'nova-conductor',
-  steps: 'none',
-  packages: ['nova-conductor'],
-  user: NOVA_USER,
-  configLinks: NOVA_CONF,
-  files: NOVA_CONF,
-  command: ['nova-conductor', '--config-file', '/etc/nova/nova.conf'],
-  health: { kind: 'amqp', port: AMQP_PORT },
-  data: [],
-  // Two conductors side by side is what a multi-controller cloud runs anyway.
-  overlapOnUpgrade: true,
-};
+/**
+ * A nova daemon that only consumes RPC (conductor, scheduler): its package and command share its
+ * name, its health is its RabbitMQ connection, and two side by side during an upgrade is what a
+ * multi-controller cloud runs anyway.
+ */
+function novaRpcContainer(name: 'nova-conductor' | 'nova-scheduler'): ContainerService {
+  return {
+    name,
+    descriptor: nova,
+    component: name,
+    steps: 'none',
+    packages: [name],
+    user: NOVA_USER,
+    configLinks: NOVA_CONF,
+    files: NOVA_CONF,
+    command: [name, '--config-file', '/etc/nova/nova.conf'],
+    health: { kind: 'amqp', port: AMQP_PORT },
+    data: [],
+    overlapOnUpgrade: true,
+  };
+}
 
-/** nova-scheduler: RPC only, like the conductor. */
-export const novaSchedulerContainer: ContainerService = {
-  name: 'nova-scheduler',
-  descriptor: nova,
-  component: 'nova-scheduler',
-  steps: 'none',
-  packages: ['nova-scheduler'],
-  user: NOVA_USER,
-  configLinks: NOVA_CONF,
-  files: NOVA_CONF,
-  command: ['nova-scheduler', '--config-file', '/etc/nova/nova.conf'],
-  health: { kind: 'amqp', port: AMQP_PORT },
-  data: [],
-  overlapOnUpgrade: true,
-};
+/** nova-conductor (database access for the other nova daemons). */
+export const novaConductorContainer: ContainerService = novaRpcContainer('nova-conductor');
+
+/** nova-scheduler (placement queries, host choice). */
+export const novaSchedulerContainer: ContainerService = novaRpcContainer('nova-scheduler');
 
 /** The noVNC console proxy (Debian's nova-consoleproxy package), serving Debian's novnc files. */
 export const novaNovncproxyContainer: ContainerService = {
