@@ -61,7 +61,7 @@ function node(ctx: OpsContext, host: string): ContainerNode {
 }
 
 /**
- * Where a node remembers final steps still owed (one empty file per service and step): written
+ * Where a node remembers end-of-run steps still owed (one empty file per service): written
  * before the first change that calls for them, removed once they pass, so a run cut off in
  * between leaves the debt for the re-run, which would otherwise find every container unchanged.
  */
@@ -131,24 +131,8 @@ export async function deployContainers(ctx: OpsContext, tagFor: (s: ContainerSer
   // added since), first on their first host.
   const finals: { n: ContainerNode; desired: DesiredContainer }[] = [];
   let changed = false;
-  // Every image a node is going to need, onto it first in one stream per node (shared layers
-  // once); the loop below then finds them present.
-  const needed = new Map<string, string[]>();
-  for (const service of containerServices) {
-    if (!service.descriptor.enabled(ctx.deployment)) continue;
-    for (const host of serviceHosts(ctx.deployment, service, ctx.rendered)) {
-      const current = await inspectByName(node(ctx, host.name).docker, `cairn-${service.name}`);
-      const desired = desiredContainer(service, host, ctx.rendered, tagFor(service, current?.Config?.Labels?.[LABELS.version]))!;
-      if (current?.Config?.Image !== desired.spec.image) needed.set(host.name, [...(needed.get(host.name) ?? []), desired.spec.image]);
-      const owesAtEnd = (service.finalSteps?.length ?? 0) + (service.refreshSteps?.length ?? 0) > 0;
-      if (owesAtEnd && !finals.some((f) => f.desired.service === service)) finals.push({ n: node(ctx, host.name), desired });
-    }
-  }
-  for (const [host, refs] of needed) {
-    const started = Date.now();
-    const loaded = await ensureImages(ctx.local, node(ctx, host), refs);
-    if (loaded.length) ctx.log(`${host}: loaded ${loaded.join(', ')} in one docker save | docker load over SSH (${((Date.now() - started) / 1000).toFixed(1)} s)`);
-  }
+  // Every container of the run, inspected once, in deployment order.
+  const targets: { service: ContainerService; host: Host; n: ContainerNode; current: Awaited<ReturnType<typeof inspectByName>>; tag: string; desired: DesiredContainer }[] = [];
   for (const service of containerServices) {
     if (!service.descriptor.enabled(ctx.deployment)) continue;
     for (const host of serviceHosts(ctx.deployment, service, ctx.rendered)) {
@@ -156,32 +140,46 @@ export async function deployContainers(ctx: OpsContext, tagFor: (s: ContainerSer
       const current = await inspectByName(n.docker, `cairn-${service.name}`);
       const tag = tagFor(service, current?.Config?.Labels?.[LABELS.version]);
       const desired = desiredContainer(service, host, ctx.rendered, tag)!;
-      const written = await syncFiles(n.transport, desired.dirs, desired.files);
-      if (written.length) ctx.log(`${host.name}: wrote ${written.join(', ')}`);
-      const decision = decideContainer(current, desired.spec);
-      ctx.log(`${host.name}: ${desired.spec.name}: ${decision.action === 'none' ? 'unchanged' : decision.action}: ${decision.reason}`);
-      entries.push({ host: host.name, container: desired.spec.name, action: decision.action, reason: decision.reason, tag });
-      if (decision.action === 'none') continue;
-      if (!changed) {
-        // Before the first change: a run cut off from here on still owes the end steps.
-        changed = true;
-        for (const f of finals) await markPending(f.n, f.desired.service.name);
-      }
-      const started = Date.now();
-      if (decision.action === 'start') {
-        await n.docker.getContainer(desired.spec.name).start();
-        const h = await waitHealthy(n.docker, desired.spec.name, ctx.healthDeadlineMs);
-        if (h.verdict.state !== 'healthy') throw new ContainersError(`${desired.spec.name} started but is not healthy: ${h.verdict.state === 'failed' ? h.verdict.why : ''}`, host.name, h.lastHealth);
-        continue;
-      }
-      const loaded = await ensureImage(ctx.local, n, desired.spec.image);
-      if (loaded === 'loaded') ctx.log(`${host.name}: loaded ${desired.spec.image} (docker save | docker load over SSH)`);
-      await runSteps(ctx, n, desired, 'before-start');
-      const r = await replaceContainer(n.docker, desired.spec, { overlap: service.overlapOnUpgrade, healthDeadlineMs: ctx.healthDeadlineMs, log: (l) => ctx.log(`${host.name}: ${l}`) });
-      record(ctx, { operation: 'deploy', service: service.name, host: host.name, ...(r.from ? { from: r.from } : {}), to: tag, image: desired.spec.image, outcome: r.outcome, ...(r.why ? { why: r.why } : {}), ms: Date.now() - started, ...(r.gapMs !== undefined ? { gapMs: r.gapMs } : {}) });
-      if (r.outcome !== 'ok') throw failure(service.name, host.name, r, []);
-      await runSteps(ctx, n, desired, 'after-start');
+      targets.push({ service, host, n, current, tag, desired });
+      const owesAtEnd = (service.finalSteps?.length ?? 0) + (service.refreshSteps?.length ?? 0) > 0;
+      if (owesAtEnd && !finals.some((f) => f.desired.service === service)) finals.push({ n, desired });
     }
+  }
+  // Every image a node is going to need, onto it first in one stream per node (shared layers
+  // once); a container whose image is unchanged runs on an image the node already has.
+  const needed = new Map<string, string[]>();
+  for (const t of targets) {
+    if (t.current?.Config?.Image !== t.desired.spec.image) needed.set(t.host.name, [...(needed.get(t.host.name) ?? []), t.desired.spec.image]);
+  }
+  for (const [host, refs] of needed) {
+    const started = Date.now();
+    const loaded = await ensureImages(ctx.local, node(ctx, host), refs);
+    if (loaded.length) ctx.log(`${host}: loaded ${loaded.join(', ')} in one docker save | docker load over SSH (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  }
+  for (const { service, host, n, current, tag, desired } of targets) {
+    const written = await syncFiles(n.transport, desired.dirs, desired.files);
+    if (written.length) ctx.log(`${host.name}: wrote ${written.join(', ')}`);
+    const decision = decideContainer(current, desired.spec);
+    ctx.log(`${host.name}: ${desired.spec.name}: ${decision.action === 'none' ? 'unchanged' : decision.action}: ${decision.reason}`);
+    entries.push({ host: host.name, container: desired.spec.name, action: decision.action, reason: decision.reason, tag });
+    if (decision.action === 'none') continue;
+    if (!changed) {
+      // Before the first change: a run cut off from here on still owes the end steps.
+      changed = true;
+      for (const f of finals) await markPending(f.n, f.desired.service.name);
+    }
+    const started = Date.now();
+    if (decision.action === 'start') {
+      await n.docker.getContainer(desired.spec.name).start();
+      const h = await waitHealthy(n.docker, desired.spec.name, ctx.healthDeadlineMs);
+      if (h.verdict.state !== 'healthy') throw new ContainersError(`${desired.spec.name} started but is not healthy: ${h.verdict.state === 'failed' ? h.verdict.why : ''}`, host.name, h.lastHealth);
+      continue;
+    }
+    await runSteps(ctx, n, desired, 'before-start');
+    const r = await replaceContainer(n.docker, desired.spec, { overlap: service.overlapOnUpgrade, healthDeadlineMs: ctx.healthDeadlineMs, log: (l) => ctx.log(`${host.name}: ${l}`) });
+    record(ctx, { operation: 'deploy', service: service.name, host: host.name, ...(r.from ? { from: r.from } : {}), to: tag, image: desired.spec.image, outcome: r.outcome, ...(r.why ? { why: r.why } : {}), ms: Date.now() - started, ...(r.gapMs !== undefined ? { gapMs: r.gapMs } : {}) });
+    if (r.outcome !== 'ok') throw failure(service.name, host.name, r, []);
+    await runSteps(ctx, n, desired, 'after-start');
   }
   for (const f of finals) {
     const name = f.desired.service.name;
