@@ -42,6 +42,8 @@ import {
   glanceApiContainer,
   keystoneContainer,
   neutronServerContainer,
+  neutronOvsAgentContainer,
+  horizonContainer,
   novaApiContainer,
   novaComputeContainer,
   placementApiContainer,
@@ -137,9 +139,9 @@ export function hostSidePlan(d: Deployment): Plan {
   const services = hostSideServices(containerServices);
   const { playbooks, problems } = loadPlaybooks(join(packageRoot(), 'playbooks'), allServices.map((s) => s.name));
   if (problems.length) throw new Error(`bug: shipped playbooks are invalid: ${problems.map((p) => p.message).join('; ')}`);
-  // Neutron's agents do not run in containers mode yet, so no bridge, forwarding or playbook
-  // command (those serve the agents and the services that are not containerised).
-  const hostPlaybooks = playbooks.map((p) => ({ ...p, ovsBridges: false, sysctl: {}, commands: [] }));
+  // The provider bridges and forwarding stay (Open vSwitch is on the host, the agents' routers
+  // forward); a playbook's own commands do not (they may call tools only packages mode installs).
+  const hostPlaybooks = playbooks.map((p) => ({ ...p, commands: [] }));
   return buildPlan(d, renderFiles(d, services), hostPlaybooks, services);
 }
 
@@ -164,9 +166,8 @@ export function containersVerify(d: Deployment): ContainersVerify {
       placement: has(placementApiContainer.name),
       nova: has(novaApiContainer.name) && has(novaComputeContainer.name),
       neutron: has(neutronServerContainer.name),
-      // The agents do not run in containers yet.
-      networkAgents: false,
-      horizon: false,
+      networkAgents: has(neutronOvsAgentContainer.name),
+      horizon: has(horizonContainer.name),
     },
   };
 }

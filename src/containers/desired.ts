@@ -160,7 +160,7 @@ export function desiredContainer(
   ];
   const env: Record<string, string> = {};
   const hash = configHash(files);
-  const binds: Bind[] = [{ host: dir, container: CONTAINER_CONFIG_DIR, readOnly: true }, ...service.data.map((b) => ({ host: b.host, container: b.container, readOnly: b.readOnly }))];
+  const binds: Bind[] = [{ host: dir, container: CONTAINER_CONFIG_DIR, readOnly: true }, ...service.data.map((b): Bind => ({ host: b.host, container: b.container, readOnly: b.readOnly, ...(b.propagation ? { propagation: b.propagation } : {}) }))];
   const spec: ContainerSpec = {
     name: containerName(service.name),
     service: service.name,

@@ -53,8 +53,10 @@ export function serviceImageView(service: ContainerService, baseRef: string, rel
     uid: service.user.uid,
     gid: service.user.gid,
     home: service.user.home,
+    systemUser: service.user.system === true,
     configDir: CONTAINER_CONFIG_DIR,
     links: service.configLinks.map((p) => ({ path: p, target: `${CONTAINER_CONFIG_DIR}/${posix.basename(p)}` })),
+    setup: service.imageSetup ?? '',
     release,
   };
 }

@@ -78,8 +78,12 @@ export interface ServiceImageView {
   uid: number;
   gid: number;
   home: string;
+  /** The user is Debian's own (www-data): the image has it, the Dockerfile makes none. */
+  systemUser: boolean;
   configDir: string;
   links: { path: string; target: string }[];
+  /** A shell command run after the links (Horizon's enabled Apache site); '' for none. */
+  setup: string;
   release: string;
 }
 

@@ -1,7 +1,8 @@
 /**
  * Containers mode keeps the infrastructure on the host: chrony, repositories, MariaDB, RabbitMQ,
- * memcached and, on compute hosts, libvirtd with QEMU are installed and configured by the
- * packages-mode plan (the same steps, the same engine). The container services join that plan
+ * memcached, Open vSwitch with the provider bridges (br-ex) on network and compute hosts and,
+ * on compute hosts, libvirtd with QEMU are installed and configured by the packages-mode plan
+ * (the same steps, the same engine). The container services join that plan
  * as host-side views, so MariaDB's bootstrap creates their databases and users, but no
  * OpenStack package, file or unit goes on the host: those live in the containers.
  */
@@ -9,16 +10,20 @@ import type { ServiceDescriptor } from '../services/descriptor.js';
 import { chrony } from '../services/chrony.js';
 import { credentials } from '../services/credentials.js';
 import { mariadb } from '../services/mariadb.js';
+import { ovsNetwork } from '../services/ovs-network.js';
 import { memcached } from '../services/memcached.js';
 import { rabbitmq } from '../services/rabbitmq.js';
 import { repos } from '../services/repos.js';
 import type { ContainerService } from './services.js';
 
 /**
- * Components that stay on the host in containers mode: the hypervisor. nova-compute's container
- * drives the host's libvirtd through its socket, so instances outlive a nova-compute upgrade.
+ * Components that stay on the host in containers mode: the hypervisor and the virtual switch.
+ * nova-compute's container drives the host's libvirtd through its socket, and neutron's agents
+ * the host's Open vSwitch through its sockets, so instances and their ports outlive an upgrade
+ * of either; the host's own network (br-ex carries its external address) never depends on a
+ * container.
  */
-export const HOST_COMPONENTS: ReadonlySet<string> = new Set(['libvirtd']);
+export const HOST_COMPONENTS: ReadonlySet<string> = new Set(['libvirtd', 'openvswitch']);
 
 /**
  * `s` with its database and endpoints only, plus its HOST_COMPONENTS (packages, unit): no
@@ -42,5 +47,7 @@ export function databaseOnly(s: ServiceDescriptor): ServiceDescriptor {
 export function hostSideServices(containers: readonly ContainerService[]): ServiceDescriptor[] {
   // Several containers share a descriptor (nova's five): its view goes in once.
   const descriptors = [...new Set(containers.map((c) => c.descriptor))];
-  return [chrony, repos, mariadb, rabbitmq, memcached, ...descriptors.map(databaseOnly), credentials];
+  // The provider bridges' host network files go with Open vSwitch (network hosts only: the
+  // playbooks place ovs-network there).
+  return [chrony, repos, mariadb, rabbitmq, memcached, ...descriptors.map(databaseOnly), ovsNetwork, credentials];
 }

@@ -10,9 +10,10 @@
 import { KEYSTONE_PORT } from '../services/common.js';
 import type { ServiceDescriptor } from '../services/descriptor.js';
 import { GLANCE_PORT, glance } from '../services/glance.js';
+import { horizon } from '../services/horizon.js';
 import { keystone } from '../services/keystone.js';
 import { NEUTRON_PORT, neutron } from '../services/neutron.js';
-import { NOVA_API_PORT, NOVNC_PORT, nova } from '../services/nova.js';
+import { NOVA_API_PORT, NOVA_METADATA_PORT, NOVNC_PORT, nova } from '../services/nova.js';
 import { PLACEMENT_PORT, placement } from '../services/placement.js';
 import type { Bind } from './spec.js';
 
@@ -27,6 +28,8 @@ export interface ServiceUser {
   uid: number;
   gid: number;
   home: string;
+  /** Debian's base system has this user already, with these ids (www-data): none is made. */
+  system?: boolean;
 }
 
 /**
@@ -94,6 +97,11 @@ export interface ContainerService {
    * nova-compute.conf does not recreate nova-api.
    */
   files?: readonly string[];
+  /**
+   * A shell command the image runs after installing the packages and making the links: what a
+   * package leaves to the administrator (Horizon's Apache site). Runs once per build.
+   */
+  imageSetup?: string;
   /** The service's command (runs as `user`, or root when `root` is set). */
   command: string[];
   /**
@@ -226,6 +234,26 @@ export const novaApiContainer: ContainerService = {
 };
 
 /**
+ * The metadata API (Debian's nova-api-metadata, under uwsgi): instances reach it through
+ * neutron's metadata proxy and agent, which sign each request with the shared secret.
+ */
+export const novaMetadataApiContainer: ContainerService = {
+  name: 'nova-metadata-api',
+  descriptor: nova,
+  component: 'nova-metadata-api',
+  steps: 'none',
+  packages: ['nova-api-metadata'],
+  user: NOVA_USER,
+  configLinks: NOVA_CONF,
+  files: NOVA_CONF,
+  command: uwsgi('/usr/bin/nova-metadata-wsgi', NOVA_METADATA_PORT),
+  // The version list: unauthenticated, answered by nova's metadata application.
+  health: { kind: 'http', port: NOVA_METADATA_PORT, path: '/' },
+  data: [],
+  overlapOnUpgrade: true,
+};
+
+/**
  * A nova daemon that only consumes RPC (conductor, scheduler): its package and command share its
  * name, its health is its RabbitMQ connection, and two side by side during an upgrade is what a
  * multi-controller cloud runs anyway.
@@ -340,6 +368,117 @@ export const neutronRpcServerContainer: ContainerService = {
   overlapOnUpgrade: true,
 };
 
+/** Neutron's agents' files: neutron.conf and the agent's own. */
+function agentConf(own: string): string[] {
+  return ['/etc/neutron/neutron.conf', own];
+}
+
+/**
+ * What neutron's privsep daemons ask for (neutron/privileged/__init__.py): the agents plug
+ * ports, make namespaces and run dnsmasq/haproxy in them. The daemon's capset fails if one is
+ * missing from the container's set. DAC_OVERRIDE is among Docker's defaults.
+ */
+const NEUTRON_AGENT_CAPS = ['DAC_READ_SEARCH', 'NET_ADMIN', 'SYS_ADMIN', 'SYS_PTRACE'];
+
+/** The host's Open vSwitch (ovsdb and vswitchd's control sockets), which the agents drive. */
+const OVS_RUN: DataDir = { host: '/run/openvswitch', container: '/run/openvswitch', readOnly: false, hostOwned: true };
+
+/**
+ * Network namespaces, shared with the host both ways: a namespace the DHCP or L3 agent makes
+ * appears on the node (and survives the agent's container, as the ports in it do), and a
+ * restarted agent finds the ones it made before.
+ */
+const NETNS: DataDir = { host: '/run/netns', container: '/run/netns', readOnly: false, hostOwned: true, propagation: 'shared' };
+
+/**
+ * Neutron's state directory, the same path on the node and in the DHCP, L3 and metadata agents:
+ * dnsmasq's leases and the metadata proxy's socket (the L3 and DHCP agents' haproxy connects to
+ * the metadata agent through it).
+ */
+const NEUTRON_STATE: DataDir = { host: '/var/lib/neutron', container: '/var/lib/neutron', readOnly: false };
+
+/**
+ * A neutron agent: root (it runs `ip`, `ovs-vsctl`, dnsmasq and haproxy through neutron's
+ * rootwrap and privsep, as root in kolla's images too), healthy while it holds its RabbitMQ
+ * connection (its state reports go over it). Two of one agent on a host would fight over the
+ * same ports and processes, so an upgrade stops the old one first.
+ */
+function neutronAgentContainer(name: string, ownConf: string, data: DataDir[]): ContainerService {
+  const files = agentConf(ownConf);
+  return {
+    name,
+    descriptor: neutron,
+    component: name,
+    steps: 'none',
+    packages: [name],
+    user: NEUTRON_USER,
+    configLinks: files,
+    files,
+    command: [name, ...files.flatMap((f) => ['--config-file', f])],
+    root: true,
+    capAdd: NEUTRON_AGENT_CAPS,
+    health: { kind: 'amqp', port: AMQP_PORT },
+    data,
+    overlapOnUpgrade: false,
+  };
+}
+
+/** The Open vSwitch agent (network and compute hosts): flows and ports on the host's OVS. */
+export const neutronOvsAgentContainer: ContainerService = neutronAgentContainer(
+  'neutron-openvswitch-agent',
+  '/etc/neutron/plugins/ml2/openvswitch_agent.ini',
+  [OVS_RUN],
+);
+
+/** The DHCP agent: dnsmasq (and the isolated-network metadata proxy) in qdhcp- namespaces. */
+export const neutronDhcpAgentContainer: ContainerService = neutronAgentContainer('neutron-dhcp-agent', '/etc/neutron/dhcp_agent.ini', [
+  OVS_RUN,
+  NETNS,
+  NEUTRON_STATE,
+]);
+
+/** The L3 agent: routers (and their metadata proxy) in qrouter- namespaces. */
+export const neutronL3AgentContainer: ContainerService = neutronAgentContainer('neutron-l3-agent', '/etc/neutron/l3_agent.ini', [
+  OVS_RUN,
+  NETNS,
+  NEUTRON_STATE,
+]);
+
+/** The metadata agent: answers the proxies' socket and forwards to nova's metadata API. */
+export const neutronMetadataAgentContainer: ContainerService = neutronAgentContainer(
+  'neutron-metadata-agent',
+  '/etc/neutron/metadata_agent.ini',
+  [NEUTRON_STATE],
+);
+
+/** The Apache site the dashboard's vhost is (Debian's openstack-dashboard-apache name). */
+const DASHBOARD_SITE = '/etc/apache2/sites-available/openstack-dashboard.conf';
+
+/**
+ * Horizon in Debian's Apache with mod_wsgi (as packages mode runs it). Apache starts as root,
+ * binds port 80 and runs the dashboard as www-data, Debian's own user (id 33 in every Debian
+ * system), which reads local_settings.py through its group.
+ */
+export const horizonContainer: ContainerService = {
+  name: 'horizon',
+  descriptor: horizon,
+  // The packages-mode step (Debian's site links) is done in the image (imageSetup).
+  steps: 'none',
+  packages: ['openstack-dashboard-apache', 'python3-pymemcache'],
+  user: { name: 'www-data', uid: 33, gid: 33, home: '/var/www', system: true },
+  configLinks: ['/etc/openstack-dashboard/local_settings.py', DASHBOARD_SITE],
+  // The dashboard site is the one site: the default site would answer port 80 first, the
+  // package's default-ssl needs mod_ssl and the alias-only site maps the dashboard twice.
+  imageSetup: `rm -f /etc/apache2/sites-enabled/*.conf && ln -s ${DASHBOARD_SITE} /etc/apache2/sites-enabled/openstack-dashboard.conf`,
+  // apache2ctl would stay as the parent shell and not pass docker's SIGTERM on: Apache itself,
+  // with the environment Debian's envvars sets, is PID 1.
+  command: ['sh', '-c', '. /etc/apache2/envvars && mkdir -p "$APACHE_RUN_DIR" "$APACHE_LOCK_DIR" "$APACHE_LOG_DIR" && exec apache2 -DFOREGROUND'],
+  root: true,
+  health: { kind: 'http', port: 80, path: '/auth/login/' },
+  data: [],
+  overlapOnUpgrade: false,
+};
+
 /** Every container service, in deployment order (keystone first: the others register with it). */
 export const containerServices: readonly ContainerService[] = [
   keystoneContainer,
@@ -348,10 +487,17 @@ export const containerServices: readonly ContainerService[] = [
   neutronServerContainer,
   neutronRpcServerContainer,
   novaApiContainer,
+  novaMetadataApiContainer,
   novaConductorContainer,
   novaSchedulerContainer,
   novaNovncproxyContainer,
   novaComputeContainer,
+  // After nova: the metadata agent forwards to nova's metadata API.
+  neutronOvsAgentContainer,
+  neutronDhcpAgentContainer,
+  neutronL3AgentContainer,
+  neutronMetadataAgentContainer,
+  horizonContainer,
 ];
 
 /** The container service called `name`, or undefined. */

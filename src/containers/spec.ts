@@ -23,6 +23,12 @@ export interface Bind {
   host: string;
   container: string;
   readOnly: boolean;
+  /**
+   * Mount propagation: `shared` makes mounts made under the bind on either side visible on the
+   * other (the agents' network namespaces are bind mounts under /run/netns). Unset: Docker's
+   * default (rprivate).
+   */
+  propagation?: 'shared';
 }
 
 /** Docker's health check, in milliseconds (the engine speaks nanoseconds; see createOptions). */
@@ -85,9 +91,10 @@ export function containerLabels(service: string, version: string, configHash: st
   };
 }
 
-/** `host:container[:ro]`, Docker's HostConfig.Binds form. */
+/** `host:container[:ro][,shared]`, Docker's HostConfig.Binds form. */
 export function bindString(b: Bind): string {
-  return `${b.host}:${b.container}${b.readOnly ? ':ro' : ''}`;
+  const options = [...(b.readOnly ? ['ro'] : []), ...(b.propagation ? [b.propagation] : [])];
+  return `${b.host}:${b.container}${options.length ? `:${options.join(',')}` : ''}`;
 }
 
 /** Milliseconds to the nanoseconds the engine's API uses. */

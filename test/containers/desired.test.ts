@@ -3,11 +3,13 @@
  * which containers, where the files go, and that the config hash follows the file contents.
  */
 import test from 'ava';
-import { configHash, containerName, desiredContainer, oneShotSpec } from '../../src/containers/desired.js';
+import { amqpHealthTest, configHash, containerName, desiredContainer, oneShotSpec } from '../../src/containers/desired.js';
 import { imageRef, nextTag, parseTag, sortTags } from '../../src/containers/images.js';
 import {
   CONTAINER_CONFIG_DIR,
+  containerService,
   containerServices,
+  horizonContainer,
   glanceApiContainer,
   keystoneContainer,
   novaApiContainer,
@@ -16,7 +18,7 @@ import {
   neutronServerContainer,
   placementApiContainer,
 } from '../../src/containers/services.js';
-import { LABELS } from '../../src/containers/spec.js';
+import { LABELS, bindString } from '../../src/containers/spec.js';
 import { renderFiles } from '../../src/render/render-files.js';
 import { allServices } from '../../src/services/index.js';
 import { exampleDeployment } from '../helpers/example-deployment.js';
@@ -25,12 +27,46 @@ const d = exampleDeployment();
 const rendered = renderFiles(d, allServices);
 const [ctrl, cmp1] = d.hosts;
 
-test('the control services run on the controller only, nova-compute on the computes only', (t) => {
+test('control and network services run on the control+network host only, nova-compute on the computes only, the OVS agent on both', (t) => {
   for (const s of containerServices) {
-    const compute = s.name === 'nova-compute';
-    t.is(desiredContainer(s, ctrl!, rendered, 'zed-1') === undefined, compute, `${s.name} on ctrl1`);
-    t.is(desiredContainer(s, cmp1!, rendered, 'zed-1') === undefined, !compute, `${s.name} on cmp1`);
+    const onCtrl = s.name !== 'nova-compute';
+    const onCompute = s.name === 'nova-compute' || s.name === 'neutron-openvswitch-agent';
+    t.is(desiredContainer(s, ctrl!, rendered, 'zed-1') !== undefined, onCtrl, `${s.name} on ctrl1`);
+    t.is(desiredContainer(s, cmp1!, rendered, 'zed-1') !== undefined, onCompute, `${s.name} on cmp1`);
   }
+});
+
+test('neutron agents: root with privsep\'s capabilities, the host OVS sockets; netns shared both ways for DHCP and L3; one state directory for the socket the proxies use', (t) => {
+  const binds = (name: string, host = ctrl!): string[] => desiredContainer(containerService(name)!, host, rendered, 'zed-1')!.spec.binds.slice(1).map(bindString);
+  t.deepEqual(binds('neutron-openvswitch-agent'), ['/run/openvswitch:/run/openvswitch']);
+  t.deepEqual(binds('neutron-openvswitch-agent', cmp1!), ['/run/openvswitch:/run/openvswitch']);
+  for (const name of ['neutron-dhcp-agent', 'neutron-l3-agent']) {
+    t.deepEqual(binds(name), ['/run/openvswitch:/run/openvswitch', '/run/netns:/run/netns:shared', '/var/lib/neutron:/var/lib/neutron'], name);
+  }
+  t.deepEqual(binds('neutron-metadata-agent'), ['/var/lib/neutron:/var/lib/neutron']);
+  const dhcp = desiredContainer(containerService('neutron-dhcp-agent')!, ctrl!, rendered, 'zed-1')!;
+  t.is(dhcp.spec.user, 'root');
+  t.deepEqual(dhcp.spec.capAdd, ['DAC_READ_SEARCH', 'NET_ADMIN', 'SYS_ADMIN', 'SYS_PTRACE']);
+  t.deepEqual(dhcp.spec.command, ['neutron-dhcp-agent', '--config-file', '/etc/neutron/neutron.conf', '--config-file', '/etc/neutron/dhcp_agent.ini']);
+  t.deepEqual(dhcp.files.map((f) => f.servicePath), ['/etc/neutron/neutron.conf', '/etc/neutron/dhcp_agent.ini']);
+  // The host's sockets and namespaces are bound, never created; the state directory is made.
+  t.deepEqual(dhcp.dirs.map((x) => x.path), ['/etc/cairn/containers/neutron-dhcp-agent', '/var/lib/neutron']);
+  // The compute host's OVS agent reads the compute host's file (no bridge mappings there).
+  const ovs = desiredContainer(containerService('neutron-openvswitch-agent')!, cmp1!, rendered, 'zed-1')!;
+  const own = rendered.find((f) => f.host === 'cmp1' && f.path === '/etc/neutron/plugins/ml2/openvswitch_agent.ini')!;
+  t.is(ovs.files.find((f) => f.servicePath === own.path)!.content, own.content);
+  t.false(own.content.includes('bridge_mappings'));
+  t.deepEqual(dhcp.spec.healthcheck.test, amqpHealthTest(5672));
+});
+
+test('horizon: Apache as root on port 80 (it drops to www-data), the two rendered files, the login page as health', (t) => {
+  const h = desiredContainer(horizonContainer, ctrl!, rendered, 'zed-1')!;
+  t.is(h.spec.user, 'root');
+  t.deepEqual(h.files.map((f) => f.servicePath), ['/etc/openstack-dashboard/local_settings.py', '/etc/apache2/sites-available/openstack-dashboard.conf']);
+  // www-data (33) reads local_settings.py through its group, as in packages mode.
+  t.true(h.files.every((f) => f.group === '33' && f.mode === '0640'));
+  t.is(h.spec.healthcheck.test.at(-1), 'http://127.0.0.1:80/auth/login/');
+  t.is(desiredContainer(horizonContainer, cmp1!, rendered, 'zed-1'), undefined);
 });
 
 test('nova-compute: root with privsep\'s capabilities (the host libvirtd socket, VIFs), /var/lib/nova shared at the same path, 0755 for QEMU; its own nova.conf', (t) => {

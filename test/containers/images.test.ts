@@ -6,7 +6,7 @@
 import test from 'ava';
 import { baseContext, serviceContext } from '../../src/containers/image-build.js';
 import { imageBuildLabels } from '../../src/containers/images.js';
-import { containerServices, keystoneContainer } from '../../src/containers/services.js';
+import { containerServices, horizonContainer, keystoneContainer } from '../../src/containers/services.js';
 
 const archive = {
   mirror: 'http://deb.example.org/debian',
@@ -31,6 +31,18 @@ test('keystone image: fixed ids before the package, the package, the config syml
   t.regex(text, /apt-get install -y --no-install-recommends keystone python3-openstackclient/);
   t.regex(text, /ln -sfn \/etc\/cairn\/config\/keystone\.conf \/etc\/keystone\/keystone\.conf/);
   t.true(text.indexOf('groupadd') < text.indexOf('apt-get install'), 'the user exists before the package');
+});
+
+test('horizon image: Debian\'s www-data (no user made), the dashboard site the only one enabled, after the links', (t) => {
+  const text = serviceContext(horizonContainer, 'base', 'zed')[0]!.content;
+  t.false(text.includes('groupadd'));
+  t.regex(text, /ln -sfn \/etc\/cairn\/config\/openstack-dashboard\.conf \/etc\/apache2\/sites-available\/openstack-dashboard\.conf/);
+  t.regex(text, /^RUN rm -f \/etc\/apache2\/sites-enabled\/\*\.conf && ln -s \/etc\/apache2\/sites-available\/openstack-dashboard\.conf \/etc\/apache2\/sites-enabled\/openstack-dashboard\.conf$/m);
+  t.true(text.indexOf('ln -sfn') < text.indexOf('sites-enabled/*.conf'));
+  // Images without a setup step render as before (their build cache stays valid).
+  const keystone = serviceContext(keystoneContainer, 'base', 'zed')[0]!.content;
+  t.false(keystone.includes('own setup'));
+  t.false(/\n\n\n/.test(keystone));
 });
 
 test('every service image renders, and each names its own package', (t) => {
