@@ -33,6 +33,12 @@ export interface ContainerDir {
   /** Numeric ids: the user exists in the image, not necessarily on the node. */
   owner: string;
   group: string;
+  /**
+   * The directory must be a mount point with shared propagation (a bind of a shared-propagation
+   * Bind). Docker refuses such a bind when the directory's mount is private, as /run is in a
+   * node without systemd's shared root; `ip netns` on the host makes /run/netns the same way.
+   */
+  shared?: boolean;
 }
 
 /** Everything one service container needs on one host. */
@@ -157,6 +163,8 @@ export function desiredContainer(
     ...service.data
       .filter((b) => !b.hostOwned)
       .flatMap((b) => [b.host, ...(b.subdirs ?? []).map((s) => `${b.host}/${s}`)].map((path) => ({ path, mode: b.mode ?? '0750', ...ids }))),
+    // Shared mounts belong to the node (root, as `ip netns` makes /run/netns), not the service.
+    ...service.data.filter((b) => b.propagation === 'shared').map((b) => ({ path: b.host, mode: '0755', owner: '0', group: '0', shared: true })),
   ];
   const env: Record<string, string> = {};
   const hash = configHash(files);

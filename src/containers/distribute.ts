@@ -73,9 +73,15 @@ export async function ensureImage(local: Docker, node: Pick<NodeDocker, 'docker'
 /**
  * Makes `node` have every one of `refs` (as ensureImage does for one), sending the missing ones
  * in a single `docker save` stream: nova's five images share most of their layers, which then
- * cross the connection once instead of five times. Returns the refs it loaded.
+ * cross the connection once instead of five times. Returns the refs it loaded; `onSend` hears
+ * which are missing (and their summed size) before the stream starts.
  */
-export async function ensureImages(local: Docker, node: Pick<NodeDocker, 'docker'> & { host: string | { name: string } }, refs: readonly string[]): Promise<string[]> {
+export async function ensureImages(
+  local: Docker,
+  node: Pick<NodeDocker, 'docker'> & { host: string | { name: string } },
+  refs: readonly string[],
+  onSend: (missing: string[], bytes: number) => void = () => undefined,
+): Promise<string[]> {
   const wanted = new Map<string, string>();
   for (const ref of new Set(refs)) {
     const id = await imageId(local, ref);
@@ -83,6 +89,10 @@ export async function ensureImages(local: Docker, node: Pick<NodeDocker, 'docker
     if ((await imageId(node.docker, ref)) !== id) wanted.set(ref, id);
   }
   if (wanted.size === 0) return [];
+  // The sum over-counts shared layers, but says what order of size (and wait) this is.
+  let bytes = 0;
+  for (const ref of wanted.keys()) bytes += ((await local.getImage(ref).inspect()) as { Size?: number }).Size ?? 0;
+  onSend([...wanted.keys()], bytes);
   // dockerode has getImages (GET /images/get?names=a&names=b) but its types do not declare it.
   const saveMany = local as unknown as { getImages(opts: { names: string[] }): Promise<NodeJS.ReadableStream> };
   const tar = await saveMany.getImages({ names: [...wanted.keys()] });

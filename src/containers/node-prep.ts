@@ -7,9 +7,21 @@ import type { Transport } from '../transport/transport.js';
 import type { ContainerDir, ContainerFile } from './desired.js';
 import { ContainersError, tailLines } from './errors.js';
 
-/** argv that makes every directory with its mode and numeric owner (install -d also fixes existing ones). */
+/**
+ * argv that makes every directory with its mode and numeric owner (install -d also fixes existing
+ * ones), and makes the `shared` ones shared mount points (bound on themselves first when they
+ * are not mount points yet; both steps are no-ops the second time).
+ */
 export function dirsArgv(dirs: readonly ContainerDir[]): string[] {
-  return ['sh', '-c', 'set -e; while [ $# -gt 0 ]; do install -d -m "$1" -o "$2" -g "$3" -- "$4"; shift 4; done', 'sh', ...dirs.flatMap((d) => [d.mode, d.owner, d.group, d.path])];
+  const script = [
+    'set -e',
+    'while [ $# -gt 0 ]; do',
+    '  install -d -m "$1" -o "$2" -g "$3" -- "$4"',
+    '  if [ "$5" = shared ]; then mountpoint -q "$4" || mount --bind "$4" "$4"; mount --make-shared "$4"; fi',
+    '  shift 5',
+    'done',
+  ].join('\n');
+  return ['sh', '-c', script, 'sh', ...dirs.flatMap((d) => [d.mode, d.owner, d.group, d.path, d.shared ? 'shared' : '-'])];
 }
 
 /**

@@ -153,7 +153,9 @@ export async function deployContainers(ctx: OpsContext, tagFor: (s: ContainerSer
   }
   for (const [host, refs] of needed) {
     const started = Date.now();
-    const loaded = await ensureImages(ctx.local, node(ctx, host), refs);
+    const loaded = await ensureImages(ctx.local, node(ctx, host), refs, (missing, bytes) =>
+      ctx.log(`${host}: sending ${missing.length} image(s) the node lacks (up to ${(bytes / 1e9).toFixed(1)} GB before shared layers) over SSH; this takes a few minutes`),
+    );
     if (loaded.length) ctx.log(`${host}: loaded ${loaded.join(', ')} in one docker save | docker load over SSH (${((Date.now() - started) / 1000).toFixed(1)} s)`);
   }
   for (const { service, host, n, current, tag, desired } of targets) {

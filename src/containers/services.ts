@@ -47,7 +47,8 @@ export interface DataDir extends Bind {
   subdirs?: readonly string[];
   /**
    * The directory belongs to a host service (libvirtd's /run/libvirt): bound, never created
-   * or chowned by cairn.
+   * or chowned by cairn. With `propagation: 'shared'` cairn makes it a shared mount point
+   * (root-owned, as `ip netns` would) and nothing else.
    */
   hostOwned?: boolean;
 }

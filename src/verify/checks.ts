@@ -374,6 +374,8 @@ export function containersApiHints(checks: readonly Check[], apiContainer: strin
     'keystone-token': `${shell} token issue; ${logs('keystone')}`,
     endpoints: `${shell} endpoint list; docker ps -a, and docker logs of the failing service's container`,
     'image-upload': `${shell} image create --file FILE test; ${logs('glance-api')}`,
+    'network-agents': `${shell} network agent list; on that host: ${logs('neutron-openvswitch-agent')} (or neutron-l3-agent, -dhcp-agent, -metadata-agent)`,
+    dashboard: `on the control host: ${logs('horizon')}; docker exec cairn-horizon tail /var/log/openstack-dashboard/error.log`,
   };
   return checks.map((c) => ({ ...c, hint: hints[c.id] ?? c.hint }));
 }

@@ -2,9 +2,11 @@
  * Containers mode end to end on a real lab (issue #6, acceptance 1): a fresh one-node lab
  * (systemd + sshd container); `cairn containers deploy` puts MariaDB, RabbitMQ and memcached
  * (and libvirtd) on the node (packages-mode steps), installs Docker there, loads the images over
- * SSH and runs Keystone, Glance, Placement and Nova (API, conductor, scheduler, noVNC proxy,
- * compute) as containers; then: tokens are issued and the catalog lists
- * the services; a re-run changes nothing; keystone upgrades to a new build; a deliberately broken
+ * SSH and runs Keystone, Glance, Placement, Nova (API, metadata API, conductor, scheduler, noVNC
+ * proxy, compute), Neutron (server, RPC server, OVS, DHCP, L3 and metadata agents) and Horizon
+ * as containers; then: tokens are issued, the catalog lists the services, every agent is alive,
+ * an instance boots on a project network behind a router, and its metadata is served through
+ * the agents' containers; a re-run changes nothing; keystone upgrades to a new build; a deliberately broken
  * build is refused and the old one keeps serving; `cairn rollback` returns to the build before.
  *
  * Serial tests, the long ones with their own timers: over the 10 minute budget of `npm test`,
@@ -77,7 +79,7 @@ async function verifyGreen(t: ExecutionContext): Promise<string> {
   t.is(r.code, 0, `${r.out}\n${r.err}`);
   t.regex(r.out, /^all \d+ checks passed/m);
   t.log(r.out);
-  for (const check of ['containers', 'keystone-token', 'endpoints', 'compute-services', 'hypervisors', 'placement', 'image-upload', 'services', 'clock']) t.regex(r.out, new RegExp(`^${check}\\s+\\S+\\s+ok`, 'm'), check);
+  for (const check of ['containers', 'keystone-token', 'endpoints', 'compute-services', 'hypervisors', 'placement', 'network-agents', 'image-upload', 'dashboard', 'services', 'clock']) t.regex(r.out, new RegExp(`^${check}\\s+\\S+\\s+ok`, 'm'), check);
   return r.out;
 }
 
@@ -144,8 +146,8 @@ serial('the node gets a Docker engine and the images, over its one SSH connectio
   }
 });
 
-serial('containers deploy: infrastructure and libvirtd on the host; keystone, glance-api, placement-api and nova in containers; tokens issued', async (t) => {
-  // The host side installs MariaDB, RabbitMQ, memcached, libvirt and QEMU; then ten containers, each health-gated.
+serial('containers deploy: infrastructure, libvirtd and Open vSwitch on the host; keystone, glance, placement, nova, neutron and horizon in containers; tokens issued', async (t) => {
+  // The host side installs MariaDB, RabbitMQ, memcached, libvirt, QEMU and Open vSwitch (br-ex); then every container, each health-gated.
   t.timeout(25 * 60_000);
   const r = await cairn(['containers', 'deploy', ...files, '--tag', tag1]);
   t.is(r.code, 0, `${r.err}\n${r.out}`);
@@ -162,28 +164,87 @@ serial('containers deploy: infrastructure and libvirtd on the host; keystone, gl
   const endpoints = table.split('\n').find((l) => l.startsWith('endpoints')) ?? '';
   for (const type of ['identity', 'image', 'placement', 'compute', 'network']) t.regex(endpoints, new RegExp(type));
   t.is((await fetch(`http://${addr}:6080/vnc_lite.html`)).status, 200, 'the noVNC console proxy serves');
+  t.is((await fetch(`http://${addr}/auth/login/`)).status, 200, 'the dashboard serves its login page');
+  t.regex(table, /^network-agents\s+\S+\s+ok\s+4 agents alive/m);
 });
 
-serial("an instance boots: nova-compute's container drives the host's libvirtd (no network: Neutron's agents are not in containers yet)", async (t) => {
-  t.timeout(10 * 60_000);
-  const script = [
-    adminEnvScript(d),
-    'set -e',
-    'head -c 1048576 /dev/zero > /tmp/zero.raw',
-    'openstack image create --disk-format raw --container-format bare --file /tmp/zero.raw e2e-zero -f value -c id >/dev/null',
-    'openstack flavor create --ram 64 --disk 1 --vcpus 1 e2e-tiny -f value -c id >/dev/null',
-    // 2.37: `--nic none` is a request for no port (the client needs the microversion to say it).
-    'openstack --os-compute-api-version 2.37 server create --flavor e2e-tiny --image e2e-zero --nic none --wait e2e-vm -f value -c status -c OS-EXT-SRV-ATTR:instance_name',
-  ].join('\n');
-  const node = controllerOf(d).name;
-  const out = execFileSync('docker', ['exec', '-i', node, 'docker', 'exec', '-i', 'cairn-keystone', 'sh', '-s'], { input: script, encoding: 'utf8', timeout: 480_000 });
-  const [instance, status] = out.trim().split('\n').slice(-2);
+/** Runs `script` (sh) in the keystone container, which has the openstack client; its stdout. */
+function inClient(script: string, timeoutMs: number): string {
+  return execFileSync('docker', ['exec', '-i', controllerOf(d).name, 'docker', 'exec', '-i', 'cairn-keystone', 'sh', '-s'], { input: `${adminEnvScript(d)}\n${script}`, encoding: 'utf8', timeout: timeoutMs });
+}
+
+/** Runs argv on the lab node; its stdout. */
+function onNode(argv: string[], input?: string): string {
+  return execFileSync('docker', ['exec', '-i', controllerOf(d).name, ...argv], { encoding: 'utf8', timeout: 120_000, ...(input !== undefined ? { input } : {}) });
+}
+
+serial("an instance boots on a project network behind a router: nova-compute drives the host's libvirtd, the agents wire its port, DHCP and metadata serve it", async (t) => {
+  t.timeout(15 * 60_000);
+  // A project network inside the lab's own range (it never leaves the node's namespaces).
+  const out = inClient(
+    [
+      'set -e',
+      'head -c 1048576 /dev/zero > /tmp/zero.raw',
+      'openstack image create --disk-format raw --container-format bare --file /tmp/zero.raw e2e-zero -f value -c id >/dev/null',
+      'openstack flavor create --ram 64 --disk 1 --vcpus 1 e2e-tiny -f value -c id >/dev/null',
+      'openstack network create e2e-net -f value -c id',
+      'openstack subnet create --network e2e-net --subnet-range 198.19.250.0/24 e2e-subnet -f value -c id >/dev/null',
+      'openstack router create e2e-router -f value -c id',
+      'openstack router add subnet e2e-router e2e-subnet',
+      'openstack server create --flavor e2e-tiny --image e2e-zero --network e2e-net --wait e2e-vm -f value -c id -c status -c OS-EXT-SRV-ATTR:instance_name',
+    ].join('\n'),
+    600_000,
+  );
+  const [netId, routerId, serverId, instance, status] = out.trim().split('\n').slice(-5);
   t.is(status, 'ACTIVE', out);
   // The domain runs under the HOST's libvirtd, its disk under the shared /var/lib/nova.
-  t.regex(execFileSync('docker', ['exec', node, 'virsh', 'list', '--name'], { encoding: 'utf8' }), new RegExp(`^${instance}$`, 'm'));
-  const cleanup = [adminEnvScript(d), 'openstack server delete --wait e2e-vm', 'openstack flavor delete e2e-tiny', 'openstack image delete e2e-zero'].join('\n');
-  execFileSync('docker', ['exec', '-i', node, 'docker', 'exec', '-i', 'cairn-keystone', 'sh', '-s'], { input: cleanup, encoding: 'utf8', timeout: 300_000 });
-  t.notRegex(execFileSync('docker', ['exec', node, 'virsh', 'list', '--all', '--name'], { encoding: 'utf8' }), new RegExp(`^${instance}$`, 'm'));
+  t.regex(onNode(['virsh', 'list', '--name']), new RegExp(`^${instance}$`, 'm'));
+  // The OVS agent (a container) wired the instance's port on the host's br-int: neutron says ACTIVE.
+  const port = inClient(`openstack port list --server ${serverId} -f value -c status -c fixed_ips`, 120_000).trim();
+  t.regex(port, /ACTIVE/, port);
+  const ip = /198\.19\.250\.\d+/.exec(port)?.[0];
+  t.truthy(ip, port);
+  // The DHCP and L3 agents' namespaces are the node's (shared /run/netns), dnsmasq serves in one.
+  const namespaces = onNode(['ip', 'netns', 'list']);
+  t.regex(namespaces, new RegExp(`qdhcp-${netId}`));
+  t.regex(namespaces, new RegExp(`qrouter-${routerId}`));
+  t.regex(onNode(['ps', '-eo', 'args']), new RegExp(`dnsmasq .*${netId}`));
+  // Metadata: the router's proxy (haproxy in qrouter-) answers 169.254.169.254 inside the
+  // namespace, and the metadata agent behind the shared socket resolves the instance by its
+  // address and network and fetches its metadata from nova's metadata API (a container).
+  const viaRouter = onNode(
+    ['docker', 'exec', '-i', 'cairn-neutron-l3-agent', 'ip', 'netns', 'exec', `qrouter-${routerId}`, 'python3', '-'],
+    'import urllib.request, urllib.error\ntry:\n    print(urllib.request.urlopen("http://169.254.169.254/", timeout=30).status)\nexcept urllib.error.HTTPError as e:\n    print(e.code)\n',
+  ).trim();
+  // Not from an instance, so nova answers 404; a 5xx would be haproxy without an agent.
+  t.regex(viaRouter, /^[1-4]\d\d$/, `metadata through the router namespace answered ${viaRouter}`);
+  const viaSocket = onNode(
+    ['docker', 'exec', '-i', 'cairn-neutron-metadata-agent', 'python3', '-'],
+    [
+      'import socket',
+      's = socket.socket(socket.AF_UNIX)',
+      's.connect("/var/lib/neutron/metadata_proxy")',
+      `s.sendall(b"GET /openstack/latest/meta_data.json HTTP/1.0\\r\\nX-Forwarded-For: ${ip}\\r\\nX-Neutron-Router-ID: ${routerId}\\r\\n\\r\\n")`,
+      'data = b""',
+      'while chunk := s.recv(65536):',
+      '    data += chunk',
+      'print(data.decode())',
+    ].join('\n'),
+  );
+  t.regex(viaSocket, /^HTTP\/1\.[01] 200/, viaSocket);
+  t.true(viaSocket.includes(`"uuid": "${serverId}"`), viaSocket);
+  inClient(
+    [
+      'openstack server delete --wait e2e-vm',
+      'openstack router remove subnet e2e-router e2e-subnet',
+      'openstack router delete e2e-router',
+      'openstack network delete e2e-net',
+      'openstack flavor delete e2e-tiny',
+      'openstack image delete e2e-zero',
+    ].join('\n'),
+    300_000,
+  );
+  t.notRegex(onNode(['virsh', 'list', '--all', '--name']), new RegExp(`^${instance}$`, 'm'));
 });
 
 serial('a re-run with nothing changed restarts nothing', async (t) => {

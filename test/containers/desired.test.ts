@@ -49,8 +49,9 @@ test('neutron agents: root with privsep\'s capabilities, the host OVS sockets; n
   t.deepEqual(dhcp.spec.capAdd, ['DAC_READ_SEARCH', 'NET_ADMIN', 'SYS_ADMIN', 'SYS_PTRACE']);
   t.deepEqual(dhcp.spec.command, ['neutron-dhcp-agent', '--config-file', '/etc/neutron/neutron.conf', '--config-file', '/etc/neutron/dhcp_agent.ini']);
   t.deepEqual(dhcp.files.map((f) => f.servicePath), ['/etc/neutron/neutron.conf', '/etc/neutron/dhcp_agent.ini']);
-  // The host's sockets and namespaces are bound, never created; the state directory is made.
-  t.deepEqual(dhcp.dirs.map((x) => x.path), ['/etc/cairn/containers/neutron-dhcp-agent', '/var/lib/neutron']);
+  // The host's OVS sockets are bound, never created; the state directory is made; /run/netns
+  // is made a shared mount point (root's, as ip netns makes it).
+  t.deepEqual(dhcp.dirs.map((x) => `${x.path} ${x.mode} ${x.owner} ${x.shared === true}`), ['/etc/cairn/containers/neutron-dhcp-agent 0750 0 false', '/var/lib/neutron 0750 42435 false', '/run/netns 0755 0 true']);
   // The compute host's OVS agent reads the compute host's file (no bridge mappings there).
   const ovs = desiredContainer(containerService('neutron-openvswitch-agent')!, cmp1!, rendered, 'zed-1')!;
   const own = rendered.find((f) => f.host === 'cmp1' && f.path === '/etc/neutron/plugins/ml2/openvswitch_agent.ini')!;
