@@ -113,21 +113,27 @@ test('containers mode: verify checks the host side\'s units, the containers wher
   const d: Deployment = { ...exampleDeployment(), mode: 'containers' };
   const plan = hostSidePlan(d);
   const ctrlUnits = plan.hosts.find((h) => h.host === 'ctrl1')!.steps.flatMap((s) => (s.kind === 'unit' ? [s.unit] : []));
-  t.deepEqual(ctrlUnits, ['chrony', 'mariadb', 'rabbitmq-server', 'memcached']);
-  // The hypervisor stays on the compute hosts: libvirtd is checked there.
+  // Open vSwitch (with br-ex on the network host, before its agents need it) stays on the host.
+  t.deepEqual(ctrlUnits, ['openvswitch-switch', 'chrony', 'mariadb', 'rabbitmq-server', 'memcached']);
+  const ctrlSteps = plan.hosts.find((h) => h.host === 'ctrl1')!.steps.map((s) => s.id);
+  t.true(ctrlSteps.includes('bridge-port:br-ex:eth1'));
+  t.true(ctrlSteps.includes('sysctl:net.ipv4.ip_forward'));
+  t.false(ctrlSteps.some((id) => id.includes('neutron')), 'no neutron package, file or unit on the host');
+  // The hypervisor and the OVS the agent drives stay on the compute hosts: checked there.
   const cmpUnits = plan.hosts.find((h) => h.host === 'cmp1')!.steps.flatMap((s) => (s.kind === 'unit' ? [s.unit] : []));
-  t.deepEqual(cmpUnits, ['chrony', 'libvirtd']);
+  t.deepEqual(cmpUnits, ['chrony', 'openvswitch-switch', 'libvirtd']);
   const cv = containersVerify(d);
+  const ctrlContainers = ['keystone', 'glance-api', 'placement-api', 'neutron-server', 'neutron-rpc-server', 'nova-api', 'nova-metadata-api', 'nova-conductor', 'nova-scheduler', 'nova-novncproxy'];
+  const agents = ['neutron-openvswitch-agent', 'neutron-dhcp-agent', 'neutron-l3-agent', 'neutron-metadata-agent'];
   t.deepEqual([...cv.on], [
-    ['ctrl1', ['cairn-keystone', 'cairn-glance-api', 'cairn-placement-api', 'cairn-neutron-server', 'cairn-neutron-rpc-server', 'cairn-nova-api', 'cairn-nova-conductor', 'cairn-nova-scheduler', 'cairn-nova-novncproxy']],
-    ['cmp1', ['cairn-nova-compute']],
-    ['cmp2', ['cairn-nova-compute']],
+    ['ctrl1', [...ctrlContainers, ...agents, 'horizon'].map((n) => `cairn-${n}`)],
+    ['cmp1', ['cairn-nova-compute', 'cairn-neutron-openvswitch-agent']],
+    ['cmp2', ['cairn-nova-compute', 'cairn-neutron-openvswitch-agent']],
   ]);
   t.is(cv.apiContainer, 'cairn-keystone');
   const checks = apiChecks(d, expectations(d, new Map()), cv.scope);
-  t.deepEqual(checks.map((c) => c.id), ['keystone-token', 'endpoints', 'compute-services', 'hypervisors', 'placement', 'image-upload']);
+  t.deepEqual(checks.map((c) => c.id), ['keystone-token', 'endpoints', 'compute-services', 'hypervisors', 'placement', 'network-agents', 'image-upload', 'dashboard']);
   const endpoints = (services: string[]): string => JSON.stringify(services.map((s) => ({ service: s, interface: 'public', url: 'http://x/', status: 200 })));
-  // Neutron's API is there (its endpoint is checked), its agents are not (no agent check).
   t.true(checks[1]!.judge(endpoints(['identity', 'image', 'placement', 'compute', 'network']), 0).ok);
   t.deepEqual(checks[1]!.judge(endpoints(['identity', 'image', 'placement', 'network']), 0), { ok: false, detail: 'no compute endpoint' });
 });
