@@ -40,6 +40,7 @@ import {
   containerService,
   containerServices,
   glanceApiContainer,
+  imageOf,
   keystoneContainer,
   neutronServerContainer,
   neutronOvsAgentContainer,
@@ -307,7 +308,7 @@ export function runContainersDeploy(opts: ContainersDeployOptions, io: Io, loade
     }
     const entries = await withNodes(d, opts, io, (ctx) =>
       deployContainers(ctx, (s, running) => {
-        const tag = running ?? opts.tag ?? built.find((r) => r.name === s.name && parseTag(r.tag)?.release === ctx.deployment.release)?.tag;
+        const tag = running ?? opts.tag ?? built.find((r) => r.name === imageOf(s) && parseTag(r.tag)?.release === ctx.deployment.release)?.tag;
         if (!tag) throw new ContainersUsageError(`no image of ${s.name} for ${ctx.deployment.release} is built: run 'cairn images build'`);
         return tag;
       }),

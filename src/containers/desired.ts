@@ -9,7 +9,7 @@ import type { Host } from '../config/model.js';
 import type { RenderedFile } from '../render/render-files.js';
 import { componentsOn } from '../services/descriptor.js';
 import { imageRef } from './images.js';
-import { CONTAINER_CONFIG_DIR, hostConfigDir, type ContainerService, type HealthProbe } from './services.js';
+import { CONTAINER_CONFIG_DIR, hostConfigDir, imageOf, type ContainerService, type HealthProbe } from './services.js';
 import { containerLabels, type Bind, type ContainerSpec } from './spec.js';
 
 /** A rendered file as it goes onto a node for a container. */
@@ -172,7 +172,7 @@ export function desiredContainer(
   const spec: ContainerSpec = {
     name: containerName(service.name),
     service: service.name,
-    image: imageRef(service.name, tag),
+    image: imageRef(imageOf(service), tag),
     version: tag,
     command: [...service.command],
     user: service.root ? 'root' : service.user.name,

@@ -23,7 +23,7 @@ import { runChecked, runCommand, runPipe } from '../lab/run-command.js';
 import { TemplateSet, packageRoot } from '../render/templates.js';
 import { ContainersError, tailLines } from './errors.js';
 import { OPENSTACK_BASE, imageBuildLabels, imageRef, type BuildFile, type ServiceImageView } from './images.js';
-import { CONTAINER_CONFIG_DIR, type ContainerService } from './services.js';
+import { CONTAINER_CONFIG_DIR, imageOwners, type ContainerService } from './services.js';
 import { posix } from 'node:path';
 
 /** The Debian archive of this machine for bookworm, or a clear error. */
@@ -149,7 +149,7 @@ export async function buildServiceImages(
   // the service images' layers come from the build cache; only their own tag label differs.
   await buildImage(docker, baseRef, OPENSTACK_BASE, undefined, baseContext(rootfs, archive), progress, noCache);
   const built = [baseRef];
-  for (const s of services) {
+  for (const s of imageOwners(services)) {
     const ref = imageRef(s.name, tag);
     progress.phase(`${ref}: building (apt-get install ${s.packages.join(' ')})`);
     await buildImage(docker, ref, s.name, tag, serviceContext(s, baseRef, release), progress, noCache);

@@ -83,7 +83,12 @@ export interface ContainerService {
    * service, so a service added to a running cloud gets its endpoints without keystone moving.
    */
   refreshSteps?: readonly string[];
-  /** Debian packages the image installs. */
+  /**
+   * The image (repository suffix) this container runs, when another service's: nova's metadata
+   * API is in Debian's nova-api package, so it runs cairn/nova-api. Unset: its own, `name`.
+   */
+  image?: string;
+  /** Debian packages the image installs (for a shared image: the owner's). */
   packages: string[];
   user: ServiceUser;
   /**
@@ -235,15 +240,17 @@ export const novaApiContainer: ContainerService = {
 };
 
 /**
- * The metadata API (Debian's nova-api-metadata, under uwsgi): instances reach it through
- * neutron's metadata proxy and agent, which sign each request with the shared secret.
+ * The metadata API under uwsgi, from nova-api's image (Debian's nova-api package ships its WSGI
+ * script and unit): instances reach it through neutron's metadata proxy and agent, which sign
+ * each request with the shared secret.
  */
 export const novaMetadataApiContainer: ContainerService = {
   name: 'nova-metadata-api',
+  image: 'nova-api',
   descriptor: nova,
   component: 'nova-metadata-api',
   steps: 'none',
-  packages: ['nova-api-metadata'],
+  packages: ['nova-api'],
   user: NOVA_USER,
   configLinks: NOVA_CONF,
   files: NOVA_CONF,
@@ -500,6 +507,20 @@ export const containerServices: readonly ContainerService[] = [
   neutronMetadataAgentContainer,
   horizonContainer,
 ];
+
+/** The image repository suffix `service` runs (its own name unless it shares another's). */
+export function imageOf(service: ContainerService): string {
+  return service.image ?? service.name;
+}
+
+/**
+ * The services whose images make `services`' images, each image once: a service that runs
+ * another's image (nova-metadata-api) is built as that one (nova-api).
+ */
+export function imageOwners(services: readonly ContainerService[]): ContainerService[] {
+  const owners = services.map((s) => (s.image === undefined ? s : (containerService(s.image) ?? s)));
+  return [...new Set(owners)];
+}
 
 /** The container service called `name`, or undefined. */
 export function containerService(name: string): ContainerService | undefined {

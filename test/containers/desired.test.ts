@@ -10,6 +10,7 @@ import {
   containerService,
   containerServices,
   horizonContainer,
+  imageOwners,
   glanceApiContainer,
   keystoneContainer,
   novaApiContainer,
@@ -177,4 +178,15 @@ test('neutron-server: uwsgi with the ML2 file on --pyargv, only the two files th
   t.is(argv[argv.indexOf('--pyargv') + 1], '--config-file=/etc/neutron/neutron.conf --config-file=/etc/neutron/plugins/ml2/ml2_conf.ini');
   t.is(n.spec.healthcheck.test.at(-1), 'http://127.0.0.1:9696/');
   t.is(n.spec.user, 'neutron');
+});
+
+test("nova-metadata-api runs nova-api's image (Debian ships the metadata API in nova-api), built once", (t) => {
+  const m = desiredContainer(containerService('nova-metadata-api')!, ctrl!, rendered, 'zed-3')!;
+  t.is(m.spec.image, 'cairn/nova-api:zed-3');
+  t.is(m.spec.name, 'cairn-nova-metadata-api');
+  t.is(m.spec.healthcheck.test.at(-1), 'http://127.0.0.1:8775/');
+  t.deepEqual(m.spec.command?.slice(0, 5), ['uwsgi_python3', '--http-socket', ':8775', '--wsgi-file', '/usr/bin/nova-metadata-wsgi']);
+  const owners = imageOwners([novaApiContainer, containerService('nova-metadata-api')!, keystoneContainer]).map((s) => s.name);
+  t.deepEqual(owners, ['nova-api', 'keystone']);
+  t.deepEqual(imageOwners([containerService('nova-metadata-api')!]).map((s) => s.name), ['nova-api']);
 });
