@@ -134,7 +134,8 @@ export function registerImagesCommands(program: Command, io: Io): void {
 /**
  * The host-side plan of containers mode (what `containers deploy` applies and `cairn verify`
  * checks the units of): the packages-mode plan restricted to chrony, repositories, MariaDB
- * (with the container services' databases), RabbitMQ, memcached and the admin credentials.
+ * (with the container services' databases), RabbitMQ, memcached, Open vSwitch with the provider
+ * bridges, libvirtd and the admin credentials.
  */
 export function hostSidePlan(d: Deployment): Plan {
   const services = hostSideServices(containerServices);
@@ -193,7 +194,7 @@ async function applyHostSide(d: Deployment, opts: { trustNewHosts?: boolean }, i
   if (!report.ok) {
     const errors = report.hosts.filter((h) => h.error).map((h) => `${h.host}: ${h.error}`);
     const pre = report.prechecks.filter((p) => p.severity === 'error').map((p) => `${p.host}: ${p.message}`);
-    throw new ContainersError(`the host side (MariaDB, RabbitMQ, memcached) failed:\n${[...pre, ...errors].join('\n')}`);
+    throw new ContainersError(`the host side (infrastructure: MariaDB, RabbitMQ, memcached, Open vSwitch, libvirtd) failed:\n${[...pre, ...errors].join('\n')}`);
   }
 }
 
@@ -303,7 +304,7 @@ export function runContainersDeploy(opts: ContainersDeployOptions, io: Io, loade
     const local = await connectDocker();
     const built = await listCairnImages(local);
     if (!opts.skipHostSide) {
-      io.err('host side: chrony, repositories, MariaDB, RabbitMQ, memcached, admin credentials (packages-mode steps)');
+      io.err('host side: chrony, repositories, MariaDB, RabbitMQ, memcached, Open vSwitch and its bridges, libvirtd, admin credentials (packages-mode steps)');
       await applyHostSide(d, opts, io);
     }
     const entries = await withNodes(d, opts, io, (ctx) =>

@@ -24,6 +24,7 @@ export interface InspectedContainer {
   HostConfig?: {
     NetworkMode?: string;
     CapAdd?: string[] | null;
+    ReadonlyPaths?: string[] | null;
     Binds?: string[] | null;
     RestartPolicy?: { Name?: string; MaximumRetryCount?: number } | null;
   };
@@ -56,7 +57,8 @@ function sameList(a: readonly string[], b: readonly string[]): boolean {
  * (when the spec sets one), user (when set), cairn's environment variables (the image's own,
  * such as PATH, are not cairn's and are ignored; one cairn set before and no longer wants is
  * a difference, known from the cairn.env-keys label), cairn's container labels (LABELS; the
- * image's labels are ignored), binds (as a set), network mode, added capabilities (as a set), health check and restart policy.
+ * image's labels are ignored), binds (as a set), network mode, added capabilities (as a set), whether /proc/sys is
+ * writable, health check and restart policy.
  */
 export function compareSpec(current: InspectedContainer, desired: ContainerSpec): SpecDifference[] {
   const diffs: SpecDifference[] = [];
@@ -101,6 +103,10 @@ export function compareSpec(current: InspectedContainer, desired: ContainerSpec)
   const curCaps = [...(host.CapAdd ?? [])].sort();
   const wantCaps = [...desired.capAdd].sort();
   if (!sameList(curCaps, wantCaps)) add('cap_add', curCaps.join(',') || '(none)', wantCaps.join(',') || '(none)');
+
+  // An engine too old to report read-only paths made them Docker's defaults (/proc/sys among them).
+  const curProcSysWritable = host.ReadonlyPaths ? !host.ReadonlyPaths.includes('/proc/sys') : false;
+  if (curProcSysWritable !== desired.procSysWritable) add('proc_sys_writable', curProcSysWritable, desired.procSysWritable);
 
   const hc = config.Healthcheck ?? undefined;
   const want = desired.healthcheck;

@@ -177,6 +177,7 @@ export function desiredContainer(
     command: [...service.command],
     user: service.root ? 'root' : service.user.name,
     capAdd: [...(service.capAdd ?? [])],
+    procSysWritable: service.procSysWritable === true,
     env,
     binds,
     networkMode: 'host',

@@ -117,6 +117,8 @@ export interface ContainerService {
   root?: boolean;
   /** Capabilities beyond Docker's defaults (see ContainerSpec.capAdd). */
   capAdd?: readonly string[];
+  /** /proc/sys writable (see ContainerSpec.procSysWritable): the L3 and DHCP agents. */
+  procSysWritable?: boolean;
   health: HealthProbe;
   /** Persistent data: host directories, owned by the service user, that outlive containers. */
   data: DataDir[];
@@ -411,7 +413,7 @@ const NEUTRON_STATE: DataDir = { host: '/var/lib/neutron', container: '/var/lib/
  * connection (its state reports go over it). Two of one agent on a host would fight over the
  * same ports and processes, so an upgrade stops the old one first.
  */
-function neutronAgentContainer(name: string, ownConf: string, data: DataDir[]): ContainerService {
+function neutronAgentContainer(name: string, ownConf: string, data: DataDir[], procSysWritable = false): ContainerService {
   const files = agentConf(ownConf);
   return {
     name,
@@ -425,6 +427,7 @@ function neutronAgentContainer(name: string, ownConf: string, data: DataDir[]): 
     command: [name, ...files.flatMap((f) => ['--config-file', f])],
     root: true,
     capAdd: NEUTRON_AGENT_CAPS,
+    procSysWritable,
     health: { kind: 'amqp', port: AMQP_PORT },
     data,
     overlapOnUpgrade: false,
@@ -439,18 +442,22 @@ export const neutronOvsAgentContainer: ContainerService = neutronAgentContainer(
 );
 
 /** The DHCP agent: dnsmasq (and the isolated-network metadata proxy) in qdhcp- namespaces. */
-export const neutronDhcpAgentContainer: ContainerService = neutronAgentContainer('neutron-dhcp-agent', '/etc/neutron/dhcp_agent.ini', [
-  OVS_RUN,
-  NETNS,
-  NEUTRON_STATE,
-]);
+export const neutronDhcpAgentContainer: ContainerService = neutronAgentContainer(
+  'neutron-dhcp-agent',
+  '/etc/neutron/dhcp_agent.ini',
+  [OVS_RUN, NETNS, NEUTRON_STATE],
+  // It sets promote_secondaries and ip_nonlocal_bind in its namespaces through /proc/sys.
+  true,
+);
 
 /** The L3 agent: routers (and their metadata proxy) in qrouter- namespaces. */
-export const neutronL3AgentContainer: ContainerService = neutronAgentContainer('neutron-l3-agent', '/etc/neutron/l3_agent.ini', [
-  OVS_RUN,
-  NETNS,
-  NEUTRON_STATE,
-]);
+export const neutronL3AgentContainer: ContainerService = neutronAgentContainer(
+  'neutron-l3-agent',
+  '/etc/neutron/l3_agent.ini',
+  [OVS_RUN, NETNS, NEUTRON_STATE],
+  // A router's namespace gets promote_secondaries, forwarding and ARP sysctls through /proc/sys.
+  true,
+);
 
 /** The metadata agent: answers the proxies' socket and forwards to nova's metadata API. */
 export const neutronMetadataAgentContainer: ContainerService = neutronAgentContainer(

@@ -69,6 +69,12 @@ export interface ContainerSpec {
    * and a list says what the service may do.
    */
   capAdd: string[];
+  /**
+   * /proc/sys writable (Docker mounts it read-only by default): the L3 and DHCP agents set the
+   * network sysctls of the namespaces they make (`ip netns exec qrouter-... sysctl -w`), which
+   * `ip netns exec` reaches through /proc/sys. Docker's other read-only and masked paths stay.
+   */
+  procSysWritable: boolean;
   /** Environment cairn sets; never secrets (those live in the bind-mounted config files). */
   env: Record<string, string>;
   binds: Bind[];
@@ -97,6 +103,14 @@ export function bindString(b: Bind): string {
   return `${b.host}:${b.container}${options.length ? `:${options.join(',')}` : ''}`;
 }
 
+/** Docker's default read-only paths (moby's oci defaults), which a spec can only shorten. */
+export const DOCKER_READONLY_PATHS: readonly string[] = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
+
+/** The read-only paths of `spec`: Docker's defaults, without /proc/sys when it must be writable. */
+export function readonlyPaths(spec: Pick<ContainerSpec, 'procSysWritable'>): string[] {
+  return DOCKER_READONLY_PATHS.filter((p) => !(spec.procSysWritable && p === '/proc/sys'));
+}
+
 /** Milliseconds to the nanoseconds the engine's API uses. */
 export function msToNs(ms: number): number {
   return ms * 1_000_000;
@@ -114,6 +128,8 @@ export interface CreateOptions {
   HostConfig: {
     NetworkMode: string;
     CapAdd: string[];
+    /** Only sent to shorten Docker's default list (sent, it replaces the default). */
+    ReadonlyPaths?: string[];
     Binds: string[];
     RestartPolicy: { Name: string; MaximumRetryCount: number };
     /** Logs stay readable with `docker logs` but cannot fill the node's disk. */
@@ -142,6 +158,7 @@ export function createOptions(spec: ContainerSpec, name: string = spec.name): Cr
     HostConfig: {
       NetworkMode: spec.networkMode,
       CapAdd: [...spec.capAdd],
+      ...(spec.procSysWritable ? { ReadonlyPaths: readonlyPaths(spec) } : {}),
       Binds: spec.binds.map(bindString),
       RestartPolicy: { Name: spec.restartPolicy.name, MaximumRetryCount: spec.restartPolicy.maximumRetryCount },
       LogConfig: { Type: 'json-file', Config: { 'max-size': '20m', 'max-file': '3' } },

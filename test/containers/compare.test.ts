@@ -169,6 +169,24 @@ const cases: Case[] = [
     expected: [],
   },
   {
+    name: '/proc/sys wanted writable (the L3 agent), the container has Docker\'s read-only default',
+    current: withHost({ ReadonlyPaths: ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'] }),
+    want: { ...base, procSysWritable: true },
+    expected: ['proc_sys_writable: false -> true'],
+  },
+  {
+    name: '/proc/sys writable and wanted so: nothing to do',
+    current: withHost({ ReadonlyPaths: ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sysrq-trigger'] }),
+    want: { ...base, procSysWritable: true },
+    expected: [],
+  },
+  {
+    name: 'an engine that reports no read-only paths made Docker\'s defaults: /proc/sys read-only, as wanted',
+    current: withHost({ ReadonlyPaths: null }),
+    want: base,
+    expected: [],
+  },
+  {
     name: 'command differs',
     current: inspect,
     want: { ...base, command: ['glance-api'] },

@@ -84,7 +84,8 @@ test('glance-api one-shot: db_sync only', (t) => {
 test('host side: infrastructure plus database-only views; MariaDB still creates the container services\' databases', (t) => {
   const services = hostSideServices(containerServices);
   // nova's five containers share one descriptor: its view is there once.
-  t.deepEqual(services.map((s) => s.name), ['chrony', 'repos', 'mariadb', 'rabbitmq', 'memcached', 'keystone', 'glance', 'placement', 'neutron', 'nova', 'credentials']);
+  // ovs-network: br-ex's host network files, with Open vSwitch on the host.
+  t.deepEqual(services.map((s) => s.name), ['chrony', 'repos', 'mariadb', 'rabbitmq', 'memcached', 'keystone', 'glance', 'placement', 'neutron', 'nova', 'horizon', 'ovs-network', 'credentials']);
   const view = databaseOnly(allServices.find((s) => s.name === 'keystone')!);
   t.deepEqual(view.components, []);
   t.deepEqual(view.files({ deployment: d, host: ctrl, os: 'debian' }), []);
@@ -95,15 +96,19 @@ test('host side: infrastructure plus database-only views; MariaDB still creates 
   t.deepEqual(nova.files({ deployment: d, host: d.hosts[1]!, os: 'debian' }), []);
   const sql = databasesSql(d, services);
   for (const db of ['keystone', 'glance', 'placement', 'neutron', 'nova', 'nova_api', 'nova_cell0']) t.true(sql.includes(`CREATE DATABASE IF NOT EXISTS \`${db}\``), db);
-  // Open vSwitch is the agents' (not containerised yet): nothing of neutron's on the host.
-  t.deepEqual(services.find((s) => s.name === 'neutron')!.components, []);
+  // Open vSwitch stays on the host (the agents' containers drive it): neutron's only component
+  // there, on network and compute hosts, with no file.
+  const neutron = services.find((s) => s.name === 'neutron')!;
+  t.deepEqual(neutron.components.map((c) => `${c.name}@${c.role}`), ['openvswitch@network', 'openvswitch@compute']);
+  t.deepEqual(neutron.files({ deployment: d, host: ctrl, os: 'debian' }), []);
+  t.deepEqual(services.find((s) => s.name === 'horizon')!.components, []);
 });
 
 test('nova one-shots: nova-api runs the migrations and discover-hosts (deferred), the other nova containers none', (t) => {
   const cd = { ...d, mode: 'containers' as const };
   const r = renderFiles(cd, allServices);
   const all = deployedDescriptors(cd, containerServices);
-  t.deepEqual(all.map((x) => x.name), ['keystone', 'glance', 'placement', 'neutron', 'nova']);
+  t.deepEqual(all.map((x) => x.name), ['keystone', 'glance', 'placement', 'neutron', 'nova', 'horizon']);
   const api = desiredContainer(novaApiContainer, ctrl, r, 'zed-1')!;
   const steps = oneShotSteps(api, { deployment: cd, host: ctrl, os: 'debian' }, all);
   t.deepEqual(steps.map((s) => `${s.when} ${s.name}`), ['before-start api-db-sync', 'before-start cell0', 'before-start cell1', 'before-start db-sync', 'after-start discover-hosts']);

@@ -19,7 +19,7 @@ import {
   neutronServerContainer,
   placementApiContainer,
 } from '../../src/containers/services.js';
-import { LABELS, bindString } from '../../src/containers/spec.js';
+import { LABELS, bindString, createOptions } from '../../src/containers/spec.js';
 import { renderFiles } from '../../src/render/render-files.js';
 import { allServices } from '../../src/services/index.js';
 import { exampleDeployment } from '../helpers/example-deployment.js';
@@ -46,6 +46,13 @@ test('neutron agents: root with privsep\'s capabilities, the host OVS sockets; n
   }
   t.deepEqual(binds('neutron-metadata-agent'), ['/var/lib/neutron:/var/lib/neutron']);
   const dhcp = desiredContainer(containerService('neutron-dhcp-agent')!, ctrl!, rendered, 'zed-1')!;
+  // Both make namespaces and set their sysctls: /proc/sys writable, Docker's other paths kept.
+  for (const name of ['neutron-dhcp-agent', 'neutron-l3-agent', 'neutron-openvswitch-agent', 'neutron-metadata-agent']) {
+    const spec = desiredContainer(containerService(name)!, ctrl!, rendered, 'zed-1')!.spec;
+    const writable = name === 'neutron-dhcp-agent' || name === 'neutron-l3-agent';
+    t.is(spec.procSysWritable, writable, name);
+    t.deepEqual(createOptions(spec).HostConfig.ReadonlyPaths, writable ? ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sysrq-trigger'] : undefined, name);
+  }
   t.is(dhcp.spec.user, 'root');
   t.deepEqual(dhcp.spec.capAdd, ['DAC_READ_SEARCH', 'NET_ADMIN', 'SYS_ADMIN', 'SYS_PTRACE']);
   t.deepEqual(dhcp.spec.command, ['neutron-dhcp-agent', '--config-file', '/etc/neutron/neutron.conf', '--config-file', '/etc/neutron/dhcp_agent.ini']);

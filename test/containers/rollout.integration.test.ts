@@ -10,9 +10,11 @@ import test from 'ava';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
 import Docker from 'dockerode';
 import { healthTest } from '../../src/containers/desired.js';
 import { nodeDocker, type NodeDocker } from '../../src/containers/docker-over-ssh.js';
+import { compareSpec } from '../../src/containers/compare.js';
 import { inspectByName, removeIfExists } from '../../src/containers/engine.js';
 import { baseContext, buildImage, ensureRootfsImage, hostArchive } from '../../src/containers/image-build.js';
 import { imageRef, OPENSTACK_BASE } from '../../src/containers/images.js';
@@ -59,6 +61,7 @@ function spec(version: string, command = server(version)): ContainerSpec {
     version,
     command,
     capAdd: [],
+    procSysWritable: false,
     env: {},
     binds: [],
     networkMode: 'host',
@@ -141,4 +144,17 @@ test.serial('a version the engine cannot even create (no such image) is refused 
   t.is(r.outcome, 'restored');
   t.regex(r.why ?? '', /the engine could not start it: .*no-such-image/);
   t.is(await answer(), 'v2');
+});
+
+test.serial("/proc/sys writable (the L3 agent's spec): the engine drops only that read-only bind, and reports what compares equal", async (t) => {
+  const want = { ...spec('v6'), procSysWritable: true };
+  const r = await replaceContainer(node.docker, want, opts(false));
+  t.is(r.outcome, 'ok', r.detail);
+  const got = await inspectByName(local, NAME);
+  t.deepEqual(compareSpec(got!, want), []);
+  t.deepEqual(compareSpec(got!, spec('v6')).map((d) => d.field), ['proc_sys_writable']);
+  // Read, never written: the container shares this machine's network namespace.
+  const mounts = execFileSync('docker', ['exec', NAME, 'cat', '/proc/self/mountinfo'], { encoding: 'utf8' });
+  t.false(/ \/proc\/sys ro[, ]/.test(mounts), 'no read-only bind over /proc/sys');
+  t.regex(mounts, / \/proc\/bus ro[, ]/, "Docker's other read-only paths stay");
 });
