@@ -73,6 +73,27 @@ async function tokenStatus(): Promise<number> {
   return r.status;
 }
 
+/**
+ * Signs in to the dashboard as the admin, as a browser does (CSRF cookie and token, then the
+ * form); the page the sign-in redirects to (the login page again when it failed).
+ */
+async function dashboardLogin(base: string): Promise<string> {
+  const page = await fetch(`${base}/auth/login/`);
+  const cookies = page.headers.getSetCookie().map((c) => c.split(';')[0]!);
+  const html = await page.text();
+  const token = /name="csrfmiddlewaretoken" value="([^"]+)"/.exec(html)?.[1] ?? '';
+  const region = /name="region" value="([^"]*)"/.exec(html)?.[1];
+  const form = new URLSearchParams({ csrfmiddlewaretoken: token, username: d.keystone.adminUser, password: d.keystone.adminPassword, domain: 'Default', ...(region !== undefined ? { region } : {}) });
+  const r = await fetch(`${base}/auth/login/`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { cookie: cookies.join('; '), referer: `${base}/auth/login/`, 'content-type': 'application/x-www-form-urlencoded' },
+    body: form,
+    signal: AbortSignal.timeout(120_000),
+  });
+  return r.headers.get('location') ?? `(${r.status}, no redirect)`;
+}
+
 /** `cairn verify` (containers mode): exit 0 and every check ok; returns the table. */
 async function verifyGreen(t: ExecutionContext): Promise<string> {
   const r = await cairn(['verify', '-a', paths.answerFile, '-i', paths.inventory, '--wait', '60']);
@@ -165,6 +186,11 @@ serial('containers deploy: infrastructure, libvirtd and Open vSwitch on the host
   for (const type of ['identity', 'image', 'placement', 'compute', 'network']) t.regex(endpoints, new RegExp(type));
   t.is((await fetch(`http://${addr}:6080/vnc_lite.html`)).status, 200, 'the noVNC console proxy serves');
   t.is((await fetch(`http://${addr}/auth/login/`)).status, 200, 'the dashboard serves its login page');
+  // Signed in: redirected into the dashboard (/horizon/, then /project/); a failed sign-in
+  // answers 200 with the form again.
+  const landing = await dashboardLogin(`http://${addr}`);
+  t.regex(landing, /^\/\S*$/, `the admin signs in to the dashboard (Horizon reaches Keystone): ${landing}`);
+  t.notRegex(landing, /auth\/login/);
   t.regex(table, /^network-agents\s+\S+\s+ok\s+4 agents alive/m);
 });
 
@@ -202,39 +228,56 @@ serial("an instance boots on a project network behind a router: nova-compute dri
   // The OVS agent (a container) wired the instance's port on the host's br-int: neutron says ACTIVE.
   const port = inClient(`openstack port list --server ${serverId} -f value -c status -c fixed_ips`, 120_000).trim();
   t.regex(port, /ACTIVE/, port);
-  const ip = /198\.19\.250\.\d+/.exec(port)?.[0];
-  t.truthy(ip, port);
   // The DHCP and L3 agents' namespaces are the node's (shared /run/netns), dnsmasq serves in one.
   const namespaces = onNode(['ip', 'netns', 'list']);
   t.regex(namespaces, new RegExp(`qdhcp-${netId}`));
   t.regex(namespaces, new RegExp(`qrouter-${routerId}`));
   t.regex(onNode(['ps', '-eo', 'args']), new RegExp(`dnsmasq .*${netId}`));
-  // Metadata: the router's proxy (haproxy in qrouter-) answers 169.254.169.254 inside the
-  // namespace, and the metadata agent behind the shared socket resolves the instance by its
-  // address and network and fetches its metadata from nova's metadata API (a container).
-  const viaRouter = onNode(
-    ['docker', 'exec', '-i', 'cairn-neutron-l3-agent', 'ip', 'netns', 'exec', `qrouter-${routerId}`, 'python3', '-'],
-    'import urllib.request, urllib.error\ntry:\n    print(urllib.request.urlopen("http://169.254.169.254/", timeout=30).status)\nexcept urllib.error.HTTPError as e:\n    print(e.code)\n',
-  ).trim();
-  // Not from an instance, so nova answers 404; a 5xx would be haproxy without an agent.
-  t.regex(viaRouter, /^[1-4]\d\d$/, `metadata through the router namespace answered ${viaRouter}`);
-  const viaSocket = onNode(
-    ['docker', 'exec', '-i', 'cairn-neutron-metadata-agent', 'python3', '-'],
-    [
-      'import socket',
-      's = socket.socket(socket.AF_UNIX)',
-      's.connect("/var/lib/neutron/metadata_proxy")',
-      `s.sendall(b"GET /openstack/latest/meta_data.json HTTP/1.0\\r\\nX-Forwarded-For: ${ip}\\r\\nX-Neutron-Router-ID: ${routerId}\\r\\n\\r\\n")`,
-      'data = b""',
-      'while chunk := s.recv(65536):',
-      '    data += chunk',
-      'print(data.decode())',
-    ].join('\n'),
+  // Metadata, the way an instance asks for it: a stand-in NIC on the project network (an OVS
+  // port on br-int, bound to this host, moved into its own namespace, with the address and MAC
+  // neutron gave it and the instance as its device) requests 169.254.169.254. The request goes
+  // through the OVS agent's flows to the router (L3 agent), its haproxy, the metadata agent's
+  // socket and nova's metadata API, each in its own container. (The instance itself has no OS.)
+  const agentHost = inClient('openstack network agent list --agent-type open-vswitch -f value -c Host', 120_000).trim().split('\n')[0]!;
+  const probe = inClient(
+    `openstack port create --network e2e-net --device-owner compute:nova --device ${serverId} --host ${agentHost} --disable-port-security e2e-probe -f json -c id -c mac_address -c fixed_ips`,
+    120_000,
   );
-  t.regex(viaSocket, /^HTTP\/1\.[01] 200/, viaSocket);
-  t.true(viaSocket.includes(`"uuid": "${serverId}"`), viaSocket);
+  const p = JSON.parse(probe) as { id: string; mac_address: string; fixed_ips: { ip_address: string }[] };
+  const probeIp = p.fixed_ips[0]!.ip_address;
+  onNode(['sh', '-s'], [
+    'set -e',
+    'ip netns add e2e-client',
+    `ovs-vsctl add-port br-int e2e-probe -- set Interface e2e-probe type=internal external_ids:iface-id=${p.id} external_ids:attached-mac=${p.mac_address} external_ids:iface-status=active`,
+    'ip link set e2e-probe netns e2e-client',
+    'ip -n e2e-client link set lo up',
+    `ip -n e2e-client link set e2e-probe address ${p.mac_address}`,
+    'ip -n e2e-client link set e2e-probe up',
+    `ip -n e2e-client addr add ${probeIp}/24 dev e2e-probe`,
+    'ip -n e2e-client route add default via 198.19.250.1',
+  ].join('\n'));
+  // The namespace made on the node is in the L3 agent's container too (shared /run/netns),
+  // which has python3; retried while the agent wires the new port.
+  const fetchScript = [
+    'import time, urllib.request',
+    'for i in range(30):',
+    '    try:',
+    '        r = urllib.request.urlopen("http://169.254.169.254/openstack/latest/meta_data.json", timeout=10)',
+    '        print(r.status, r.read().decode())',
+    '        break',
+    '    except Exception as e:',
+    '        last = e',
+    '        time.sleep(2)',
+    'else:',
+    '    print("failed", last)',
+  ].join('\n');
+  const meta = onNode(['docker', 'exec', '-i', 'cairn-neutron-l3-agent', 'ip', 'netns', 'exec', 'e2e-client', 'python3', '-'], fetchScript);
+  t.regex(meta, /^200 /, meta);
+  t.true(meta.includes(`"uuid": "${serverId}"`), meta);
+  onNode(['sh', '-c', 'ip netns delete e2e-client; ovs-vsctl --if-exists del-port br-int e2e-probe']);
   inClient(
     [
+      'openstack port delete e2e-probe',
       'openstack server delete --wait e2e-vm',
       'openstack router remove subnet e2e-router e2e-subnet',
       'openstack router delete e2e-router',
