@@ -221,7 +221,8 @@ serial("an instance boots on a project network behind a router: nova-compute dri
     ].join('\n'),
     600_000,
   );
-  const [netId, routerId, serverId, instance, status] = out.trim().split('\n').slice(-5);
+  // `-f value` prints a server's columns in name order: instance name, id, status.
+  const [netId, routerId, instance, serverId, status] = out.trim().split('\n').slice(-5);
   t.is(status, 'ACTIVE', out);
   // The domain runs under the HOST's libvirtd, its disk under the shared /var/lib/nova.
   t.regex(onNode(['virsh', 'list', '--name']), new RegExp(`^${instance}$`, 'm'));
