@@ -20,7 +20,7 @@ import { loadDeployment } from '../src/config/deployment.js';
 import { controllerOf } from '../src/config/model.js';
 import { HISTORY_FILE, readHistory } from '../src/containers/history.js';
 import { listCairnImages } from '../src/containers/image-build.js';
-import { nextTag, parseTag } from '../src/containers/images.js';
+import { imageRef, nextTag, parseTag } from '../src/containers/images.js';
 import { keystoneUrl } from '../src/services/common.js';
 import { buildBrokenKeystone } from '../test/containers/broken-image.js';
 
@@ -137,11 +137,18 @@ async function main(): Promise<void> {
   const url = keystoneUrl(d);
   const user = d.keystone.adminUser;
   const pw = d.keystone.adminPassword;
-  const rows = [
-    await measured(`upgrade to ${good}`, url, user, pw, ['upgrade', ...files, '--service', 'keystone', '--tag', good]),
-    await measured(`upgrade to broken ${broken} (automatic restore)`, url, user, pw, ['upgrade', ...files, '--service', 'keystone', '--tag', broken]),
-    await measured('rollback (to the tag before)', url, user, pw, ['rollback', ...files, '--service', 'keystone']),
-  ];
+  let rows: Awaited<ReturnType<typeof measured>>[];
+  try {
+    rows = [
+      await measured(`upgrade to ${good}`, url, user, pw, ['upgrade', ...files, '--service', 'keystone', '--tag', good]),
+      await measured(`upgrade to broken ${broken} (automatic restore)`, url, user, pw, ['upgrade', ...files, '--service', 'keystone', '--tag', broken]),
+      await measured('rollback (to the tag before)', url, user, pw, ['rollback', ...files, '--service', 'keystone']),
+    ];
+  } finally {
+    // Left here, the broken build would be the newest keystone: what `cairn deploy` without
+    // --tag runs.
+    await docker.getImage(imageRef('keystone', broken)).remove().catch(() => undefined);
+  }
   const restore = readHistory(HISTORY_FILE, 'keystone').filter((r) => r.to === broken && r.outcome === 'restored').at(-1);
   console.log(`\nkeystone on ${controllerOf(d).name}, token probe every 100 ms:`);
   for (const r of rows) {

@@ -50,6 +50,8 @@ let files: string[];
 let stateDir: string;
 let tag1: string;
 let tag2: string;
+/** The deliberately broken keystone build, removed from this machine's engine at the end. */
+let brokenTag: string | undefined;
 
 async function cairn(args: string[]): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [];
@@ -111,6 +113,9 @@ function nodeInspect(name: string): { Id: string; State: { StartedAt: string }; 
 }
 
 test.after.always(async () => {
+  // The broken build must not stay the newest keystone here: `cairn deploy` without --tag runs
+  // the newest build of each image.
+  if (brokenTag !== undefined) await docker.getImage(imageRef('keystone', brokenTag)).remove().catch(() => undefined);
   if (root === undefined) return;
   await labDown({ name: labName, root, purge: true });
   rmSync(root, { recursive: true, force: true });
@@ -326,6 +331,7 @@ serial('upgrade keystone to a new build: new tag serves, tokens still issued', a
 
 serial('upgrade to a deliberately broken build: refused with its output, the old version keeps serving', async (t) => {
   const broken = nextTag('zed', (await listCairnImages(docker)).map((r) => r.tag));
+  brokenTag = broken;
   await buildBrokenKeystone(docker, tag2, broken);
   const r = await cairn(['upgrade', ...files, '--service', 'keystone', '--tag', broken]);
   t.is(r.code, 1);
