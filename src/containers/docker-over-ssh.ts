@@ -18,6 +18,9 @@ import { ContainersError } from './errors.js';
 /** The engine socket on a Debian node (docker.io's default). */
 export const DOCKER_SOCKET = '/var/run/docker.sock';
 
+/** How long a kept-alive channel may sit unused before cairn closes it (see sshSocketAgent). */
+export const IDLE_CHANNEL_MS = 5_000;
+
 /** An http.Agent whose connections are streamlocal channels on one SSH connection, and how many it opened. */
 export interface SshSocketAgent {
   agent: http.Agent;
@@ -46,6 +49,19 @@ export function sshSocketAgent(open: () => Promise<Duplex>, host: string, socket
   // cairn issues few engine calls at once, and keep-alive plus maxFreeSockets keep the idle ones
   // few.
   const agent = new http.Agent({ keepAlive: true, maxFreeSockets: 2 });
+  // A channel left idle for minutes (a node waiting while another loads images) was closed by
+  // the far end just as the next request went out ("socket hang up"). An idle channel is
+  // therefore closed here after IDLE_CHANNEL_MS, and the next call opens a fresh one.
+  const idle = new WeakMap<object, NodeJS.Timeout>();
+  agent.on('free', (socket: Duplex) => {
+    clearTimeout(idle.get(socket));
+    idle.set(socket, setTimeout(() => socket.destroy(), IDLE_CHANNEL_MS).unref());
+  });
+  const reuse = agent.reuseSocket.bind(agent);
+  agent.reuseSocket = (socket, request) => {
+    clearTimeout(idle.get(socket));
+    reuse(socket, request);
+  };
   agent.createConnection = (_options, callback) => {
     open().then(
       (channel) => {

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import Docker from 'dockerode';
-import { nodeDocker, type NodeDocker } from '../../src/containers/docker-over-ssh.js';
+import { IDLE_CHANNEL_MS, nodeDocker, type NodeDocker } from '../../src/containers/docker-over-ssh.js';
 import { ensureImage, ensureImages, imageId } from '../../src/containers/distribute.js';
 import { connectSsh, type SshTransport } from '../../src/transport/ssh-transport.js';
 import { startSshd, writeKnownHosts, type TestSshd } from '../helpers/sshd.js';
@@ -100,5 +100,19 @@ test.serial('a wrong socket path is a clear error naming the host', async (t) =>
     t.regex(err?.message ?? '', /cannot reach the Docker engine at \/run\/no-such-docker\.sock through SSH/);
   } finally {
     other.close();
+  }
+});
+
+test.serial('a channel idle longer than IDLE_CHANNEL_MS is closed here; the next call opens a fresh one and succeeds', async (t) => {
+  const fresh = nodeDocker(transport);
+  try {
+    await fresh.docker.version();
+    await fresh.docker.version();
+    t.is(fresh.channelsOpened(), 1);
+    await new Promise((r) => setTimeout(r, IDLE_CHANNEL_MS + 1000));
+    await fresh.docker.version();
+    t.is(fresh.channelsOpened(), 2, 'the idle channel was not reused');
+  } finally {
+    fresh.close();
   }
 });
