@@ -218,16 +218,17 @@ serial("an instance boots on a project network behind a router: nova-compute dri
       'head -c 1048576 /dev/zero > /tmp/zero.raw',
       'openstack image create --disk-format raw --container-format bare --file /tmp/zero.raw e2e-zero -f value -c id >/dev/null',
       'openstack flavor create --ram 64 --disk 1 --vcpus 1 e2e-tiny -f value -c id >/dev/null',
-      'openstack network create e2e-net -f value -c id',
+      'echo net_id=\"$(openstack network create e2e-net -f value -c id)\"',
       'openstack subnet create --network e2e-net --subnet-range 198.19.250.0/24 e2e-subnet -f value -c id >/dev/null',
-      'openstack router create e2e-router -f value -c id',
-      'openstack router add subnet e2e-router e2e-subnet',
-      'openstack server create --flavor e2e-tiny --image e2e-zero --network e2e-net --wait e2e-vm -f value -c id -c status -c OS-EXT-SRV-ATTR:instance_name',
+      'echo router_id=\"$(openstack router create e2e-router -f value -c id)\"',
+      'openstack router add subnet e2e-router e2e-subnet >/dev/null',
+      // `-f shell`: one name="value" line per column, whatever else the client prints.
+      'openstack server create --flavor e2e-tiny --image e2e-zero --network e2e-net --wait e2e-vm -f shell -c id -c status -c OS-EXT-SRV-ATTR:instance_name',
     ].join('\n'),
     600_000,
   );
-  // `-f value` prints a server's columns in name order: instance name, id, status.
-  const [netId, routerId, instance, serverId, status] = out.trim().split('\n').slice(-5);
+  const value = (key: string): string => new RegExp(`^${key}="([^"]*)"$`, 'm').exec(out)?.[1] ?? `(no ${key} in: ${out})`;
+  const [netId, routerId, serverId, instance, status] = ['net_id', 'router_id', 'id', 'os_ext_srv_attr_instance_name', 'status'].map(value);
   t.is(status, 'ACTIVE', out);
   // The domain runs under the HOST's libvirtd, its disk under the shared /var/lib/nova.
   t.regex(onNode(['virsh', 'list', '--name']), new RegExp(`^${instance}$`, 'm'));
