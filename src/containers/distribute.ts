@@ -17,14 +17,19 @@ import type Docker from 'dockerode';
 import { ContainersError, tailLines } from './errors.js';
 import type { NodeDocker } from './docker-over-ssh.js';
 
-/** Image id of `ref` on `docker`, undefined when it has none. */
-export async function imageId(docker: Docker, ref: string): Promise<string | undefined> {
+/** `docker inspect` of image `ref` (its id and size), undefined when `docker` has none. */
+async function inspectImage(docker: Docker, ref: string): Promise<{ Id: string; Size?: number } | undefined> {
   try {
-    return (await docker.getImage(ref).inspect()).Id;
+    return (await docker.getImage(ref).inspect()) as { Id: string; Size?: number };
   } catch (e) {
     if ((e as { statusCode?: number }).statusCode === 404) return undefined;
     throw e;
   }
+}
+
+/** Image id of `ref` on `docker`, undefined when it has none. */
+export async function imageId(docker: Docker, ref: string): Promise<string | undefined> {
+  return (await inspectImage(docker, ref))?.Id;
 }
 
 /** Reads an engine's JSON-lines progress stream to its end; the first error message, if any. */
@@ -83,15 +88,18 @@ export async function ensureImages(
   onSend: (missing: string[], bytes: number) => void = () => undefined,
 ): Promise<string[]> {
   const wanted = new Map<string, string>();
-  for (const ref of new Set(refs)) {
-    const id = await imageId(local, ref);
-    if (!id) throw new ContainersError(`image ${ref} is not on this machine: build it with 'cairn images build --tag ${ref.slice(ref.lastIndexOf(':') + 1)}'`);
-    if ((await imageId(node.docker, ref)) !== id) wanted.set(ref, id);
-  }
-  if (wanted.size === 0) return [];
   // The sum over-counts shared layers, but says what order of size (and wait) this is.
   let bytes = 0;
-  for (const ref of wanted.keys()) bytes += ((await local.getImage(ref).inspect()) as { Size?: number }).Size ?? 0;
+  for (const ref of new Set(refs)) {
+    // One inspect here gives both the id to compare and the size to announce.
+    const here = await inspectImage(local, ref);
+    if (!here) throw new ContainersError(`image ${ref} is not on this machine: build it with 'cairn images build --tag ${ref.slice(ref.lastIndexOf(':') + 1)}'`);
+    if ((await imageId(node.docker, ref)) !== here.Id) {
+      wanted.set(ref, here.Id);
+      bytes += here.Size ?? 0;
+    }
+  }
+  if (wanted.size === 0) return [];
   onSend([...wanted.keys()], bytes);
   // dockerode has getImages (GET /images/get?names=a&names=b) but its types do not declare it.
   const saveMany = local as unknown as { getImages(opts: { names: string[] }): Promise<NodeJS.ReadableStream> };
