@@ -1,7 +1,7 @@
 /** A step that failed on a host: host, step, argv, exit code and the tail of its output. */
 import { EXIT, UserError } from '../cli/errors.js';
 import { shJoin } from '../transport/quote.js';
-import { tail } from '../transport/errors.js';
+import { failureExcerpt } from './failure-excerpt.js';
 
 export class StepError extends UserError {
   constructor(
@@ -15,7 +15,10 @@ export class StepError extends UserError {
     const lines = [`host ${host}: step ${step}: ${detail}`];
     if (argv) lines.push(`  command: ${shJoin(argv)}`);
     if (code !== undefined) lines.push(`  exit code: ${code}`);
-    if (output && output.trim() !== '') lines.push('  last lines of output:', ...tail(output, 15).split('\n').map((l) => `    ${l}`));
+    if (output && output.trim() !== '') {
+      const excerpt = failureExcerpt(output);
+      lines.push(excerpt.block ? "  output (dpkg's first error, then the last lines):" : '  last lines of output:', ...excerpt.text.split('\n').map((l) => `    ${l}`));
+    }
     super(lines.join('\n'), EXIT.failed);
     this.name = 'StepError';
   }
