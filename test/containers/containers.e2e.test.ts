@@ -227,7 +227,11 @@ serial("an instance boots on a project network behind a router: nova-compute dri
     ].join('\n'),
     600_000,
   );
-  const value = (key: string): string => new RegExp(`^${key}="([^"]*)"$`, 'm').exec(out)?.[1] ?? `(no ${key} in: ${out})`;
+  // The client quotes its values (key="value"); the shell's echo above prints them bare.
+  const value = (key: string): string => {
+    const m = new RegExp(`^${key}=(?:"([^"]*)"|(\\S*))$`, 'm').exec(out);
+    return m?.[1] ?? m?.[2] ?? `(no ${key} in: ${out})`;
+  };
   const [netId, routerId, serverId, instance, status] = ['net_id', 'router_id', 'id', 'os_ext_srv_attr_instance_name', 'status'].map(value);
   t.is(status, 'ACTIVE', out);
   // The domain runs under the HOST's libvirtd, its disk under the shared /var/lib/nova.
