@@ -6,7 +6,7 @@
 import type { HostFacts } from '../facts/probe.js';
 import type { Step } from '../plan/steps.js';
 import { PENDING_RESTART_DIR, STAMP_DIR, stampFile } from '../facts/probe.js';
-import { shQuote } from '../transport/quote.js';
+import { shJoin, shQuote } from '../transport/quote.js';
 
 /** One thing to do on a host. */
 export type Action =
@@ -65,6 +65,24 @@ const WITHOUT_STARTS = [
   'sh',
 ];
 
+const APT_INSTALL = ['apt-get', 'install', '-y', '-q', '-o', 'Dpkg::Options::=--force-confdef', '-o', 'Dpkg::Options::=--force-confold'];
+
+/**
+ * `sh -c` script: apt-get install "$@", and when that fails, `dpkg --configure -a` and the
+ * install once more. A maintainer script that failed once (a CI run saw openstack-dashboard's
+ * postinst fail, and the same packages install cleanly on a fresh node) would otherwise fail
+ * the whole deploy for what a second try finishes; both tries' output stays in the host's log,
+ * and a second failure fails the step with both.
+ */
+export const APT_INSTALL_ONCE_MORE = [
+  'export DEBIAN_FRONTEND=noninteractive',
+  `${shJoin(APT_INSTALL)} "$@" && exit 0`,
+  'rc=$?',
+  'echo "cairn: apt-get install failed (exit $rc); finishing the configuration of what it unpacked and trying once more" >&2',
+  'dpkg --configure -a',
+  `exec ${shJoin(APT_INSTALL)} "$@"`,
+].join('\n');
+
 /** Decides what `step` needs. */
 export function decide(step: Step, ctx: DecideContext): Decision {
   const { facts } = ctx;
@@ -89,7 +107,7 @@ export function decide(step: Step, ctx: DecideContext): Decision {
       if (missing.length === 0) return { needed: false, reason: `all ${step.names.length} installed` };
       const argv =
         ctx.osFamily === 'debian'
-          ? [...WITHOUT_STARTS, ...APT_ENV, 'apt-get', 'install', '-y', '-q', '-o', 'Dpkg::Options::=--force-confdef', '-o', 'Dpkg::Options::=--force-confold', ...missing]
+          ? [...WITHOUT_STARTS, 'sh', '-c', APT_INSTALL_ONCE_MORE, 'sh', ...missing]
           : ['dnf', 'install', '-y', ...missing];
       // Refresh the package lists first, and only when something must be installed: a host's
       // lists may be missing (minimal images) or older than the archive.

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decide, POLICY_RC_D } from '../../src/apply/decide.js';
+import { APT_INSTALL_ONCE_MORE, decide, POLICY_RC_D } from '../../src/apply/decide.js';
 import type { Step } from '../../src/plan/steps.js';
 import { factsFrom, type FactsJson } from '../helpers/facts.js';
 import { fixturesDir } from '../helpers/paths.js';
@@ -37,4 +37,46 @@ test('the install-time policy-rc.d refuses starts and restarts and allows reload
   t.is(verdict('mariadb', 'restart'), 101);
   t.is(verdict('--quiet', 'nova-api', 'start', '2'), 101);
   t.is(verdict('apache2', 'reload restart'), 101, 'a list of actions with a start in it is refused');
+});
+
+/**
+ * Runs APT_INSTALL_ONCE_MORE with stand-in apt-get and dpkg on PATH: apt-get fails its first
+ * `failures` calls. Returns the exit code and the calls made, in order.
+ */
+function installWith(failures: number): { code: number | null; calls: string[]; stderr: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'cairn-apt-'));
+  const log = join(dir, 'calls');
+  const counter = join(dir, 'n');
+  writeFileSync(counter, '0');
+  writeFileSync(join(dir, 'apt-get'), `#!/bin/sh\necho "apt-get $*" >> ${log}\nn=$(($(cat ${counter}) + 1)); echo $n > ${counter}\n[ $n -gt ${failures} ] || exit 100\n`, { mode: 0o755 });
+  writeFileSync(join(dir, 'dpkg'), `#!/bin/sh\necho "dpkg $* DEBIAN_FRONTEND=$DEBIAN_FRONTEND" >> ${log}\n`, { mode: 0o755 });
+  const r = spawnSync('sh', ['-c', APT_INSTALL_ONCE_MORE, 'sh', 'nova-api', 'openstack-dashboard'], { env: { PATH: `${dir}:/usr/bin:/bin` }, encoding: 'utf8' });
+  let calls: string[] = [];
+  try {
+    calls = readFileSync(log, 'utf8').trim().split('\n');
+  } catch {
+    // no call at all
+  }
+  return { code: r.status, calls, stderr: r.stderr };
+}
+
+const aptCall = 'apt-get install -y -q -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold nova-api openstack-dashboard';
+
+test('package install: a clean install runs apt-get once and nothing else', (t) => {
+  const r = installWith(0);
+  t.is(r.code, 0);
+  t.deepEqual(r.calls, [aptCall]);
+});
+
+test('package install: a failed install finishes the configuration and tries once more, and says so', (t) => {
+  const r = installWith(1);
+  t.is(r.code, 0);
+  t.deepEqual(r.calls, [aptCall, 'dpkg --configure -a DEBIAN_FRONTEND=noninteractive', aptCall]);
+  t.regex(r.stderr, /apt-get install failed \(exit 100\)/);
+});
+
+test('package install: a second failure fails the step with apt-get exit code', (t) => {
+  const r = installWith(2);
+  t.is(r.code, 100);
+  t.deepEqual(r.calls, [aptCall, 'dpkg --configure -a DEBIAN_FRONTEND=noninteractive', aptCall]);
 });
