@@ -10,8 +10,8 @@
  * holds, and is skipped when the node has the image already (compared by image id). What it
  * loses: layer dedup across transfers (a transfer carries whole images, ~10 s per image in the
  * lab, LAB.md). ensureImages sends every image a node lacks in ONE save stream, in which the
- * layers the images share (Debian, python3, python3-nova...) appear once; a registry is the
- * place for dedup against what the node already has, at scale.
+ * layers the images share (Debian, python3, the nova-base and neutron-base layers) appear once;
+ * a registry is the place for dedup against what the node already has, at scale.
  */
 import type Docker from 'dockerode';
 import { ContainersError, tailLines } from './errors.js';

@@ -6,7 +6,10 @@
  *                             the same image, with the same tag, as the lab's base
  *                             (src/lab/node-image.ts), so either build reuses the other's.
  *   cairn/openstack-base:TAG  that plus the host's apt sources and python3.
- *   cairn/<service>:TAG       Debian's package of the service (templates/images/service).
+ *   cairn/<layer>:TAG         a project's shared layer (nova-base, neutron-base): its user and
+ *                             common package, so its service images share those bytes.
+ *   cairn/<service>:TAG       Debian's package of the service (templates/images/service), FROM
+ *                             its project's layer or the base.
  *
  * No registry is contacted: every layer comes from Debian's archive.
  */
@@ -22,8 +25,8 @@ import { removeRootfs } from '../lab/image-build.js';
 import { runChecked, runCommand, runPipe } from '../lab/run-command.js';
 import { TemplateSet, packageRoot } from '../render/templates.js';
 import { ContainersError, tailLines } from './errors.js';
-import { OPENSTACK_BASE, imageBuildLabels, imageRef, type BuildFile, type ServiceImageView } from './images.js';
-import { CONTAINER_CONFIG_DIR, imageOwners, type ContainerService } from './services.js';
+import { OPENSTACK_BASE, imageBuildLabels, imageRef, type BuildFile, type LayerImageView, type ServiceImageView } from './images.js';
+import { CONTAINER_CONFIG_DIR, imageOwners, type ContainerService, type ImageLayer } from './services.js';
 import { posix } from 'node:path';
 
 /** The Debian archive of this machine for bookworm, or a clear error. */
@@ -53,12 +56,23 @@ export function serviceImageView(service: ContainerService, baseRef: string, rel
     uid: service.user.uid,
     gid: service.user.gid,
     home: service.user.home,
-    systemUser: service.user.system === true,
+    userMade: service.user.system === true || service.layer !== undefined,
     configDir: CONTAINER_CONFIG_DIR,
     links: service.configLinks.map((p) => ({ path: p, target: `${CONTAINER_CONFIG_DIR}/${posix.basename(p)}` })),
     setup: service.imageSetup ?? '',
     release,
   };
+}
+
+/** The build context of a project's shared layer, cairn/<layer>:TAG (pure apart from reading templates). */
+export function layerContext(layer: ImageLayer, baseRef: string, templates = new TemplateSet()): BuildFile[] {
+  const view: LayerImageView = { layer: layer.name, baseImage: baseRef, packages: layer.packages.join(' '), user: layer.user.name, uid: layer.user.uid, gid: layer.user.gid, home: layer.user.home };
+  return [{ name: 'Dockerfile', content: templates.get('images/layer/Dockerfile.hbs')(view as unknown as Record<string, unknown>), mode: 0o644 }];
+}
+
+/** The layers `owners`' images build on, each once, in the order first needed. */
+export function layersOf(owners: readonly ContainerService[]): ImageLayer[] {
+  return [...new Set(owners.flatMap((s) => (s.layer ? [s.layer] : [])))];
 }
 
 /** The build context of cairn/<service>:TAG. */
@@ -149,10 +163,18 @@ export async function buildServiceImages(
   // the service images' layers come from the build cache; only their own tag label differs.
   await buildImage(docker, baseRef, OPENSTACK_BASE, undefined, baseContext(rootfs, archive), progress, noCache);
   const built = [baseRef];
-  for (const s of imageOwners(services)) {
+  const owners = imageOwners(services);
+  // Layers, like the base, carry no tag label: unchanged inputs give the same image (id).
+  for (const layer of layersOf(owners)) {
+    const ref = imageRef(layer.name, tag);
+    progress.phase(`${ref}: building (apt-get install ${layer.packages.join(' ')}, shared by the ${layer.name.replace(/-base$/, '')} images)`);
+    await buildImage(docker, ref, layer.name, undefined, layerContext(layer, baseRef), progress, noCache);
+    built.push(ref);
+  }
+  for (const s of owners) {
     const ref = imageRef(s.name, tag);
     progress.phase(`${ref}: building (apt-get install ${s.packages.join(' ')})`);
-    await buildImage(docker, ref, s.name, tag, serviceContext(s, baseRef, release), progress, noCache);
+    await buildImage(docker, ref, s.name, tag, serviceContext(s, s.layer ? imageRef(s.layer.name, tag) : baseRef, release), progress, noCache);
     built.push(ref);
   }
   return built;

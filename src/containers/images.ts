@@ -78,13 +78,27 @@ export interface ServiceImageView {
   uid: number;
   gid: number;
   home: string;
-  /** The user is Debian's own (www-data): the image has it, the Dockerfile makes none. */
-  systemUser: boolean;
+  /**
+   * The image has the user already: Debian's own (www-data), or made by the layer it builds on
+   * (nova-base); the Dockerfile makes none.
+   */
+  userMade: boolean;
   configDir: string;
   links: { path: string; target: string }[];
   /** A shell command run after the links (Horizon's enabled Apache site); '' for none. */
   setup: string;
   release: string;
+}
+
+/** View of templates/images/layer/Dockerfile.hbs. */
+export interface LayerImageView {
+  layer: string;
+  baseImage: string;
+  packages: string;
+  user: string;
+  uid: number;
+  gid: number;
+  home: string;
 }
 
 /**

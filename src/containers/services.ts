@@ -33,6 +33,18 @@ export interface ServiceUser {
 }
 
 /**
+ * An image layer a project's service images share: its service user (made before any package,
+ * with fixed ids) and the packages every one of its images needs (nova-common pulls
+ * python3-nova and its Python dependencies, about 500 MB of each nova image).
+ */
+export interface ImageLayer {
+  /** Repository suffix: cairn/<name>:TAG. */
+  name: string;
+  packages: string[];
+  user: ServiceUser;
+}
+
+/**
  * How a container proves it serves. `http`: a request to 127.0.0.1:port/path answers below 400.
  * `amqp`: a process of the container holds an established connection to RabbitMQ (a service
  * that only consumes RPC, like nova-conductor, has no port; kolla checks the same thing).
@@ -91,6 +103,12 @@ export interface ContainerService {
   /** Debian packages the image installs (for a shared image: the owner's). */
   packages: string[];
   user: ServiceUser;
+  /**
+   * The project's shared layer this image builds on (nova's five images on cairn/nova-base):
+   * the user and the project's library, made once, so the images share those bytes on disk
+   * and in the one stream that carries them to a node. Unset: FROM openstack-base.
+   */
+  layer?: ImageLayer;
   /**
    * Paths in the image where the service reads its configuration; each becomes a symlink into
    * the read-only config directory (CONTAINER_CONFIG_DIR), so every tool in the image (the
@@ -218,6 +236,9 @@ const AMQP_PORT = 5672;
 /** Nova's service user, the same in every nova image (they share /var/lib/nova on a host). */
 const NOVA_USER: ServiceUser = { name: 'nova', uid: 42436, gid: 42436, home: '/var/lib/nova' };
 
+/** What every nova image shares: the nova user, nova-common and python3-nova. */
+export const NOVA_LAYER: ImageLayer = { name: 'nova-base', packages: ['nova-common'], user: NOVA_USER };
+
 /** Every nova daemon's config: nova.conf, as in packages mode. */
 const NOVA_CONF = ['/etc/nova/nova.conf'];
 
@@ -233,6 +254,7 @@ export const novaApiContainer: ContainerService = {
   finalSteps: ['discover-hosts'],
   packages: ['nova-api'],
   user: NOVA_USER,
+  layer: NOVA_LAYER,
   configLinks: NOVA_CONF,
   files: NOVA_CONF,
   command: uwsgi('/usr/bin/nova-api-wsgi', NOVA_API_PORT),
@@ -254,6 +276,7 @@ export const novaMetadataApiContainer: ContainerService = {
   steps: 'none',
   packages: ['nova-api'],
   user: NOVA_USER,
+  layer: NOVA_LAYER,
   configLinks: NOVA_CONF,
   files: NOVA_CONF,
   command: uwsgi('/usr/bin/nova-metadata-wsgi', NOVA_METADATA_PORT),
@@ -276,6 +299,7 @@ function novaRpcContainer(name: 'nova-conductor' | 'nova-scheduler'): ContainerS
     steps: 'none',
     packages: [name],
     user: NOVA_USER,
+    layer: NOVA_LAYER,
     configLinks: NOVA_CONF,
     files: NOVA_CONF,
     command: [name, '--config-file', '/etc/nova/nova.conf'],
@@ -299,6 +323,7 @@ export const novaNovncproxyContainer: ContainerService = {
   steps: 'none',
   packages: ['nova-consoleproxy'],
   user: NOVA_USER,
+  layer: NOVA_LAYER,
   configLinks: NOVA_CONF,
   files: NOVA_CONF,
   command: ['nova-novncproxy', '--config-file', '/etc/nova/nova.conf', '--web', '/usr/share/novnc'],
@@ -320,6 +345,7 @@ export const novaComputeContainer: ContainerService = {
   // nova-compute depends on nova-compute-kvm, which brings qemu-img and libvirt's client side.
   packages: ['nova-compute'],
   user: NOVA_USER,
+  layer: NOVA_LAYER,
   configLinks: ['/etc/nova/nova.conf', '/etc/nova/nova-compute.conf'],
   files: ['/etc/nova/nova.conf', '/etc/nova/nova-compute.conf'],
   command: ['nova-compute', '--config-file', '/etc/nova/nova.conf', '--config-file', '/etc/nova/nova-compute.conf'],
@@ -340,6 +366,9 @@ export const novaComputeContainer: ContainerService = {
 /** Neutron's service user, shared by its images. */
 const NEUTRON_USER: ServiceUser = { name: 'neutron', uid: 42435, gid: 42435, home: '/var/lib/neutron' };
 
+/** What every neutron image shares: the neutron user, neutron-common and python3-neutron. */
+export const NEUTRON_LAYER: ImageLayer = { name: 'neutron-base', packages: ['neutron-common'], user: NEUTRON_USER };
+
 /** What neutron's server processes read: neutron.conf and the ML2 plugin's file. */
 const NEUTRON_SERVER_CONF = ['/etc/neutron/neutron.conf', '/etc/neutron/plugins/ml2/ml2_conf.ini'];
 
@@ -354,6 +383,7 @@ export const neutronServerContainer: ContainerService = {
   component: 'neutron-server',
   packages: ['neutron-api'],
   user: NEUTRON_USER,
+  layer: NEUTRON_LAYER,
   configLinks: NEUTRON_SERVER_CONF,
   files: NEUTRON_SERVER_CONF,
   command: [...uwsgi('/usr/bin/neutron-api', NEUTRON_PORT), '--pyargv', NEUTRON_SERVER_CONF.map((f) => `--config-file=${f}`).join(' ')],
@@ -370,6 +400,7 @@ export const neutronRpcServerContainer: ContainerService = {
   steps: 'none',
   packages: ['neutron-rpc-server'],
   user: NEUTRON_USER,
+  layer: NEUTRON_LAYER,
   configLinks: NEUTRON_SERVER_CONF,
   files: NEUTRON_SERVER_CONF,
   command: ['neutron-rpc-server', ...NEUTRON_SERVER_CONF.flatMap((f) => ['--config-file', f])],
@@ -422,6 +453,7 @@ function neutronAgentContainer(name: string, ownConf: string, data: DataDir[], p
     steps: 'none',
     packages: [name],
     user: NEUTRON_USER,
+    layer: NEUTRON_LAYER,
     configLinks: files,
     files,
     command: [name, ...files.flatMap((f) => ['--config-file', f])],

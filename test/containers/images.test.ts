@@ -4,9 +4,9 @@
  * sources come from the given archive. Pure (no engine).
  */
 import test from 'ava';
-import { baseContext, serviceContext } from '../../src/containers/image-build.js';
+import { baseContext, layerContext, layersOf, serviceContext } from '../../src/containers/image-build.js';
 import { imageBuildLabels } from '../../src/containers/images.js';
-import { containerServices, horizonContainer, keystoneContainer } from '../../src/containers/services.js';
+import { containerServices, horizonContainer, imageOwners, keystoneContainer, NEUTRON_LAYER, NOVA_LAYER, novaApiContainer } from '../../src/containers/services.js';
 
 const archive = {
   mirror: 'http://deb.example.org/debian',
@@ -56,4 +56,28 @@ test('every service image renders, and each names its own package', (t) => {
 test('build labels: the base has no tag label (rebuilds reuse the cache), services do', (t) => {
   t.deepEqual(imageBuildLabels('openstack-base', undefined), { 'cairn.image': 'openstack-base' });
   t.deepEqual(imageBuildLabels('keystone', 'zed-2'), { 'cairn.image': 'keystone', 'cairn.tag': 'zed-2' });
+});
+
+test("layers: nova's and neutron's images build on their project's layer, which makes the user once", (t) => {
+  const layer = layerContext(NOVA_LAYER, 'cairn/openstack-base:zed-4')[0]!.content;
+  t.regex(layer, /^FROM cairn\/openstack-base:zed-4$/m);
+  t.regex(layer, /groupadd --system --gid 42436 nova/);
+  t.regex(layer, /apt-get install -y --no-install-recommends nova-common/);
+  t.true(layer.indexOf('groupadd') < layer.indexOf('apt-get install'), 'the user exists before the package');
+  const api = serviceContext(novaApiContainer, 'cairn/nova-base:zed-4', 'zed')[0]!.content;
+  t.regex(api, /^FROM cairn\/nova-base:zed-4$/m);
+  t.false(api.includes('groupadd'), 'the layer made the user');
+  t.regex(api, /apt-get install -y --no-install-recommends nova-api/);
+  // keystone has no layer: it still makes its own user.
+  t.regex(serviceContext(keystoneContainer, 'base', 'zed')[0]!.content, /groupadd --system --gid 42425 keystone/);
+});
+
+test('layers: each built once, before the images on them; every image on a layer runs as its user', (t) => {
+  const owners = imageOwners(containerServices);
+  t.deepEqual(layersOf(owners).map((l) => l.name), [NOVA_LAYER.name, NEUTRON_LAYER.name].sort((a, b) => owners.findIndex((s) => s.layer?.name === a) - owners.findIndex((s) => s.layer?.name === b)));
+  const onLayers = owners.filter((s) => s.layer);
+  t.true(onLayers.filter((s) => s.layer === NOVA_LAYER).length >= 4, 'nova-api, -conductor, -scheduler, -novncproxy, -compute');
+  t.true(onLayers.filter((s) => s.layer === NEUTRON_LAYER).length >= 6, 'the server, the RPC server and four agents');
+  for (const s of onLayers) t.deepEqual(s.user, s.layer!.user, s.name);
+  for (const s of owners.filter((o) => o.name.startsWith('nova-') || o.name.startsWith('neutron-'))) t.truthy(s.layer, `${s.name} is on its project's layer`);
 });
