@@ -69,15 +69,20 @@ export interface ImageBuild {
   images: { ref: string; name: string; context: BuildFile[] }[];
 }
 
-/** View of templates/images/service/Dockerfile.hbs. */
-export interface ServiceImageView {
-  service: string;
+/** What both image Dockerfiles render: what they build on, install, and whose user. */
+interface PackageImageView {
   baseImage: string;
+  /** Space-separated Debian package names. */
   packages: string;
   user: string;
   uid: number;
   gid: number;
   home: string;
+}
+
+/** View of templates/images/service/Dockerfile.hbs. */
+export interface ServiceImageView extends PackageImageView {
+  service: string;
   /**
    * The image has the user already: Debian's own (www-data), or made by the layer it builds on
    * (nova-base); the Dockerfile makes none.
@@ -91,14 +96,8 @@ export interface ServiceImageView {
 }
 
 /** View of templates/images/layer/Dockerfile.hbs. */
-export interface LayerImageView {
+export interface LayerImageView extends PackageImageView {
   layer: string;
-  baseImage: string;
-  packages: string;
-  user: string;
-  uid: number;
-  gid: number;
-  home: string;
 }
 
 /**
