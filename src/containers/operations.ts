@@ -15,9 +15,10 @@ import { ensureImage, ensureImages } from './distribute.js';
 import { createAndStart, inspectByName, runOneShot, waitHealthy } from './engine.js';
 import { ContainersError, ContainersUsageError } from './errors.js';
 import { appendHistory, previousTag, readHistory, type HistoryRecord } from './history.js';
-import { parseTag } from './images.js';
+import { imageRepository, parseTag } from './images.js';
+import { pruneUnusedImages } from './prune.js';
 import { replaceContainer, previousName, type RolloutResult } from './rollout.js';
-import { containerServices, type ContainerService } from './services.js';
+import { containerServices, imageOf, type ContainerService } from './services.js';
 import { syncFiles } from './node-prep.js';
 import { LABELS } from './spec.js';
 
@@ -113,6 +114,16 @@ async function runSteps(ctx: OpsContext, n: ContainerNode, desired: DesiredConta
   for (const s of steps) await runStep(ctx, n, desired, s);
 }
 
+/**
+ * After `service` moved to another version on `n`: its images no container uses any more leave
+ * the node (prune.ts), said in the log; what the engine would not remove is said and stays.
+ */
+async function pruneAfterMove(ctx: OpsContext, n: ContainerNode, service: ContainerService): Promise<void> {
+  const { removed, kept } = await pruneUnusedImages(n.docker, imageRepository(imageOf(service)));
+  if (removed.length) ctx.log(`${n.host.name}: removed ${removed.join(', ')} (no container uses them; the running and the kept previous version stay)`);
+  for (const k of kept) ctx.log(`${n.host.name}: kept ${k.ref}: ${k.why}`);
+}
+
 function failure(service: string, host: string, r: RolloutResult, untouched: readonly string[]): ContainersError {
   const kept = r.outcome === 'restored' ? `; the previous version (${r.from}) was put back and serves` : '';
   const rest = untouched.length ? `; not touched: ${untouched.join(', ')}` : '';
@@ -131,6 +142,10 @@ export async function deployContainers(ctx: OpsContext, tagFor: (s: ContainerSer
   // added since), first on their first host.
   const finals: { n: ContainerNode; desired: DesiredContainer }[] = [];
   let changed = false;
+  // Services that changed version on a node: their unused images go at the end of the run, not
+  // at once (an image loaded for a container further on, e.g. nova-metadata-api's nova-api
+  // image, is not in use yet).
+  const moved: { n: ContainerNode; service: ContainerService }[] = [];
   // Every container of the run, inspected once, in deployment order.
   const targets: { service: ContainerService; host: Host; n: ContainerNode; current: Awaited<ReturnType<typeof inspectByName>>; tag: string; desired: DesiredContainer }[] = [];
   for (const service of containerServices) {
@@ -182,6 +197,7 @@ export async function deployContainers(ctx: OpsContext, tagFor: (s: ContainerSer
     record(ctx, { operation: 'deploy', service: service.name, host: host.name, ...(r.from ? { from: r.from } : {}), to: tag, image: desired.spec.image, outcome: r.outcome, ...(r.why ? { why: r.why } : {}), ms: Date.now() - started, ...(r.gapMs !== undefined ? { gapMs: r.gapMs } : {}) });
     if (r.outcome !== 'ok') throw failure(service.name, host.name, r, []);
     await runSteps(ctx, n, desired, 'after-start');
+    if (r.from !== undefined && r.from !== tag) moved.push({ n, service });
   }
   for (const f of finals) {
     const name = f.desired.service.name;
@@ -189,6 +205,7 @@ export async function deployContainers(ctx: OpsContext, tagFor: (s: ContainerSer
     await runSteps(ctx, f.n, f.desired, 'after-start', true);
     await f.n.transport.run({ argv: ['rm', '-f', '--', pendingFile(name)] });
   }
+  for (const m of moved) await pruneAfterMove(ctx, m.n, m.service);
   return entries;
 }
 
@@ -239,6 +256,7 @@ export async function moveService(
     record(ctx, { operation, service: service.name, host: d.host, ...(r.from ? { from: r.from } : {}), to: tag, image: d.spec.image, outcome: r.outcome, ...(r.why ? { why: r.why } : {}), ms: Date.now() - started, ...(r.gapMs !== undefined ? { gapMs: r.gapMs } : {}), ...(r.restoreMs !== undefined ? { restoreMs: r.restoreMs } : {}) });
     results.push({ host: d.host, ...(r.from ? { from: r.from } : {}), to: tag, result: r });
     if (r.outcome !== 'ok') throw failure(service.name, d.host, r, desired.slice(i + 1).map((x) => x.host));
+    if (r.from !== tag) await pruneAfterMove(ctx, n, service);
   }
   return results;
 }

@@ -353,6 +353,11 @@ serial('rollback returns keystone to the build before; history tells the story',
   const r = await cairn(['rollback', ...files, '--service', 'keystone']);
   t.is(r.code, 0, r.err);
   t.is(nodeInspect('cairn-keystone').Config.Labels['cairn.image-version'], tag1);
+  // The refused build leaves the node now that a later move succeeded; the running and the kept
+  // previous version stay.
+  t.regex(r.err, new RegExp(`removed cairn/keystone:${brokenTag} `));
+  const onNodeTags = onNode(['docker', 'images', '--format', '{{.Tag}}', 'cairn/keystone']).split('\n').filter(Boolean).sort();
+  t.deepEqual(onNodeTags, [tag1, tag2].sort());
   t.is(await tokenStatus(), 201);
   t.regex(await verifyGreen(t), new RegExp(`cairn-keystone:${tag1},`));
   const h = await cairn(['history', '--service', 'keystone', '--state-dir', stateDir]);
