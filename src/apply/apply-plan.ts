@@ -16,7 +16,8 @@ import type { Transport } from '../transport/transport.js';
 import { decide } from './decide.js';
 import type { ApplyEvent, StepStatus } from './events.js';
 import { execute } from './execute.js';
-import { StepError } from './host-error.js';
+import { stepError } from './host-error.js';
+import { isExpected } from '../errors.js';
 import { acquireLock, releaseLock } from './lock.js';
 import { namesToResolve, precheck, type PrecheckFinding } from './prechecks.js';
 
@@ -103,7 +104,7 @@ export async function applyPlan(d: Deployment, initialPlan: Plan, opts: ApplyOpt
             emit({ type: 'note', host: hp.host, message: note });
           }
         } catch (e) {
-          if (!(e instanceof Error) || !('exitCode' in e)) throw e;
+          if (!isExpected(e)) throw e;
           refused++;
           reports.get(hp.host)!.error = e.message;
           emit({ type: 'host', host: hp.host, state: 'failed', detail: e.message });
@@ -141,7 +142,7 @@ export async function applyPlan(d: Deployment, initialPlan: Plan, opts: ApplyOpt
         await applyHost(hp, transports.get(hp.host)!, facts.get(hp.host)!, report, hostOf(hp.host), { ...opts, abandoned });
         emit({ type: 'host', host: hp.host, state: 'done' });
       } catch (e) {
-        if (!(e instanceof Error) || !('exitCode' in e)) throw e;
+        if (!isExpected(e)) throw e;
         report.error = e.message;
         failedHosts.push(hp.host);
         emit({ type: 'host', host: hp.host, state: 'failed', detail: e.message });
@@ -210,7 +211,7 @@ async function runStep(step: Step, hp: HostPlan, t: Transport, facts: HostFacts,
     finish(decision.changes ? 'changed' : 'ok', decision.reason, lines.length ? { detail: lines.join('; ') } : {});
   } catch (e) {
     finish('failed', (e as Error).message.split('\n')[0]!);
-    throw e instanceof StepError || (e instanceof Error && 'exitCode' in e) ? e : new StepError(hp.host, step.title, (e as Error).message);
+    throw isExpected(e) ? e : stepError(hp.host, step.title, (e as Error).message);
   }
   // Installing packages starts units and creates files: read the host again rather than decide
   // later steps on what it looked like before.

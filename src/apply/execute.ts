@@ -6,7 +6,8 @@ import type { Transport } from '../transport/transport.js';
 import { redact, shJoin } from '../transport/quote.js';
 import { bridgePaths, bridgeScript, startBridgeArgv } from './bridge-script.js';
 import type { Action } from './decide.js';
-import { StepError } from './host-error.js';
+import { stepError } from './host-error.js';
+import { HostError } from '../errors.js';
 
 /** What execution needs besides the transport. */
 export interface ExecuteContext {
@@ -27,7 +28,7 @@ export interface ExecuteContext {
 
 const realSleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** Runs the actions in order; returns report lines (e.g. chrony's offset), throws StepError on failure. */
+/** Runs the actions in order; returns report lines (e.g. chrony's offset), throws a step's HostError on failure. */
 export async function execute(actions: readonly Action[], ctx: ExecuteContext): Promise<string[]> {
   const report: string[] = [];
   for (const a of actions) {
@@ -57,7 +58,7 @@ async function runChecked(ctx: ExecuteContext, argv: string[], stdin?: string, s
   const r = await ctx.transport.run({ argv, ...(stdin !== undefined ? { stdin } : {}), secrets: all, ...(timeoutMs ? { timeoutMs } : {}) });
   const out = redact(r.stdout + r.stderr, all);
   ctx.log(`  exit ${r.code} after ${Date.now() - started} ms${out.trim() ? `\n${indent(out)}` : ''}`);
-  if (r.code !== 0) throw new StepError(ctx.host, ctx.step, 'command failed', argv.map((a) => redact(a, all)), r.code, out);
+  if (r.code !== 0) throw stepError(ctx.host, ctx.step, 'command failed', argv.map((a) => redact(a, all)), r.code, out);
   return r.stdout;
 }
 
@@ -74,10 +75,10 @@ async function waitFor(ctx: ExecuteContext, argv: string[], intervalMs: number, 
     }
     if (Date.now() + intervalMs > until) break;
     const why = ctx.abandoned?.();
-    if (why) throw new StepError(ctx.host, ctx.step, `stopped waiting: ${why}`, argv, last.code, last.out);
+    if (why) throw stepError(ctx.host, ctx.step, `stopped waiting: ${why}`, argv, last.code, last.out);
     await sleep(intervalMs);
   }
-  throw new StepError(ctx.host, ctx.step, `not reached within ${Math.round(deadlineMs / 1000)} s`, argv, last.code, last.out);
+  throw stepError(ctx.host, ctx.step, `not reached within ${Math.round(deadlineMs / 1000)} s`, argv, last.code, last.out);
 }
 
 /**
@@ -104,18 +105,18 @@ async function moveToBridge(ctx: ExecuteContext, bridge: string, iface: string, 
           ctx.log('bridge transaction confirmed');
           return `${iface} is a port of ${bridge}${addresses.length ? `; ${addresses.join(', ')} moved to ${bridge}` : ''}`;
         }
-        if (result?.startsWith('reverted')) throw new StepError(ctx.host, ctx.step, `the host undid the change: ${result}`);
+        if (result?.startsWith('reverted')) throw stepError(ctx.host, ctx.step, `the host undid the change: ${result}`);
         await sleep(500);
       }
     } catch (e) {
-      if (e instanceof StepError) throw e;
+      if (e instanceof HostError && e.step !== undefined) throw e; // the host reverted: final
       lastError = (e as Error).message;
       ctx.log(`not reachable yet over a new connection: ${lastError}`);
     } finally {
       await fresh?.close().catch(() => undefined);
     }
   }
-  throw new StepError(ctx.host, ctx.step, `could not reach the host over a new connection within ${confirmSeconds} s after moving ${iface} into ${bridge} (${lastError}); the host reverts the change by itself`);
+  throw stepError(ctx.host, ctx.step, `could not reach the host over a new connection within ${confirmSeconds} s after moving ${iface} into ${bridge} (${lastError}); the host reverts the change by itself`);
 }
 
 function indent(text: string): string {

@@ -5,7 +5,7 @@
  * just before `dpkg: error processing package X (--configure):`, often hundreds of lines above
  * the end. So that block comes first, then the tail.
  */
-import { tail } from '../transport/errors.js';
+import { tail } from '../errors.js';
 
 /** Lines of a maintainer script's output kept before dpkg's error line. */
 const BEFORE = 12;

@@ -3,7 +3,7 @@
  * by that run (and only by it). /run is emptied at boot, so a lock never outlives a reboot.
  */
 import type { Transport } from '../transport/transport.js';
-import { UserError, EXIT } from '../cli/errors.js';
+import { HostError } from '../errors.js';
 
 export const LOCK_DIR = '/run/cairn/deploy.lock';
 
@@ -36,13 +36,13 @@ export function releaseArgv(owner: string): string[] {
   return ['sh', '-c', `[ "$(cat ${LOCK_DIR}/owner 2>/dev/null)" = "$1" ] && rm -rf ${LOCK_DIR}; exit 0`, 'sh', owner];
 }
 
-/** Takes the lock (returning a note when it took over a stale one) or throws a UserError naming the run that holds it. */
+/** Takes the lock (returning a note when it took over a stale one) or throws a HostError naming the run that holds it. */
 export async function acquireLock(t: Transport, owner: string, breakLock: boolean): Promise<string | undefined> {
   if (breakLock) await t.run({ argv: ['rm', '-rf', LOCK_DIR] });
   const r = await t.run({ argv: acquireArgv(owner) });
   if (r.code === 0) return r.stdout.trim() || undefined;
   const holder = (await t.get(`${LOCK_DIR}/owner`))?.toString().trim() || 'an unknown run';
-  throw new UserError(`host ${t.host}: another deploy holds the lock (${holder}); wait for it to finish, or, if it is gone, re-run with --break-lock`, EXIT.failed);
+  throw new HostError(`host ${t.host}: another deploy holds the lock (${holder}); wait for it to finish, or, if it is gone, re-run with --break-lock`);
 }
 
 /** Releases the lock; never throws (it runs in finally blocks). */

@@ -8,7 +8,7 @@
  *   cairn rollback -a FILE --service NAME [--to TAG]
  *   cairn history [--service NAME] [--json]
  *
- * Expected failures become UserError (exit 1 for engine and host failures, 2 for bad usage);
+ * Expected failures become CairnError (exit 1 for engine and host failures, 2 for bad usage);
  * progress goes to stderr, results to stdout.
  */
 import { Command, Option } from 'commander';
@@ -33,7 +33,7 @@ import { buildPlan } from '../plan/build-plan.js';
 import { loadPlaybooks } from '../plan/playbook.js';
 import { packageRoot } from '../render/templates.js';
 import { plainProgress } from './progress.js';
-import { ContainersError, ContainersUsageError } from '../containers/errors.js';
+import { containersError } from '../containers/errors.js';
 import { buildServiceImages, listCairnImages } from '../containers/image-build.js';
 import { nextTag, parseTag } from '../containers/images.js';
 import {
@@ -57,24 +57,14 @@ import { containerName } from '../containers/desired.js';
 import { adminEnvScript } from '../services/credentials.js';
 import type { Plan } from '../plan/steps.js';
 import type { ContainersVerify } from '../verify/run-verify.js';
-import { LabError } from '../lab/errors.js';
 import { connectDocker } from '../lab/docker-engine.js';
 import { Progress } from '../lab/progress.js';
-import { EXIT, UserError } from './errors.js';
+import { CairnError, UsageError } from '../errors.js';
 import type { Io } from './main.js';
 
-/** Turns containers-mode errors into the CLI's UserError; anything else stays a bug. */
+/** Turns containers-mode errors into the CLI's CairnError; anything else stays a bug. */
 export async function guardedContainers(io: Io, run: () => Promise<void>): Promise<void> {
-  try {
-    await run();
-  } catch (e) {
-    if (e instanceof ContainersUsageError) throw new UserError(e.message, EXIT.invalid);
-    if (e instanceof ContainersError || e instanceof LabError) {
-      if (e instanceof ContainersError && e.detail) io.err(e.detail);
-      throw new UserError(e.message, EXIT.failed);
-    }
-    throw e;
-  }
+  await run();
 }
 
 /** The container services named by --service (all when none). */
@@ -82,7 +72,7 @@ export function selectServices(names: readonly string[] | undefined): ContainerS
   if (!names || names.length === 0) return [...containerServices];
   return names.map((n) => {
     const s = containerService(n);
-    if (!s) throw new ContainersUsageError(`--service ${n}: no such container service (known: ${containerServices.map((x) => x.name).join(', ')})`);
+    if (!s) throw new UsageError(`--service ${n}: no such container service (known: ${containerServices.map((x) => x.name).join(', ')})`);
     return s;
   });
 }
@@ -105,7 +95,7 @@ export function registerImagesCommands(program: Command, io: Io): void {
       guardedContainers(io, async () => {
         const services = selectServices(opts.service);
         if (opts.tag !== undefined && parseTag(opts.tag)?.release !== opts.release) {
-          throw new ContainersUsageError(`--tag ${opts.tag}: expected ${opts.release}-<build number>, e.g. ${opts.release}-1`);
+          throw new UsageError(`--tag ${opts.tag}: expected ${opts.release}-<build number>, e.g. ${opts.release}-1`);
         }
         const docker = await connectDocker();
         const tag = opts.tag ?? nextTag(opts.release, (await listCairnImages(docker)).map((r) => r.tag));
@@ -194,7 +184,7 @@ async function applyHostSide(d: Deployment, opts: { trustNewHosts?: boolean }, i
   if (!report.ok) {
     const errors = report.hosts.filter((h) => h.error).map((h) => `${h.host}: ${h.error}`);
     const pre = report.prechecks.filter((p) => p.severity === 'error').map((p) => `${p.host}: ${p.message}`);
-    throw new ContainersError(`the host side (infrastructure: MariaDB, RabbitMQ, memcached, Open vSwitch, libvirtd) failed:\n${[...pre, ...errors].join('\n')}`);
+    throw containersError(`the host side (infrastructure: MariaDB, RabbitMQ, memcached, Open vSwitch, libvirtd) failed:\n${[...pre, ...errors].join('\n')}`);
   }
 }
 
@@ -215,9 +205,9 @@ function loadContainersDeployment(opts: NodeOptions, io: Io): Deployment {
   const loaded = loadFromFiles({ answerFile: opts.answerFile, ...(opts.inventory ? { inventory: opts.inventory } : {}) });
   printProblems(loaded, io.err);
   const d = loaded.deployment;
-  if (!d) throw new ContainersUsageError(`${opts.answerFile}: invalid; no host was touched`);
+  if (!d) throw new UsageError(`${opts.answerFile}: invalid; no host was touched`);
   if (d.mode !== 'containers') {
-    throw new ContainersUsageError(`${opts.answerFile}: CAIRN_DEPLOY_MODE is '${d.mode}'; set CAIRN_DEPLOY_MODE=containers to run OpenStack services in containers`);
+    throw new UsageError(`${opts.answerFile}: CAIRN_DEPLOY_MODE is '${d.mode}'; set CAIRN_DEPLOY_MODE=containers to run OpenStack services in containers`);
   }
   healthDeadlineMs(opts);
   return d;
@@ -225,7 +215,7 @@ function loadContainersDeployment(opts: NodeOptions, io: Io): Deployment {
 
 function healthDeadlineMs(opts: NodeOptions): number {
   const seconds = Number(opts.healthTimeout);
-  if (!Number.isFinite(seconds) || seconds < 5) throw new ContainersUsageError(`--health-timeout must be a number of seconds of at least 5, got '${opts.healthTimeout}'`);
+  if (!Number.isFinite(seconds) || seconds < 5) throw new UsageError(`--health-timeout must be a number of seconds of at least 5, got '${opts.healthTimeout}'`);
   return seconds * 1000;
 }
 
@@ -299,7 +289,7 @@ export interface ContainersDeployOptions extends NodeOptions {
  */
 export function runContainersDeploy(opts: ContainersDeployOptions, io: Io, loaded?: Deployment): Promise<void> {
   return guardedContainers(io, async () => {
-    if (opts.tag !== undefined && !parseTag(opts.tag)) throw new ContainersUsageError(`--tag ${opts.tag}: expected <release>-<build>, e.g. zed-1`);
+    if (opts.tag !== undefined && !parseTag(opts.tag)) throw new UsageError(`--tag ${opts.tag}: expected <release>-<build>, e.g. zed-1`);
     const d = loaded ?? loadContainersDeployment(opts, io);
     const local = await connectDocker();
     const built = await listCairnImages(local);
@@ -310,7 +300,7 @@ export function runContainersDeploy(opts: ContainersDeployOptions, io: Io, loade
     const entries = await withNodes(d, opts, io, (ctx) =>
       deployContainers(ctx, (s, running) => {
         const tag = running ?? opts.tag ?? built.find((r) => r.name === imageOf(s) && parseTag(r.tag)?.release === ctx.deployment.release)?.tag;
-        if (!tag) throw new ContainersUsageError(`no image of ${s.name} for ${ctx.deployment.release} is built: run 'cairn images build'`);
+        if (!tag) throw new UsageError(`no image of ${s.name} for ${ctx.deployment.release} is built: run 'cairn images build'`);
         return tag;
       }),
     );
@@ -349,7 +339,7 @@ export function registerContainersCommands(program: Command, io: Io): void {
     .action((opts: NodeOptions & { service: string; tag: string; hosts?: string }) =>
       guardedContainers(io, async () => {
         const [service] = selectServices([opts.service]);
-        if (!parseTag(opts.tag)) throw new ContainersUsageError(`--tag ${opts.tag}: expected <release>-<build>, e.g. zed-2`);
+        if (!parseTag(opts.tag)) throw new UsageError(`--tag ${opts.tag}: expected <release>-<build>, e.g. zed-2`);
         const hosts = opts.hosts?.split(',').map((h) => h.trim()).filter(Boolean);
         const results = await withNodes(loadContainersDeployment(opts, io), opts, io, (ctx) => moveService(ctx, service!, opts.tag, 'upgrade', hosts));
         for (const r of results) io.out(`${r.host}  ${service!.name}  ${r.from ?? '(none)'} -> ${r.to}  ok  unavailable ${((r.result.gapMs ?? 0) / 1000).toFixed(1)} s`);

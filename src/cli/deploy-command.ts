@@ -26,7 +26,7 @@ import { packageRoot, TemplateSet } from '../render/templates.js';
 import { allServices } from '../services/index.js';
 import { connectSsh } from '../transport/ssh-transport.js';
 import { formatProblem } from '../config/problems.js';
-import { EXIT, UserError } from './errors.js';
+import { EXIT, UsageError } from '../errors.js';
 import { loadFromFiles, printProblems } from './load.js';
 import type { Io } from './main.js';
 import { jsonProgress, listrProgress, plainProgress } from './progress.js';
@@ -51,17 +51,17 @@ export interface DeployOptions {
 /** Loads the playbooks shipped with cairn; a broken one is reported like any input. */
 export function shippedPlaybooks(): Playbook[] {
   const { playbooks, problems } = loadPlaybooks(join(packageRoot(), 'playbooks'), allServices.map((s) => s.name));
-  if (problems.length > 0) throw new UserError(`playbooks are invalid:\n${problems.map(formatProblem).join('\n')}`);
+  if (problems.length > 0) throw new UsageError(`playbooks are invalid:\n${problems.map(formatProblem).join('\n')}`);
   return playbooks;
 }
 
 /** Runs a deploy; returns the exit code. */
 export async function runDeploy(opts: DeployOptions, io: Io): Promise<number> {
-  if (!opts.answerFile) throw new UserError('deploy needs --answer-file FILE (or --gen-answer-file FILE to write one)');
+  if (!opts.answerFile) throw new UsageError('deploy needs --answer-file FILE (or --gen-answer-file FILE to write one)');
   const forks = Number(opts.forks);
-  if (!Number.isInteger(forks) || forks < 1) throw new UserError(`--forks must be a whole number of at least 1, got '${opts.forks}'`);
+  if (!Number.isInteger(forks) || forks < 1) throw new UsageError(`--forks must be a whole number of at least 1, got '${opts.forks}'`);
   const verifyWait = Number(opts.verifyWait);
-  if (!Number.isFinite(verifyWait) || verifyWait < 0) throw new UserError(`--verify-wait must be a number of seconds, got '${opts.verifyWait}'`);
+  if (!Number.isFinite(verifyWait) || verifyWait < 0) throw new UsageError(`--verify-wait must be a number of seconds, got '${opts.verifyWait}'`);
   const loaded = loadFromFiles({ answerFile: opts.answerFile, ...(opts.inventory ? { inventory: opts.inventory } : {}) });
   printProblems(loaded, io.err);
   if (!loaded.deployment) {
@@ -153,7 +153,7 @@ function credentialsLine(d: Deployment, local: readonly string[]): string {
  * not have, so it is refused here, saying so, rather than showing the wrong thing.
  */
 async function deployInContainers(d: Deployment, opts: DeployOptions, { verifyWait, forks }: { verifyWait: number; forks: number }, io: Io): Promise<number> {
-  if (opts.dryRun) throw new UserError('--dry-run is not available with CAIRN_DEPLOY_MODE=containers yet (it previews packages-mode steps only); no host was touched', EXIT.invalid);
+  if (opts.dryRun) throw new UsageError('--dry-run is not available with CAIRN_DEPLOY_MODE=containers yet (it previews packages-mode steps only); no host was touched');
   io.err('CAIRN_DEPLOY_MODE=containers: host side on packages, OpenStack services in containers');
   await runContainersDeploy(
     {

@@ -6,17 +6,16 @@
  *   cairn lab down [--name NAME] [--purge]
  *   cairn lab ssh [--name NAME] NODE [-- COMMAND...]
  *
- * Expected failures become UserError (exit 1 for host/engine failures, 2 for bad usage), which
+ * Expected failures become CairnError (exit 1 for host/engine failures, 2 for bad usage), which
  * the main CLI prints as one line; progress goes to stderr, results to stdout.
  */
 import { Command, Option } from 'commander';
 import { relative } from 'node:path';
 import { labDown, labSsh, labStatus, labUp } from '../lab/lab.js';
-import { LabError, LabUsageError } from '../lab/errors.js';
 import { DEFAULT_LAB_NAME } from '../lab/lab-name.js';
 import { nodeTable } from '../lab/node-table.js';
 import type { ProviderName } from '../lab/lab-state.js';
-import { EXIT, UserError } from './errors.js';
+import { CairnError, HostError, UsageError } from '../errors.js';
 
 /** How lab commands talk back to the main CLI (all optional: defaults are stdout/stderr). */
 export interface LabCommandHooks {
@@ -28,15 +27,15 @@ export interface LabCommandHooks {
   setExitCode?: (code: number) => void;
 }
 
-/** Turns lab errors into the CLI's UserError; anything else stays a bug. */
+/** Prefixes lab failures with `lab:` and names their log file; anything else stays a bug. */
 async function guarded(run: () => Promise<void>): Promise<void> {
   try {
     await run();
   } catch (e) {
-    if (e instanceof LabUsageError) throw new UserError(`lab: ${e.message}`, EXIT.invalid);
-    if (e instanceof LabError) {
+    if (e instanceof UsageError) throw new UsageError(`lab: ${e.message}`);
+    if (e instanceof HostError) {
       const log = e.logFile ? ` (details: ${relative(process.cwd(), e.logFile)})` : '';
-      throw new UserError(`lab: ${e.message}${log}`, EXIT.failed);
+      throw new HostError(`lab: ${e.message}${log}`, { detail: e.detail ?? '' });
     }
     throw e;
   }
@@ -44,7 +43,7 @@ async function guarded(run: () => Promise<void>): Promise<void> {
 
 function count(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
-  if (!/^\d+$/.test(value)) throw new LabUsageError(`${flag} must be a whole number, not '${value}'`);
+  if (!/^\d+$/.test(value)) throw new UsageError(`${flag} must be a whole number, not '${value}'`);
   return Number(value);
 }
 

@@ -1,6 +1,6 @@
 /**
  * The `cairn` command line. Parses arguments (commander), runs one command, and is the only
- * place that catches errors: a UserError prints one line and exits with its code; anything
+ * place that catches errors: an expected failure (src/errors.ts) prints one line and exits with its code; anything
  * else is a bug and says so.
  */
 import { Command, CommanderError, Option } from 'commander';
@@ -12,7 +12,7 @@ import { buildManifest } from '../render/manifest.js';
 import { renderFiles } from '../render/render-files.js';
 import { packageRoot } from '../render/templates.js';
 import { allServices } from '../services/index.js';
-import { EXIT, UserError } from './errors.js';
+import { CairnError, EXIT, UsageError } from '../errors.js';
 import { loadFromFiles, printProblems, type DeploymentOptions } from './load.js';
 import { writeRenderTree } from './render-output.js';
 import { registerContainersCommands } from './containers-command.js';
@@ -49,7 +49,10 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       // Help and version "errors" are successes; everything else commander rejects is usage.
       return e.exitCode === 0 ? EXIT.ok : EXIT.invalid;
     }
-    if (e instanceof UserError) {
+    if (e instanceof CairnError) {
+      // The output that explains it (a container's logs, a build's last lines) comes first, so
+      // the one line that says what failed is the last thing on the screen.
+      if (e.detail) io.err(e.detail);
       io.err(`cairn: ${e.message}`);
       return e.exitCode;
     }
@@ -137,13 +140,13 @@ function describeHosts(result: ReturnType<typeof loadFromFiles>): string {
 
 /** Writes a generated answer file, refusing to overwrite unless forced; mode 0600 from creation. */
 function writeAnswerFile(file: string, force: boolean): void {
-  if (!force && existsSync(file)) throw new UserError(`${file} exists; pass --force to overwrite it`);
+  if (!force && existsSync(file)) throw new UsageError(`${file} exists; pass --force to overwrite it`);
   try {
     // 'wx' refuses a file that appeared since the check; the mode applies from creation on, so
     // the passwords are never readable by others, not even for an instant.
     writeFileSync(file, generateAnswerFile(), { mode: 0o600, flag: force ? 'w' : 'wx' });
     chmodSync(file, 0o600); // an overwritten file keeps its old mode otherwise
   } catch (e) {
-    throw new UserError(`cannot write ${file}: ${(e as Error).message}`);
+    throw new UsageError(`cannot write ${file}: ${(e as Error).message}`);
   }
 }

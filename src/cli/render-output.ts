@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync, readFileSync
 import { dirname, join } from 'node:path';
 import type { Manifest } from '../render/manifest.js';
 import type { RenderedFile } from '../render/render-files.js';
-import { UserError } from './errors.js';
+import { UsageError } from '../errors.js';
 
 /** Writes `files` and `manifest` under `dir`, replacing a previous cairn render there. */
 export function writeRenderTree(dir: string, files: readonly RenderedFile[], manifest: Manifest): void {
@@ -15,7 +15,7 @@ export function writeRenderTree(dir: string, files: readonly RenderedFile[], man
   if (existsSync(dir)) {
     const entries = readdirSync(dir);
     if (entries.length > 0 && !entries.includes('manifest.json')) {
-      throw new UserError(`${dir} is not empty and holds no manifest.json from an earlier render; choose a new or empty directory`);
+      throw new UsageError(`${dir} is not empty and holds no manifest.json from an earlier render; choose a new or empty directory`);
     }
     if (entries.includes('manifest.json')) {
       // Remove exactly what the earlier render wrote, so files of hosts or services dropped

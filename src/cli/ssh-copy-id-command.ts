@@ -15,10 +15,10 @@ import { homedir } from 'node:os';
 import { ReadStream, WriteStream } from 'node:tty';
 import type { Deployment, Host } from '../config/model.js';
 import { hasErrors } from '../config/problems.js';
-import { TransportError } from '../transport/errors.js';
+import { CairnError, HostError, UsageError } from '../errors.js';
+import { transportError } from '../transport/errors.js';
 import { expandHome } from '../transport/known-hosts.js';
 import { connectSsh, type SshOptions, type SshTransport } from '../transport/ssh-transport.js';
-import { EXIT, UserError } from './errors.js';
 import { loadFromFiles, printProblems } from './load.js';
 
 /** What the command needs from outside; each part injectable for tests. */
@@ -36,7 +36,7 @@ export type CopyIdOutcome =
   | { host: string; status: 'added' | 'present'; target: string; usedPassword: boolean }
   | { host: string; status: 'failed'; error: Error };
 
-/** Adds `cairn ssh-copy-id` to the program. main.ts catches the UserError it throws. */
+/** Adds `cairn ssh-copy-id` to the program. main.ts catches the CairnError it throws. */
 export function registerSshCopyIdCommand(program: Command, deps: Partial<SshCopyIdDeps> = {}): Command {
   const d: SshCopyIdDeps = {
     out: deps.out ?? ((l) => process.stdout.write(`${l}\n`)),
@@ -54,11 +54,11 @@ export function registerSshCopyIdCommand(program: Command, deps: Partial<SshCopy
       const result = loadFromFiles({ answerFile: opts.answerFile, ...(opts.inventory !== undefined ? { inventory: opts.inventory } : {}) });
       printProblems(result, d.err);
       if (!result.deployment || hasErrors(result.problems)) {
-        throw new UserError(`${opts.answerFile}: invalid; no key was copied`, EXIT.invalid);
+        throw new UsageError(`${opts.answerFile}: invalid; no key was copied`);
       }
       const outcomes = await copyIdToHosts(result.deployment, { trustNewHosts: Boolean(opts.trustNewHosts) }, d);
       const failed = outcomes.filter((o) => o.status === 'failed').length;
-      if (failed > 0) throw new UserError(`ssh-copy-id: ${failed} of ${outcomes.length} host${outcomes.length === 1 ? '' : 's'} failed`, EXIT.failed);
+      if (failed > 0) throw new HostError(`ssh-copy-id: ${failed} of ${outcomes.length} host${outcomes.length === 1 ? '' : 's'} failed`);
       d.out(`ssh-copy-id: the key gets into all ${outcomes.length} host${outcomes.length === 1 ? '' : 's'}`);
     });
 }
@@ -77,12 +77,12 @@ export function readPublicKey(file: string): { line: string; key: string } {
     text = readFileSync(file, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new UserError(`cannot read public key ${file}: ${code === 'ENOENT' ? 'no such file' : (e as Error).message}`, EXIT.failed);
+    throw new HostError(`cannot read public key ${file}: ${code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
   }
   const line = text.split('\n').map((l) => l.trim()).find((l) => l && !l.startsWith('#')) ?? '';
   const [type, key] = line.split(/\s+/);
   if (!type || !key || !/^(ssh-|ecdsa-|sk-)/.test(type) || !/^[A-Za-z0-9+/]+={0,2}$/.test(key)) {
-    throw new UserError(`${file} is not an OpenSSH public key (expected "ssh-ed25519 AAAA... comment")`, EXIT.failed);
+    throw new HostError(`${file} is not an OpenSSH public key (expected "ssh-ed25519 AAAA... comment")`);
   }
   return { line: line.replace(/\s+/g, ' '), key };
 }
@@ -124,7 +124,7 @@ export async function copyIdToHosts(deployment: Pick<Deployment, 'hosts' | 'sshP
       deps.out(o.status === 'added' ? `${host.name}: key added to ~/.ssh/authorized_keys of ${o.target}${how}` : `${host.name}: key already in ~/.ssh/authorized_keys of ${o.target}${how}`);
     } catch (e) {
       const error = e instanceof Error ? e : new Error(String(e));
-      if (!(error instanceof UserError)) throw error; // a bug: let main() report it as one
+      if (!(error instanceof CairnError)) throw error; // a bug: let main() report it as one
       outcomes.push({ host: host.name, status: 'failed', error });
       deps.err(error.message.startsWith(`host ${host.name}:`) ? error.message : `host ${host.name}: ${error.message}`);
     }
@@ -139,7 +139,7 @@ async function copyIdToHost(
   deps: SshCopyIdDeps,
 ): Promise<Extract<CopyIdOutcome, { status: 'added' | 'present' }>> {
   const pubFile = publicKeyFileFor(host, deployment, deps.ssh.home);
-  if (!pubFile) throw new UserError(`no public key to install: set CONFIG_SSH_KEY in the answer file or ssh_key in the inventory`, EXIT.failed);
+  if (!pubFile) throw new HostError(`no public key to install: set CONFIG_SSH_KEY in the answer file or ssh_key in the inventory`);
   const pub = readPublicKey(pubFile);
   // Install for the login user, never through sudo.
   const login: Host = { ...host, sudo: false };
@@ -153,7 +153,7 @@ async function copyIdToHost(
   } catch (e) {
     // Only a refused (or unusable) credential leads to the password; an unreachable host or
     // an unknown/changed host key is reported as it is.
-    if (!(e instanceof TransportError) || e.phase !== 'auth') throw e;
+    if (!(e instanceof HostError) || e.phase !== 'auth') throw e;
   }
   if (!transport) {
     let password: string | undefined = await deps.askPassword(`${target} password for host ${host.name}: `);
@@ -168,7 +168,7 @@ async function copyIdToHost(
     const r = await transport.run({ argv: installKeyArgv(pub), timeoutMs: 30000 });
     const status = r.stdout.trim().split('\n').pop();
     if (r.code !== 0 || (status !== 'added' && status !== 'present')) {
-      throw new TransportError(host.name, 'run', `cannot update ~/.ssh/authorized_keys of ${target}: exit code ${r.code}${r.stderr.trim() ? `: ${r.stderr.trim()}` : ''}`);
+      throw transportError(host.name, 'run', `cannot update ~/.ssh/authorized_keys of ${target}: exit code ${r.code}${r.stderr.trim() ? `: ${r.stderr.trim()}` : ''}`);
     }
     return { host: host.name, status, target, usedPassword };
   } finally {
@@ -188,7 +188,7 @@ export async function askPasswordOnTty(prompt: string): Promise<string> {
     inFd = openSync('/dev/tty', 'r');
     outFd = openSync('/dev/tty', 'w');
   } catch {
-    throw new UserError('ssh-copy-id asks each host\'s password on a terminal, and there is none (no /dev/tty): run it from an interactive shell', EXIT.failed);
+    throw new HostError('ssh-copy-id asks each host\'s password on a terminal, and there is none (no /dev/tty): run it from an interactive shell');
   }
   const input = new ReadStream(inFd);
   const output = new WriteStream(outFd);
@@ -200,14 +200,14 @@ export async function askPasswordOnTty(prompt: string): Promise<string> {
       input.on('data', (data: Buffer) => {
         for (const ch of data.toString('utf8')) {
           if (ch === '\r' || ch === '\n') return resolve(chars.join(''));
-          if (ch === '\u0003') return reject(new UserError('interrupted', EXIT.failed));
-          if (ch === '\u0004' && chars.length === 0) return reject(new UserError('no password given', EXIT.failed));
+          if (ch === '\u0003') return reject(new HostError('interrupted'));
+          if (ch === '\u0004' && chars.length === 0) return reject(new HostError('no password given'));
           if (ch === '\u007f' || ch === '\b') chars = chars.slice(0, -1);
           else if (ch === '\u0015') chars = [];
           else chars.push(ch);
         }
       });
-      input.on('error', (e) => reject(new UserError(`cannot read the password from the terminal: ${e.message}`, EXIT.failed)));
+      input.on('error', (e) => reject(new HostError(`cannot read the password from the terminal: ${e.message}`)));
     });
   } finally {
     try {

@@ -12,7 +12,7 @@ import { renderFiles } from '../render/render-files.js';
 import { allServices } from '../services/index.js';
 import { shippedPlaybooks } from './deploy-command.js';
 import { containersVerify, hostSidePlan } from './containers-command.js';
-import { EXIT, UserError } from './errors.js';
+import { EXIT, UsageError } from '../errors.js';
 import { loadFromFiles, printProblems } from './load.js';
 import type { Io } from './main.js';
 
@@ -67,8 +67,8 @@ export function registerVerifyCommand(program: Command, io: Io, setCode: (code: 
     .action(async (opts: VerifyCommandOptions) => {
       const wait = Number(opts.wait);
       const forks = Number(opts.forks);
-      if (!Number.isFinite(wait) || wait < 0) throw new UserError(`--wait must be a number of seconds, got '${opts.wait}'`);
-      if (!Number.isInteger(forks) || forks < 1) throw new UserError(`--forks must be a whole number of at least 1, got '${opts.forks}'`);
+      if (!Number.isFinite(wait) || wait < 0) throw new UsageError(`--wait must be a number of seconds, got '${opts.wait}'`);
+      if (!Number.isInteger(forks) || forks < 1) throw new UsageError(`--forks must be a whole number of at least 1, got '${opts.forks}'`);
       const loaded = loadFromFiles({ answerFile: opts.answerFile, ...(opts.inventory ? { inventory: opts.inventory } : {}) });
       printProblems(loaded, io.err);
       if (!loaded.deployment) {

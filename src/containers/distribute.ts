@@ -14,7 +14,7 @@
  * a registry is the place for dedup against what the node already has, at scale.
  */
 import type Docker from 'dockerode';
-import { ContainersError, tailLines } from './errors.js';
+import { containersError, tailLines } from './errors.js';
 import type { NodeDocker } from './docker-over-ssh.js';
 
 /** `docker inspect` of image `ref` (its id and size), undefined when `docker` has none. */
@@ -64,14 +64,14 @@ export type ImageOutcome = 'present' | 'loaded';
  */
 export async function ensureImage(local: Docker, node: Pick<NodeDocker, 'docker'> & { host: string | { name: string } }, ref: string): Promise<ImageOutcome> {
   const want = await imageId(local, ref);
-  if (!want) throw new ContainersError(`image ${ref} is not on this machine: build it with 'cairn images build --tag ${ref.slice(ref.lastIndexOf(':') + 1)}'`);
+  if (!want) throw containersError(`image ${ref} is not on this machine: build it with 'cairn images build --tag ${ref.slice(ref.lastIndexOf(':') + 1)}'`);
   if ((await imageId(node.docker, ref)) === want) return 'present';
   const tar = await local.getImage(ref).get();
   const response = await node.docker.loadImage(tar, { quiet: true });
   const { error, text } = await drain(response);
-  if (error) throw new ContainersError(`loading ${ref} into the node's engine failed: ${error}`, hostName(node.host), tailLines(text));
+  if (error) throw containersError(`loading ${ref} into the node's engine failed: ${error}`, hostName(node.host), tailLines(text));
   const got = await imageId(node.docker, ref);
-  if (got !== want) throw new ContainersError(`after loading, the node has ${ref} as ${got ?? 'nothing'}, not ${want}`, hostName(node.host), tailLines(text));
+  if (got !== want) throw containersError(`after loading, the node has ${ref} as ${got ?? 'nothing'}, not ${want}`, hostName(node.host), tailLines(text));
   return 'loaded';
 }
 
@@ -93,7 +93,7 @@ export async function ensureImages(
   for (const ref of new Set(refs)) {
     // One inspect here gives both the id to compare and the size to announce.
     const here = await inspectImage(local, ref);
-    if (!here) throw new ContainersError(`image ${ref} is not on this machine: build it with 'cairn images build --tag ${ref.slice(ref.lastIndexOf(':') + 1)}'`);
+    if (!here) throw containersError(`image ${ref} is not on this machine: build it with 'cairn images build --tag ${ref.slice(ref.lastIndexOf(':') + 1)}'`);
     if ((await imageId(node.docker, ref)) !== here.Id) {
       wanted.set(ref, here.Id);
       bytes += here.Size ?? 0;
@@ -106,10 +106,10 @@ export async function ensureImages(
   const tar = await saveMany.getImages({ names: [...wanted.keys()] });
   const response = await node.docker.loadImage(tar, { quiet: true });
   const { error, text } = await drain(response);
-  if (error) throw new ContainersError(`loading ${[...wanted.keys()].join(', ')} into the node's engine failed: ${error}`, hostName(node.host), tailLines(text));
+  if (error) throw containersError(`loading ${[...wanted.keys()].join(', ')} into the node's engine failed: ${error}`, hostName(node.host), tailLines(text));
   for (const [ref, id] of wanted) {
     const got = await imageId(node.docker, ref);
-    if (got !== id) throw new ContainersError(`after loading, the node has ${ref} as ${got ?? 'nothing'}, not ${id}`, hostName(node.host), tailLines(text));
+    if (got !== id) throw containersError(`after loading, the node has ${ref} as ${got ?? 'nothing'}, not ${id}`, hostName(node.host), tailLines(text));
   }
   return [...wanted.keys()];
 }

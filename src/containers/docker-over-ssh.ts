@@ -13,7 +13,7 @@ import http from 'node:http';
 import type { Duplex } from 'node:stream';
 import Docker from 'dockerode';
 import type { SshTransport } from '../transport/ssh-transport.js';
-import { ContainersError } from './errors.js';
+import { containersError } from './errors.js';
 
 /** The engine socket on a Debian node (docker.io's default). */
 export const DOCKER_SOCKET = '/var/run/docker.sock';
@@ -69,7 +69,7 @@ export function sshSocketAgent(open: () => Promise<Duplex>, host: string, socket
         callback?.(null, asSocket(channel));
       },
       (err: Error) =>
-        callback?.(new ContainersError(`cannot reach the Docker engine at ${socketPath} through SSH: ${err.message} (is docker.io installed and running, and AllowStreamLocalForwarding not off in sshd?)`, host), undefined as unknown as Duplex),
+        callback?.(containersError(`cannot reach the Docker engine at ${socketPath} through SSH: ${err.message} (is docker.io installed and running, and AllowStreamLocalForwarding not off in sshd?)`, host), undefined as unknown as Duplex),
     );
     return undefined;
   };

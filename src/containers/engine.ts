@@ -5,7 +5,7 @@
 import type Docker from 'dockerode';
 import { demuxLogs, judgeHealth, lastHealthOutput, type HealthVerdict } from './decide.js';
 import type { InspectedContainer } from './compare.js';
-import { ContainersError, tailLines } from './errors.js';
+import { containersError, tailLines } from './errors.js';
 import { createOptions, type ContainerSpec } from './spec.js';
 
 /** Inspect answer of container `name`, undefined when there is none. */
@@ -107,7 +107,7 @@ export async function runOneShot(docker: Docker, spec: ContainerSpec, host: stri
     const waited = (await Promise.race([
       c.wait(),
       new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new ContainersError(`${spec.name} did not finish within ${timeoutMs / 1000} s`, host)), timeoutMs);
+        timer = setTimeout(() => reject(containersError(`${spec.name} did not finish within ${timeoutMs / 1000} s`, host)), timeoutMs);
       }),
     ])) as { StatusCode: number };
     const output = await logsTail(docker, spec.name, 40);

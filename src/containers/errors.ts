@@ -1,29 +1,16 @@
 /**
- * Expected failures of containers mode (exit 1): an engine that refuses, a container that does
- * not become healthy, a migration that fails. Each says where (host, service) and carries the
- * output that explains it; anything else thrown is a bug.
+ * Containers mode's expected failures are the shared ones (src/errors.ts): an engine that
+ * refuses, a container that does not become healthy, a migration that fails are HostErrors that
+ * say where (host, service) and carry the output that explains them; bad usage is a UsageError.
  */
-export class ContainersError extends Error {
-  constructor(
-    message: string,
-    readonly host?: string,
-    /** Logs or command output that explain the failure (already a tail). */
-    readonly detail?: string,
-  ) {
-    super(host ? `host ${host}: ${message}` : message);
-    this.name = 'ContainersError';
-  }
+import { HostError, tail } from '../errors.js';
+
+/** `host HOST: message` (or just `message`) with `detail` (logs, command output) to print before it. */
+export function containersError(message: string, host?: string, detail?: string): HostError {
+  return new HostError(host ? `host ${host}: ${message}` : message, { ...(host ? { host } : {}), ...(detail ? { detail } : {}) });
 }
 
-/** Bad input from the user (exit 2): nothing was touched. */
-export class ContainersUsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ContainersUsageError';
-  }
-}
-
-/** The last `lines` lines of `text`. */
+/** The last `lines` lines of `text` (20 unless told: a container's log needs more than a command's). */
 export function tailLines(text: string, lines = 20): string {
-  return text.trimEnd().split('\n').slice(-lines).join('\n');
+  return tail(text, lines);
 }

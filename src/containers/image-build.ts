@@ -24,7 +24,7 @@ import type { Progress } from '../lab/progress.js';
 import { removeRootfs } from '../lab/image-build.js';
 import { runChecked, runCommand, runPipe } from '../lab/run-command.js';
 import { TemplateSet, packageRoot } from '../render/templates.js';
-import { ContainersError, tailLines } from './errors.js';
+import { containersError, tailLines } from './errors.js';
 import { OPENSTACK_BASE, imageBuildLabels, imageRef, type BuildFile, type LayerImageView, type ServiceImageView } from './images.js';
 import { CONTAINER_CONFIG_DIR, imageOwners, type ContainerService, type ImageLayer } from './services.js';
 import { posix } from 'node:path';
@@ -32,7 +32,7 @@ import { posix } from 'node:path';
 /** The Debian archive of this machine for bookworm, or a clear error. */
 export function hostArchive(suite = 'bookworm'): DebianArchive {
   const a = debianArchive(readHostAptSources(), suite);
-  if (typeof a === 'string') throw new ContainersError(a);
+  if (typeof a === 'string') throw containersError(a);
   return a;
 }
 
@@ -88,7 +88,7 @@ export async function ensureRootfsImage(docker: Docker, archive: DebianArchive, 
     progress.phase(`root file system ${tag}: cached`);
     return tag;
   }
-  if (process.getuid?.() !== 0) throw new ContainersError('building the base image runs debootstrap, which needs root');
+  if (process.getuid?.() !== 0) throw containersError('building the base image runs debootstrap, which needs root');
   const rootfs = mkdtempSync(join(tmpdir(), 'cairn-rootfs-'));
   try {
     progress.phase(`root file system ${tag}: debootstrap ${inputs.suite} from ${inputs.mirror} (about a minute)`);
@@ -138,7 +138,7 @@ export async function buildImage(
     });
     failure ??= streamError;
     if (failure || !(await imageExists(docker, ref))) {
-      throw new ContainersError(`building ${ref} failed${failure ? `: ${failure}` : ''}`, undefined, tailLines(last.join('\n')));
+      throw containersError(`building ${ref} failed${failure ? `: ${failure}` : ''}`, undefined, tailLines(last.join('\n')));
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -5,7 +5,7 @@
  */
 import type { Transport } from '../transport/transport.js';
 import type { ContainerDir, ContainerFile } from './desired.js';
-import { ContainersError, tailLines } from './errors.js';
+import { containersError, tailLines } from './errors.js';
 
 /**
  * argv that makes every directory with its mode and numeric owner (install -d also fixes existing
@@ -44,14 +44,14 @@ export function ensureEngineArgv(): string[] {
 /** Makes sure the node runs a Docker engine. */
 export async function ensureEngine(t: Transport): Promise<void> {
   const r = await t.run({ argv: ensureEngineArgv(), timeoutMs: 900_000 });
-  if (r.code !== 0) throw new ContainersError(`cannot install or start the Docker engine (exit ${r.code})`, t.host, tailLines(r.stderr || r.stdout));
+  if (r.code !== 0) throw containersError(`cannot install or start the Docker engine (exit ${r.code})`, t.host, tailLines(r.stderr || r.stdout));
 }
 
 /** Creates the directories and writes the files that changed; returns the paths written. */
 export async function syncFiles(t: Transport, dirs: readonly ContainerDir[], files: readonly ContainerFile[]): Promise<string[]> {
   if (dirs.length) {
     const r = await t.run({ argv: dirsArgv(dirs) });
-    if (r.code !== 0) throw new ContainersError(`cannot create the container directories (exit ${r.code})`, t.host, tailLines(r.stderr));
+    if (r.code !== 0) throw containersError(`cannot create the container directories (exit ${r.code})`, t.host, tailLines(r.stderr));
   }
   const hashes = await t.hashFiles(files.map((f) => f.hostPath));
   const written: string[] = [];

@@ -13,7 +13,8 @@ import { decideContainer } from './decide.js';
 import { desiredContainer, oneShotSpec, type DesiredContainer } from './desired.js';
 import { ensureImage, ensureImages } from './distribute.js';
 import { createAndStart, inspectByName, runOneShot, waitHealthy } from './engine.js';
-import { ContainersError, ContainersUsageError } from './errors.js';
+import { containersError } from './errors.js';
+import { HostError, UsageError } from '../errors.js';
 import { appendHistory, previousTag, readHistory, type HistoryRecord } from './history.js';
 import { imageRepository, parseTag } from './images.js';
 import { pruneUnusedImages } from './prune.js';
@@ -93,7 +94,7 @@ async function runStep(ctx: OpsContext, n: ContainerNode, desired: DesiredContai
   try {
     ctx.log(`${n.host.name}: ${step.title} (one-shot ${spec.name} from ${spec.image})`);
     const r = await runOneShot(n.docker, spec, n.host.name, step.timeoutMs);
-    if (r.code !== 0) throw new ContainersError(`${step.title} failed in ${spec.name} (exit ${r.code})`, n.host.name, r.output);
+    if (r.code !== 0) throw containersError(`${step.title} failed in ${spec.name} (exit ${r.code})`, n.host.name, r.output);
     ctx.log(`${n.host.name}: ${step.title}: done in ${(r.ms / 1000).toFixed(1)} s`);
   } finally {
     if (step.stdin !== undefined) await n.transport.run({ argv: ['rm', '-f', '--', stdinPath] });
@@ -124,10 +125,10 @@ async function pruneAfterMove(ctx: OpsContext, n: ContainerNode, service: Contai
   for (const k of kept) ctx.log(`${n.host.name}: kept ${k.ref}: ${k.why}`);
 }
 
-function failure(service: string, host: string, r: RolloutResult, untouched: readonly string[]): ContainersError {
+function failure(service: string, host: string, r: RolloutResult, untouched: readonly string[]): HostError {
   const kept = r.outcome === 'restored' ? `; the previous version (${r.from}) was put back and serves` : '';
   const rest = untouched.length ? `; not touched: ${untouched.join(', ')}` : '';
-  return new ContainersError(`${service}: the new version was refused: ${r.why}${kept}${rest}`, host, r.detail);
+  return containersError(`${service}: the new version was refused: ${r.why}${kept}${rest}`, host, r.detail);
 }
 
 /**
@@ -189,7 +190,7 @@ export async function deployContainers(ctx: OpsContext, tagFor: (s: ContainerSer
     if (decision.action === 'start') {
       await n.docker.getContainer(desired.spec.name).start();
       const h = await waitHealthy(n.docker, desired.spec.name, ctx.healthDeadlineMs);
-      if (h.verdict.state !== 'healthy') throw new ContainersError(`${desired.spec.name} started but is not healthy: ${h.verdict.state === 'failed' ? h.verdict.why : ''}`, host.name, h.lastHealth);
+      if (h.verdict.state !== 'healthy') throw containersError(`${desired.spec.name} started but is not healthy: ${h.verdict.state === 'failed' ? h.verdict.why : ''}`, host.name, h.lastHealth);
       continue;
     }
     await runSteps(ctx, n, desired, 'before-start');
@@ -230,10 +231,10 @@ export async function moveService(
   hosts?: readonly string[],
 ): Promise<MoveResult[]> {
   let targets = serviceHosts(ctx.deployment, service, ctx.rendered);
-  if (targets.length === 0) throw new ContainersUsageError(`${service.name} runs on no host of this deployment`);
+  if (targets.length === 0) throw new UsageError(`${service.name} runs on no host of this deployment`);
   if (hosts && hosts.length) {
     const unknown = hosts.filter((h) => !targets.some((t) => t.name === h));
-    if (unknown.length) throw new ContainersUsageError(`--hosts: ${service.name} does not run on ${unknown.join(', ')} (it runs on ${targets.map((t) => t.name).join(', ')})`);
+    if (unknown.length) throw new UsageError(`--hosts: ${service.name} does not run on ${unknown.join(', ')} (it runs on ${targets.map((t) => t.name).join(', ')})`);
     targets = targets.filter((t) => hosts.includes(t.name));
   }
   const desired = targets.map((h) => desiredContainer(service, h, ctx.rendered, tag)!);
@@ -269,19 +270,19 @@ export async function moveService(
  */
 export async function rollbackTarget(ctx: OpsContext, service: ContainerService, to?: string): Promise<{ from: string; to: string }> {
   const first = serviceHosts(ctx.deployment, service, ctx.rendered)[0];
-  if (!first) throw new ContainersUsageError(`${service.name} runs on no host of this deployment`);
+  if (!first) throw new UsageError(`${service.name} runs on no host of this deployment`);
   const n = node(ctx, first.name);
   const running = (await inspectByName(n.docker, `cairn-${service.name}`))?.Config?.Labels?.[LABELS.version];
-  if (!running) throw new ContainersUsageError(`${service.name} has no container on ${first.name}: nothing to roll back`);
+  if (!running) throw new UsageError(`${service.name} has no container on ${first.name}: nothing to roll back`);
   let target = to ?? previousTag(readHistory(ctx.historyFile, service.name), service.name, first.name, running);
   if (!target) target = (await inspectByName(n.docker, previousName(`cairn-${service.name}`)))?.Config?.Labels?.[LABELS.version];
-  if (!target) throw new ContainersUsageError(`no previous version of ${service.name} is known on ${first.name}; name one with --to TAG`);
-  if (target === running) throw new ContainersUsageError(`${service.name} already runs ${running} on ${first.name}`);
+  if (!target) throw new UsageError(`no previous version of ${service.name} is known on ${first.name}; name one with --to TAG`);
+  if (target === running) throw new UsageError(`${service.name} already runs ${running} on ${first.name}`);
   const a = parseTag(running);
   const b = parseTag(target);
-  if (!b) throw new ContainersUsageError(`--to ${target}: not a cairn tag (<release>-<build>, e.g. zed-1)`);
+  if (!b) throw new UsageError(`--to ${target}: not a cairn tag (<release>-<build>, e.g. zed-1)`);
   if (a && a.release !== b.release) {
-    throw new ContainersUsageError(
+    throw new UsageError(
       `refusing to roll ${service.name} back from ${running} to ${target}: ${a.release} -> ${b.release} crosses a release, whose database migrations cannot be undone (the ${b.release} code would run against a ${a.release} schema); restore the database backup taken before the upgrade instead`,
     );
   }

@@ -4,7 +4,7 @@
  */
 import Docker from 'dockerode';
 import { PassThrough } from 'node:stream';
-import { LabError } from './errors.js';
+import { HostError } from '../errors.js';
 import { LABELS } from './lab-name.js';
 
 /** The local engine (DOCKER_HOST if set, else /var/run/docker.sock), checked to answer. */
@@ -14,7 +14,7 @@ export async function connectDocker(): Promise<Docker> {
     await withTimeout(docker.ping(), 10_000, 'no answer within 10 s');
   } catch (err) {
     const where = process.env['DOCKER_HOST'] ?? '/var/run/docker.sock';
-    throw new LabError(
+    throw new HostError(
       `the Docker engine does not answer at ${where} (${(err as Error).message}); start it with scripts/lab-host-setup.sh`,
     );
   }

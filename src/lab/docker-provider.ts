@@ -17,7 +17,7 @@ import {
   labVolumes,
 } from './docker-engine.js';
 import { externalEndpoint, gatewayContainerSpec, networkSpec, nodeContainerSpec, nodeVolumeSpec } from './docker-specs.js';
-import { LabError, tail } from './errors.js';
+import { HostError, tail } from '../errors.js';
 import { ensureNodeImage, nodeImageTags } from './image-build.js';
 import { LABELS, gatewayContainerName, networkName, nodeDockerVolumeName } from './lab-name.js';
 import type { NodeHostKeys } from './known-hosts.js';
@@ -81,14 +81,14 @@ export class DockerProvider implements LabProvider {
     for (const name of [gatewayName, ...plan.nodes.map((n) => n.name)]) existing.set(name, await inspectContainer(this.docker, name));
     for (const [name, info] of existing) {
       if (info && info.Config.Labels?.[LABELS.lab] !== plan.name) {
-        throw new LabError(`a container named ${name} exists and does not belong to lab ${plan.name}; remove it or choose another --name`);
+        throw new HostError(`a container named ${name} exists and does not belong to lab ${plan.name}; remove it or choose another --name`);
       }
     }
 
     // The image tag is a hash of its inputs (cheap); the image itself is only needed when
     // something has to be created.
     if (typeof archive === 'string') {
-      if ([...existing.values()].some((i) => !i)) throw new LabError(archive);
+      if ([...existing.values()].some((i) => !i)) throw new HostError(archive);
     }
     let image = typeof archive === 'string' ? '' : nodeImageTags(archive).node;
     const gatewayWanted = gatewayContainerSpec(plan, image);
@@ -117,11 +117,11 @@ export class DockerProvider implements LabProvider {
         continue;
       }
       if (info.Labels?.[LABELS.lab] !== plan.name) {
-        throw new LabError(`Docker network ${net.name} exists and was not made by cairn for lab ${plan.name}; remove it or choose another --name`);
+        throw new HostError(`Docker network ${net.name} exists and was not made by cairn for lab ${plan.name}; remove it or choose another --name`);
       }
       const subnet = info.IPAM?.Config?.[0]?.Subnet;
       if (subnet !== net.subnet) {
-        throw new LabError(`Docker network ${net.name} has subnet ${subnet ?? '(none)'} but lab ${plan.name} plans ${net.subnet}; run \`cairn lab down --name ${plan.name}\` first`);
+        throw new HostError(`Docker network ${net.name} has subnet ${subnet ?? '(none)'} but lab ${plan.name} plans ${net.subnet}; run \`cairn lab down --name ${plan.name}\` first`);
       }
       p.phase(`network ${net.name} ${net.subnet}: exists`);
     }
@@ -166,7 +166,7 @@ export class DockerProvider implements LabProvider {
     const after = await container.inspect();
     if (!after.State.Running) {
       const logs = (await container.logs({ stdout: true, stderr: true, tail: 20 })).toString();
-      throw new LabError(`${what} exited (${after.State.ExitCode}):\n${tail(logs)}`, p.logFile);
+      throw new HostError(`${what} exited (${after.State.ExitCode}):\n${tail(logs, 15)}`, { logFile: p.logFile });
     }
     p.phase(`${what}: ${action}`);
     return true;
@@ -241,11 +241,11 @@ export class DockerProvider implements LabProvider {
     const setup = await execIn(this.docker, node.name, ['sh', '-c', nodeSetupScript(plan, node, publicKey)]);
     p.log(`${node.name} setup (exit ${setup.code}):\n${setup.stdout}${setup.stderr}`);
     if (setup.code !== 0) {
-      throw new LabError(`${node.name}: node setup failed (exit ${setup.code}): ${tail(setup.stderr || setup.stdout, 5)}`, p.logFile);
+      throw new HostError(`${node.name}: node setup failed (exit ${setup.code}): ${tail(setup.stderr || setup.stdout, 5)}`, { logFile: p.logFile });
     }
     const changed = parseSetupOutput(setup.stdout);
     const keys = await execIn(this.docker, node.name, [...HOST_KEYS_ARGV]);
-    if (keys.code !== 0) throw new LabError(`${node.name}: cannot read its SSH host keys: ${tail(keys.stderr, 3)}`, p.logFile);
+    if (keys.code !== 0) throw new HostError(`${node.name}: cannot read its SSH host keys: ${tail(keys.stderr, 3)}`, { logFile: p.logFile });
     p.phase(`${node.name}: ${action}${changed.length > 0 ? `; set ${changed.join(', ')}` : '; unchanged'}`);
     return {
       row: { name: node.name, role: node.role, managementAddress: node.managementAddress, externalAddress: node.externalAddress, state: 'running' },
@@ -271,7 +271,7 @@ export class DockerProvider implements LabProvider {
       if (!['initializing', 'starting', 'offline', ''].includes(state)) break;
       await sleep(250);
     }
-    throw new LabError(`${node.name} did not finish booting (systemctl is-system-running: ${state || 'no answer'}); see \`docker logs ${node.name}\``, p.logFile);
+    throw new HostError(`${node.name} did not finish booting (systemctl is-system-running: ${state || 'no answer'}); see \`docker logs ${node.name}\``, { logFile: p.logFile });
   }
 
   async down(lab: string, ctx: ProviderContext): Promise<string[]> {

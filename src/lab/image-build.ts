@@ -10,7 +10,7 @@ import type Docker from 'dockerode';
 import { packageRoot } from '../render/templates.js';
 import { nodeAptSources, type DebianArchive } from './apt-sources.js';
 import { imageExists } from './docker-engine.js';
-import { LabError, tail } from './errors.js';
+import { HostError, tail } from '../errors.js';
 import {
   baseImageTag,
   debootstrapArgv,
@@ -68,7 +68,7 @@ export async function ensureNodeImage(docker: Docker, archive: DebianArchive, pr
 }
 
 async function buildBaseImage(inputs: BaseImageInputs, tag: string, progress: Progress): Promise<void> {
-  if (process.getuid?.() !== 0) throw new LabError('building the lab base image runs debootstrap, which needs root');
+  if (process.getuid?.() !== 0) throw new HostError('building the lab base image runs debootstrap, which needs root');
   const rootfs = mkdtempSync(join(tmpdir(), 'cairn-rootfs-'));
   try {
     progress.phase(`base image ${tag}: debootstrap ${inputs.suite} from ${inputs.mirror} (about a minute)`);
@@ -126,7 +126,7 @@ async function buildNodeImage(docker: Docker, base: string, tag: string, context
     });
     const failure = buildError ?? streamError;
     if (failure || !(await imageExists(docker, tag))) {
-      throw new LabError(`building ${tag} failed${failure ? `: ${failure}` : ''}:\n${lastLines.join('\n')}`, progress.logFile);
+      throw new HostError(`building ${tag} failed${failure ? `: ${failure}` : ''}:\n${lastLines.join('\n')}`, { logFile: progress.logFile });
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

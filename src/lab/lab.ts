@@ -24,7 +24,7 @@ import { labAnswerSettings, updateAnswerFile } from './answer-file.js';
 import { debianArchive, readHostAptSources } from './apt-sources.js';
 import { connectDocker } from './docker-engine.js';
 import { DockerProvider } from './docker-provider.js';
-import { LabError, LabUsageError, tail } from './errors.js';
+import { HostError, isExpected, tail, UsageError } from '../errors.js';
 import { writeFileIfChanged } from './files.js';
 import { inventoryText, relativeFrom } from './inventory-file.js';
 import { knownHostsText } from './known-hosts.js';
@@ -75,14 +75,14 @@ const DEFAULT_SHAPE: LabShape = { controllers: 1, computes: 2 };
 function resolveName(opts: LabCommonOptions): { name: string; root: string; paths: LabPaths } {
   const name = opts.name ?? DEFAULT_LAB_NAME;
   const problem = labNameProblem(name);
-  if (problem) throw new LabUsageError(problem);
+  if (problem) throw new UsageError(problem);
   const root = resolve(opts.root ?? process.cwd());
   return { name, root, paths: labPaths(root, name) };
 }
 
 function recordOf(paths: LabPaths): LabRecord | undefined {
   const r = readLabRecord(paths.stateFile);
-  if (r && 'problem' in r) throw new LabError(r.problem);
+  if (r && 'problem' in r) throw new HostError(r.problem);
   return r;
 }
 
@@ -102,9 +102,9 @@ export async function labUp(opts: LabUpOptions): Promise<LabUpResult> {
     computes: opts.computes ?? record?.computes ?? DEFAULT_SHAPE.computes,
   };
   const problem = shapeProblem(shape);
-  if (problem) throw new LabUsageError(problem);
+  if (problem) throw new UsageError(problem);
   if (shape.controllers !== 1) {
-    throw new LabUsageError(`--controllers must be 1: cairn deploys a single control host (the address plan has room for ${SHAPE_LIMITS.controllers.max} later)`);
+    throw new UsageError(`--controllers must be 1: cairn deploys a single control host (the address plan has room for ${SHAPE_LIMITS.controllers.max} later)`);
   }
   const progress = new Progress(opts.progressOut, paths.logFile);
   const provider = await providerFor(providerName, opts);
@@ -114,7 +114,7 @@ export async function labUp(opts: LabUpOptions): Promise<LabUpResult> {
       .then((s) => s.exists)
       .catch(() => false);
     if (otherExists) {
-      throw new LabUsageError(`lab ${name} runs on ${record.provider}; run \`cairn lab down --name ${name}\` before using --provider ${providerName}`);
+      throw new UsageError(`lab ${name} runs on ${record.provider}; run \`cairn lab down --name ${name}\` before using --provider ${providerName}`);
     }
   }
 
@@ -122,7 +122,7 @@ export async function labUp(opts: LabUpOptions): Promise<LabUpResult> {
   const reserved = recordedSlots(root, name);
   const taken = new Set([...slots.taken.keys(), ...reserved.keys()]);
   const slot = slots.own ?? chooseSlot(name, taken, record?.slot);
-  if (slot === undefined) throw new LabError('every lab address slot (198.18.10-249.0/24) is in use; remove a lab first');
+  if (slot === undefined) throw new HostError('every lab address slot (198.18.10-249.0/24) is in use; remove a lab first');
   if (record && record.slot !== slot) {
     const holder = slots.taken.get(record.slot) ?? reserved.get(record.slot);
     progress.warn(`lab ${name} had ${slotSubnets(record.slot).management}, now used by ${holder ? holder : 'another network'}; it gets ${slotSubnets(slot).management} instead`);
@@ -158,19 +158,19 @@ export async function labUp(opts: LabUpOptions): Promise<LabUpResult> {
 
 /**
  * Runs a provider call, turning the Docker engine's refusals (HTTP errors from dockerode, a
- * socket that went away) into LabError: they are failures of the environment, not cairn bugs.
+ * socket that went away) into HostErrors: they are failures of the environment, not cairn bugs.
  */
 async function engineErrors<T>(call: () => Promise<T>, logFile?: string): Promise<T> {
   try {
     return await call();
   } catch (e) {
-    if (e instanceof LabError || e instanceof LabUsageError) throw e;
+    if (isExpected(e)) throw e;
     const err = e as { statusCode?: number; json?: { message?: string }; code?: string; message?: string };
     if (typeof err.statusCode === 'number') {
-      throw new LabError(`the Docker engine refused: ${err.json?.message ?? err.message ?? String(e)}`, logFile);
+      throw new HostError(`the Docker engine refused: ${err.json?.message ?? err.message ?? String(e)}`, { logFile });
     }
     if (err.code === 'ECONNREFUSED' || err.code === 'ENOENT' || err.code === 'ECONNRESET' || err.code === 'EPIPE') {
-      throw new LabError(`lost the Docker engine: ${err.message ?? err.code}`, logFile);
+      throw new HostError(`lost the Docker engine: ${err.message ?? err.code}`, { logFile });
     }
     throw e;
   }
@@ -202,7 +202,7 @@ async function checkSsh(plan: LabPlan, paths: LabPaths, progress: Progress, dead
         const r = await runCommand(argv, progress);
         if (r.code === 0) return;
         if (Date.now() > deadline) {
-          throw new LabError(`${n.name}: ssh with the lab key failed: ${tail(r.stderr, 3) || `exit ${r.code}`}`, progress.logFile);
+          throw new HostError(`${n.name}: ssh with the lab key failed: ${tail(r.stderr, 3) || `exit ${r.code}`}`, { logFile: progress.logFile });
         }
         await new Promise((res) => setTimeout(res, 500));
       }
@@ -299,15 +299,15 @@ export interface LabSshOptions extends LabCommonOptions {
 export async function labSsh(opts: LabSshOptions): Promise<number> {
   const { name, paths } = resolveName(opts);
   const record = recordOf(paths);
-  if (!record) throw new LabUsageError(`lab ${name} does not exist here (no ${paths.stateFile}); run \`cairn lab up${name === DEFAULT_LAB_NAME ? '' : ` --name ${name}`}\``);
+  if (!record) throw new UsageError(`lab ${name} does not exist here (no ${paths.stateFile}); run \`cairn lab up${name === DEFAULT_LAB_NAME ? '' : ` --name ${name}`}\``);
   const plan = planLab(name, { controllers: record.controllers, computes: record.computes }, record.slot);
   const node = plan.nodes.find((n) => n.name === opts.node || n.name === `${name}-${opts.node}`);
-  if (!node) throw new LabUsageError(`lab ${name} has no node '${opts.node}' (nodes: ${plan.nodes.map((n) => n.name).join(', ')})`);
-  if (!existsSync(paths.knownHosts)) throw new LabError(`lab ${name} is not up (no ${paths.knownHosts}); run \`cairn lab up\``);
+  if (!node) throw new UsageError(`lab ${name} has no node '${opts.node}' (nodes: ${plan.nodes.map((n) => n.name).join(', ')})`);
+  if (!existsSync(paths.knownHosts)) throw new HostError(`lab ${name} is not up (no ${paths.knownHosts}); run \`cairn lab up\``);
   const argv = sshArgv(sshTarget(paths, node.managementAddress), opts.command, opts.tty);
   return new Promise((res, rej) => {
     const child = spawn(argv[0]!, argv.slice(1), { stdio: 'inherit' });
-    child.on('error', (e) => rej(new LabError(`cannot run ssh: ${e.message} (run scripts/lab-host-setup.sh)`)));
+    child.on('error', (e) => rej(new HostError(`cannot run ssh: ${e.message} (run scripts/lab-host-setup.sh)`)));
     child.on('close', (code, signal) => res(code ?? (signal ? 128 : 1)));
   });
 }

@@ -4,7 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import type { Progress } from './progress.js';
-import { LabError, tail } from './errors.js';
+import { HostError, tail } from '../errors.js';
 import { shJoin } from '../transport/quote.js';
 
 /** What a finished command returned. */
@@ -14,10 +14,10 @@ export interface CommandResult {
   stderr: string;
 }
 
-function missingTool(argv: readonly string[], err: NodeJS.ErrnoException): LabError {
+function missingTool(argv: readonly string[], err: NodeJS.ErrnoException): HostError {
   return err.code === 'ENOENT'
-    ? new LabError(`'${argv[0]}' is not installed: run scripts/lab-host-setup.sh`)
-    : new LabError(`cannot run ${argv[0]}: ${err.message}`);
+    ? new HostError(`'${argv[0]}' is not installed: run scripts/lab-host-setup.sh`)
+    : new HostError(`cannot run ${argv[0]}: ${err.message}`);
 }
 
 /** Runs `argv`, logging the command line and its output; resolves with its exit status. */
@@ -51,9 +51,9 @@ export function runCommand(argv: readonly string[], progress?: Progress, input?:
 export async function runChecked(argv: readonly string[], progress?: Progress, input?: string): Promise<CommandResult> {
   const r = await runCommand(argv, progress, input);
   if (r.code !== 0) {
-    throw new LabError(
-      `${shJoin(argv)} failed (exit ${r.code}):\n${tail(r.stderr || r.stdout)}`,
-      progress?.logFile,
+    throw new HostError(
+      `${shJoin(argv)} failed (exit ${r.code}):\n${tail(r.stderr || r.stdout, 15)}`,
+      { logFile: progress?.logFile },
     );
   }
   return r;
@@ -85,7 +85,7 @@ export function runPipe(
     const done = (): void => {
       if (codes.length < 2 || failed) return;
       if (codes.every((c) => c === 0)) resolve();
-      else reject(new LabError(`${shJoin(producer)} | ${shJoin(consumer)} failed (exit ${codes.join(', ')}):\n${tail(errors)}`, progress?.logFile));
+      else reject(new HostError(`${shJoin(producer)} | ${shJoin(consumer)} failed (exit ${codes.join(', ')}):\n${tail(errors, 15)}`, { logFile: progress?.logFile }));
     };
     a.on('close', (c) => (codes.push(c), done()));
     b.on('close', (c) => (codes.push(c), done()));

@@ -4,7 +4,8 @@
  * file table. Nothing here touches a host. Integration tests use a real sshd instead.
  */
 import { createHash } from 'node:crypto';
-import { TransportError } from './errors.js';
+import { HostError } from '../errors.js';
+import { transportError } from './errors.js';
 import { assertNoSecretInArgv, shJoin } from './quote.js';
 import type { Command, PutOptions, RunResult, Transport } from './transport.js';
 
@@ -28,7 +29,7 @@ export interface FakeFile {
 
 interface Answer {
   match: FakeMatcher;
-  result: RunResult | ((cmd: Command) => RunResult) | TransportError;
+  result: RunResult | ((cmd: Command) => RunResult) | HostError;
   /** Answer this many times, then fall through to later answers (default: forever). */
   times: number;
 }
@@ -49,8 +50,8 @@ export class FakeTransport implements Transport {
   ) {}
 
   /** Adds an answer (first matching, unexhausted answer wins). Returns this for chaining. */
-  on(match: FakeMatcher, result: Partial<RunResult> | ((cmd: Command) => RunResult) | TransportError, times = Infinity): this {
-    const full = typeof result === 'function' || result instanceof TransportError ? result : { code: 0, stdout: '', stderr: '', ...result };
+  on(match: FakeMatcher, result: Partial<RunResult> | ((cmd: Command) => RunResult) | HostError, times = Infinity): this {
+    const full = typeof result === 'function' || result instanceof HostError ? result : { code: 0, stdout: '', stderr: '', ...result };
     this.answers.push({ match, result: full, times });
     return this;
   }
@@ -77,7 +78,7 @@ export class FakeTransport implements Transport {
       return { code: 0, stdout: '', stderr: '' };
     }
     answer.times--;
-    if (answer.result instanceof TransportError) throw answer.result;
+    if (answer.result instanceof HostError) throw answer.result;
     return typeof answer.result === 'function' ? answer.result(cmd) : { ...answer.result };
   }
 
@@ -111,7 +112,7 @@ export class FakeTransport implements Transport {
   }
 
   private checkOpen(): void {
-    if (this.closed) throw new TransportError(this.host, 'closed', 'transport is closed');
+    if (this.closed) throw transportError(this.host, 'closed', 'transport is closed');
   }
 }
 

@@ -4,7 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import { userInfo } from 'node:os';
-import { TransportError } from './errors.js';
+import { transportError } from './errors.js';
 import { privilegedArgv, redact, shJoin } from './quote.js';
 import { ShellTransport, type ExecRequest, type ExecResult } from './shell-transport.js';
 import type { TransportLog } from './transport.js';
@@ -28,7 +28,7 @@ export class LocalTransport extends ShellTransport {
   }
 
   protected exec(req: ExecRequest): Promise<ExecResult> {
-    if (this.closed) return Promise.reject(new TransportError(this.host, 'closed', 'transport is closed'));
+    if (this.closed) return Promise.reject(transportError(this.host, 'closed', 'transport is closed'));
     const [file, ...args] = privilegedArgv(req.argv, this.sudo);
     this.commandsRun++;
     return new Promise<ExecResult>((resolve, reject) => {
@@ -53,7 +53,7 @@ export class LocalTransport extends ShellTransport {
         if (timer) clearTimeout(timer);
         if (pid !== undefined) this.running.delete(pid);
         if (timedOut) {
-          reject(new TransportError(this.host, 'run', `command timed out after ${req.timeoutMs} ms and was killed: ${redact(shJoin(req.argv), req.secrets)}`));
+          reject(transportError(this.host, 'run', `command timed out after ${req.timeoutMs} ms and was killed: ${redact(shJoin(req.argv), req.secrets)}`));
           return;
         }
         resolve({ code: code ?? 128 + signalNumber(signal), stdout: Buffer.concat(out), stderr: Buffer.concat(err) });

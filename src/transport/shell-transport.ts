@@ -3,7 +3,7 @@
  * the secret checks, sudo's "a password is required" turned into a clear error, and logging.
  * A subclass only says how to execute one argv.
  */
-import { TransportError, tail, type TransportPhase } from './errors.js';
+import { transportError, tail, type TransportPhase } from './errors.js';
 import { GET_ABSENT, getArgv, hashCommand, parseHashOutput, putArgv } from './file-commands.js';
 import { assertNoSecretInArgv, redact, shJoin } from './quote.js';
 import type { Command, PutOptions, RunResult, Transport, TransportLog } from './transport.js';
@@ -36,7 +36,7 @@ export abstract class ShellTransport implements Transport {
     protected readonly log: TransportLog = () => {},
   ) {}
 
-  /** Runs one argv on the host; throws TransportError only for transport failures. */
+  /** Runs one argv on the host; throws HostError only for transport failures. */
   protected abstract exec(req: ExecRequest): Promise<ExecResult>;
 
   abstract close(): Promise<void>;
@@ -81,7 +81,7 @@ export abstract class ShellTransport implements Transport {
     const r = await this.exec(req);
     const stderr = r.stderr.toString('utf8');
     if (this.sudo && r.code === 1 && SUDO_WANTS_PASSWORD.test(stderr)) {
-      throw new TransportError(
+      throw transportError(
         this.host,
         'sudo',
         `sudo wants a password for ${this.user} (cairn runs sudo -n, non-interactive): give ${this.user} passwordless sudo (NOPASSWD) or connect as root; sudo said: ${redact(tail(stderr, 3), req.secrets)}`,
@@ -93,6 +93,6 @@ export abstract class ShellTransport implements Transport {
 
   private fail(phase: TransportPhase, what: string, r: ExecResult): never {
     const err = tail(r.stderr.toString('utf8'), 5);
-    throw new TransportError(this.host, phase, `${what}${err ? `: ${err}` : ''}`);
+    throw transportError(this.host, phase, `${what}${err ? `: ${err}` : ''}`);
   }
 }

@@ -10,7 +10,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import ssh2, { type ConnectConfig, type ClientChannel } from 'ssh2';
 import type { Host } from '../config/model.js';
-import { TransportError } from './errors.js';
+import { HostError } from '../errors.js';
+import { transportError } from './errors.js';
 import {
   appendKnownHost,
   checkHostKey,
@@ -60,17 +61,17 @@ interface Credential {
 
 /** An exec channel the server refused (MaxSessions): retried by exec(). */
 class RefusedOpen extends Error {
-  constructor(readonly error: TransportError) {
+  constructor(readonly error: HostError) {
     super(error.message);
   }
 }
 
 interface Pending {
-  fail: (err: TransportError) => void;
+  fail: (err: HostError) => void;
   command: string;
 }
 
-/** Opens the connection to `host` and returns its transport; throws TransportError. */
+/** Opens the connection to `host` and returns its transport; throws HostError. */
 export async function connectSsh(host: Host, opts: SshOptions = {}): Promise<SshTransport> {
   const home = opts.home ?? homedir();
   const knownHostsFile = defaultKnownHostsFile(host.knownHostsFile, home);
@@ -83,7 +84,7 @@ export async function connectSsh(host: Host, opts: SshOptions = {}): Promise<Ssh
   try {
     entries = readKnownHosts(knownHostsFile);
   } catch (e) {
-    throw new TransportError(host.name, 'host-key', `cannot read known_hosts file ${knownHostsFile}: ${(e as Error).message}`);
+    throw transportError(host.name, 'host-key', `cannot read known_hosts file ${knownHostsFile}: ${(e as Error).message}`);
   }
 
   const client = new ssh2.Client();
@@ -141,7 +142,7 @@ export async function connectSsh(host: Host, opts: SshOptions = {}): Promise<Ssh
   log(`${host.name}: connecting to ${target} ${credential.describe}`);
   await new Promise<void>((resolve, reject) => {
     let settled = false;
-    const done = (err?: TransportError): void => {
+    const done = (err?: HostError): void => {
       if (settled) return;
       settled = true;
       client.removeListener('ready', onReady);
@@ -158,12 +159,12 @@ export async function connectSsh(host: Host, opts: SshOptions = {}): Promise<Ssh
     const onReady = (): void => done();
     const onError = (e: Error & { level?: string; code?: string }): void => done(connectError(host.name, target, credential, readyTimeoutMs, hostKeyError, e));
     const onClose = (): void =>
-      done(hostKeyError ? new TransportError(host.name, 'host-key', hostKeyError) : new TransportError(host.name, 'connect', `SSH connection to ${target} closed during the handshake`));
+      done(hostKeyError ? transportError(host.name, 'host-key', hostKeyError) : transportError(host.name, 'connect', `SSH connection to ${target} closed during the handshake`));
     client.on('ready', onReady).on('error', onError).on('close', onClose);
     try {
       client.connect(config);
     } catch (e) {
-      done(new TransportError(host.name, 'connect', `cannot start SSH connection to ${target}: ${(e as Error).message}`, { cause: e }));
+      done(transportError(host.name, 'connect', `cannot start SSH connection to ${target}: ${(e as Error).message}`, { cause: e }));
     }
   });
   log(`${host.name}: connected to ${target}`);
@@ -177,13 +178,13 @@ function connectError(
   readyTimeoutMs: number,
   hostKeyError: string | undefined,
   e: Error & { level?: string; code?: string },
-): TransportError {
-  if (hostKeyError) return new TransportError(hostName, 'host-key', hostKeyError, { cause: e });
+): HostError {
+  if (hostKeyError) return transportError(hostName, 'host-key', hostKeyError, { cause: e });
   if (e.level === 'client-authentication') {
-    return new TransportError(hostName, 'auth', `authentication failed for ${target} ${credential.describe}`, { cause: e });
+    return transportError(hostName, 'auth', `authentication failed for ${target} ${credential.describe}`, { cause: e });
   }
   if (e.level === 'client-timeout') {
-    return new TransportError(hostName, 'connect', `cannot connect to ${target}: no SSH handshake within ${readyTimeoutMs} ms (timed out)`, { cause: e });
+    return transportError(hostName, 'connect', `cannot connect to ${target}: no SSH handshake within ${readyTimeoutMs} ms (timed out)`, { cause: e });
   }
   const why: Record<string, string> = {
     ECONNREFUSED: 'connection refused (is sshd running and listening on that port?)',
@@ -195,7 +196,7 @@ function connectError(
     EAI_AGAIN: 'cannot resolve the address (temporary DNS failure)',
   };
   const reason = (e.code && why[e.code]) ?? e.message;
-  return new TransportError(hostName, 'connect', `cannot connect to ${target}: ${reason}`, { cause: e });
+  return transportError(hostName, 'connect', `cannot connect to ${target}: ${reason}`, { cause: e });
 }
 
 function loadCredential(host: Host, opts: SshOptions, home: string): Credential {
@@ -208,26 +209,26 @@ function loadCredential(host: Host, opts: SshOptions, home: string): Credential 
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
-      throw new TransportError(host.name, 'auth', `cannot read SSH key ${keyFile}: ${why}`);
+      throw transportError(host.name, 'auth', `cannot read SSH key ${keyFile}: ${why}`);
     }
     const parsed = ssh2.utils.parseKey(data);
     if (parsed instanceof Error) {
       if (/encrypted/i.test(parsed.message) || /passphrase/i.test(parsed.message)) {
-        throw new TransportError(host.name, 'auth', `SSH key ${keyFile} is protected by a passphrase: load it into ssh-agent (ssh-add) and leave the key file unset to use the agent`);
+        throw transportError(host.name, 'auth', `SSH key ${keyFile} is protected by a passphrase: load it into ssh-agent (ssh-add) and leave the key file unset to use the agent`);
       }
-      throw new TransportError(host.name, 'auth', `SSH key ${keyFile} is not a private key cairn can read: ${parsed.message}`);
+      throw transportError(host.name, 'auth', `SSH key ${keyFile} is not a private key cairn can read: ${parsed.message}`);
     }
     const key = Array.isArray(parsed) ? parsed[0] : parsed;
     if (!key || key.getPrivatePEM() === null) {
-      throw new TransportError(host.name, 'auth', `SSH key ${keyFile} holds no private key (is it the .pub file?)`);
+      throw transportError(host.name, 'auth', `SSH key ${keyFile} holds no private key (is it the .pub file?)`);
     }
     return { config: { privateKey: data }, describe: `with key ${keyFile}` };
   }
   const agent = opts.agentSocket ?? process.env['SSH_AUTH_SOCK'];
   if (!agent) {
-    throw new TransportError(host.name, 'auth', `no SSH key file is set for ${host.ssh.user}@${host.address} and no ssh-agent is running (SSH_AUTH_SOCK is unset)`);
+    throw transportError(host.name, 'auth', `no SSH key file is set for ${host.ssh.user}@${host.address} and no ssh-agent is running (SSH_AUTH_SOCK is unset)`);
   }
-  if (!existsSync(agent)) throw new TransportError(host.name, 'auth', `ssh-agent socket ${agent} (SSH_AUTH_SOCK) does not exist`);
+  if (!existsSync(agent)) throw transportError(host.name, 'auth', `ssh-agent socket ${agent} (SSH_AUTH_SOCK) does not exist`);
   return { config: { agent }, describe: `with the keys in ssh-agent (${agent})` };
 }
 
@@ -238,7 +239,7 @@ export class SshTransport extends ShellTransport {
   channelsRefused = 0;
   private readonly limiter: Limiter;
   private readonly pending = new Set<Pending>();
-  private lost: TransportError | undefined;
+  private lost: HostError | undefined;
   private closing = false;
   private readonly closed: Promise<void>;
   private readonly commandTimeoutMs: number | undefined;
@@ -260,8 +261,8 @@ export class SshTransport extends ShellTransport {
     this.closed = new Promise<void>((resolve) => {
       client.once('close', () => {
         const why = this.closing ? 'the transport was closed' : `connection to ${target} lost${lastError ? ` (${lastError.message})` : ''}`;
-        this.lost = new TransportError(this.host, this.closing ? 'closed' : 'run', why);
-        for (const p of [...this.pending]) p.fail(new TransportError(this.host, this.closing ? 'closed' : 'run', `${why} while running: ${p.command}`));
+        this.lost = transportError(this.host, this.closing ? 'closed' : 'run', why);
+        for (const p of [...this.pending]) p.fail(transportError(this.host, this.closing ? 'closed' : 'run', `${why} while running: ${p.command}`));
         this.pending.clear();
         resolve();
       });
@@ -278,7 +279,7 @@ export class SshTransport extends ShellTransport {
     if (this.lost) return Promise.reject(this.lost);
     return new Promise((resolve, reject) => {
       this.client.openssh_forwardOutStreamLocal(path, (err, channel) => {
-        if (err) reject(new TransportError(this.host, 'run', `cannot open ${path} through SSH: ${err.message}`));
+        if (err) reject(transportError(this.host, 'run', `cannot open ${path} through SSH: ${err.message}`));
         else resolve(channel);
       });
     });
@@ -315,14 +316,14 @@ export class SshTransport extends ShellTransport {
 
   private execNow(req: ExecRequest): Promise<ExecResult> {
     const shown = redact(shJoin(req.argv), req.secrets);
-    if (this.lost) return Promise.reject(new TransportError(this.host, this.lost.phase === 'closed' ? 'closed' : req.phase, `${this.lost.message.replace(/^host [^:]*: /, '')}; cannot run: ${shown}`));
+    if (this.lost) return Promise.reject(transportError(this.host, this.lost.phase === 'closed' ? 'closed' : req.phase, `${this.lost.message.replace(/^host [^:]*: /, '')}; cannot run: ${shown}`));
     const timeoutMs = req.timeoutMs ?? this.commandTimeoutMs;
     return new Promise<ExecResult>((resolve, reject) => {
       let settled = false;
       let timer: NodeJS.Timeout | undefined;
       let channel: ClientChannel | undefined;
       const pending: Pending = { command: shown, fail: (err) => finish(err) };
-      const finish = (err: TransportError | undefined, result?: ExecResult): void => {
+      const finish = (err: HostError | undefined, result?: ExecResult): void => {
         if (settled) return;
         settled = true;
         if (timer) clearTimeout(timer);
@@ -331,13 +332,13 @@ export class SshTransport extends ShellTransport {
         else resolve(result as ExecResult);
       };
       this.pending.add(pending);
-      const timedOut = (): TransportError => new TransportError(this.host, req.phase, `command timed out after ${timeoutMs} ms and was killed: ${shown}`);
+      const timedOut = (): HostError => transportError(this.host, req.phase, `command timed out after ${timeoutMs} ms and was killed: ${shown}`);
       const started = Date.now();
       if (timeoutMs !== undefined) {
         // The host enforces the timeout (coreutils `timeout`, see timeoutArgv); this timer is
         // the backstop for a host that stops answering altogether.
         timer = setTimeout(() => {
-          finish(new TransportError(this.host, req.phase, `command timed out after ${timeoutMs} ms and the host did not end it: ${shown}`));
+          finish(transportError(this.host, req.phase, `command timed out after ${timeoutMs} ms and the host did not end it: ${shown}`));
           if (channel) {
             try {
               channel.signal('KILL');
@@ -370,7 +371,7 @@ export class SshTransport extends ShellTransport {
               // it, with the reason) or the server dropped the channel.
               setImmediate(() =>
                 finish(
-                  new TransportError(
+                  transportError(
                     this.host,
                     req.phase,
                     `${this.lost ? this.lost.message.replace(/^host [^:]*: /, '') : `the server closed the channel on ${this.target} without an exit status`} while running: ${shown}`,
@@ -389,7 +390,7 @@ export class SshTransport extends ShellTransport {
           ch.end(req.stdin ?? Buffer.alloc(0));
         },
         (err: Error) => {
-          const error = new TransportError(this.host, req.phase, `cannot open an SSH session channel on ${this.target}: ${err.message}; command: ${shown}`, { cause: err });
+          const error = transportError(this.host, req.phase, `cannot open an SSH session channel on ${this.target}: ${err.message}; command: ${shown}`, { cause: err });
           if (/open failed/i.test(err.message) && !this.lost) {
             if (this.limiter.running > 1) this.limiter.lowerTo(this.limiter.running - 1);
             if (settled) return;

@@ -18,7 +18,7 @@ export interface Command {
   stdin?: string | Buffer;
   /** Secret values: must not occur in argv (checked), and are redacted from logs and errors. */
   secrets?: string[];
-  /** Kill the command and throw a TransportError after this long. */
+  /** Kill the command and throw a HostError after this long. */
   timeoutMs?: number;
 }
 
@@ -34,7 +34,7 @@ export interface Transport {
   readonly host: string;
   /**
    * Runs argv (through `sudo -n` when the host says sudo). Never throws for a non-zero exit;
-   * throws TransportError for connection loss, a timeout, or a sudo that wants a password.
+   * throws HostError for connection loss, a timeout, or a sudo that wants a password.
    */
   run(cmd: Command): Promise<RunResult>;
   /**
@@ -46,7 +46,7 @@ export interface Transport {
   get(path: string): Promise<Buffer | undefined>;
   /** sha256 (hex) of each path, undefined for an absent one, all in ONE remote command. */
   hashFiles(paths: string[]): Promise<Map<string, string | undefined>>;
-  /** Closes the connection; later calls throw TransportError (phase 'closed'). Idempotent. */
+  /** Closes the connection; later calls throw HostError (phase 'closed'). Idempotent. */
   close(): Promise<void>;
 }
 

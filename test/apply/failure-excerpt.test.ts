@@ -1,6 +1,6 @@
 import test from 'ava';
 import { failureExcerpt } from '../../src/apply/failure-excerpt.js';
-import { StepError } from '../../src/apply/host-error.js';
+import { stepError } from '../../src/apply/host-error.js';
 
 /** apt-get's output when a postinst fails: the reason far above the closing summary. */
 function aptFailure(noiseAfter: number): string {
@@ -55,8 +55,8 @@ test('the block stops where the tail starts (no line twice)', (t) => {
 });
 
 test("a failed step's message carries the excerpt under its own heading", (t) => {
-  const e = new StepError('ctrl1', 'packages', 'command failed', ['apt-get', 'install', 'x'], 100, aptFailure(100));
+  const e = stepError('ctrl1', 'packages', 'command failed', ['apt-get', 'install', 'x'], 100, aptFailure(100));
   t.regex(e.message, /output \(dpkg's first error, then the last lines\):\n(.*\n)*    OSError: \[Errno 28\]/);
-  const plain = new StepError('ctrl1', 'packages', 'command failed', ['true'], 1, 'oops');
+  const plain = stepError('ctrl1', 'packages', 'command failed', ['true'], 1, 'oops');
   t.regex(plain.message, /last lines of output:\n    oops$/);
 });

@@ -2,7 +2,8 @@
 import test from 'ava';
 import { createHash } from 'node:crypto';
 import type { Host } from '../../src/config/model.js';
-import { TransportError } from '../../src/transport/errors.js';
+import { HostError } from '../../src/errors.js';
+import { transportError } from '../../src/transport/errors.js';
 import { FakeTransport } from '../../src/transport/fake-transport.js';
 import { Limiter, mapLimit } from '../../src/transport/limiter.js';
 import { TransportPool, withTransports } from '../../src/transport/pool.js';
@@ -12,11 +13,11 @@ test('FakeTransport answers from its table, records calls, and refuses unscripte
     .on('systemctl is-active nova-api', { stdout: 'active\n' })
     .on(/^dpkg-query /, { code: 1, stderr: 'not installed' }, 1)
     .on(/^dpkg-query /, { stdout: 'ii' })
-    .on((argv) => argv[0] === 'boom', new TransportError('ctl', 'run', 'connection lost'));
+    .on((argv) => argv[0] === 'boom', transportError('ctl', 'run', 'connection lost'));
   t.deepEqual(await f.run({ argv: ['systemctl', 'is-active', 'nova-api'] }), { code: 0, stdout: 'active\n', stderr: '' });
   t.is((await f.run({ argv: ['dpkg-query', '-W', 'nova-api'] })).code, 1);
   t.is((await f.run({ argv: ['dpkg-query', '-W', 'nova-api'] })).stdout, 'ii', 'the first answer was used up');
-  await t.throwsAsync(f.run({ argv: ['boom'] }), { instanceOf: TransportError });
+  await t.throwsAsync(f.run({ argv: ['boom'] }), { instanceOf: HostError });
   await t.throwsAsync(f.run({ argv: ['rm', '-rf', '/'] }), { message: "FakeTransport(ctl): no scripted answer for: rm -rf /" });
   await t.throwsAsync(f.run({ argv: ['echo', 'pw'], secrets: ['pw'] }), { message: /bug: a secret value/ });
   t.deepEqual(f.commands, ['systemctl is-active nova-api', 'dpkg-query -W nova-api', 'dpkg-query -W nova-api', 'boom', 'rm -rf /']);
@@ -35,7 +36,7 @@ test('FakeTransport files: put, get, hashFiles, close', async (t) => {
     ['/etc/c', undefined],
   ]);
   await f.close();
-  await t.throwsAsync(f.get('/etc/a'), { instanceOf: TransportError });
+  await t.throwsAsync(f.get('/etc/a'), { instanceOf: HostError });
   t.deepEqual(
     f.calls.map((c) => c.op),
     ['put', 'get', 'get', 'hashFiles', 'close'],
@@ -93,7 +94,7 @@ test('pool: bounded forks, per-host errors, map skips unreachable hosts, closes 
       peak = Math.max(peak, active);
       await new Promise((r) => setTimeout(r, 5));
       active--;
-      if (h.name === 'h3') throw new TransportError('h3', 'connect', 'cannot connect to root@h3:22: connection refused');
+      if (h.name === 'h3') throw transportError('h3', 'connect', 'cannot connect to root@h3:22: connection refused');
       const f = new FakeTransport(h.name).on('hostname', { stdout: `${h.name}\n` });
       fakes.push(f);
       return f;

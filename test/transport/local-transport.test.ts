@@ -4,7 +4,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TransportError } from '../../src/transport/errors.js';
+import { HostError } from '../../src/errors.js';
 import { LocalTransport } from '../../src/transport/local-transport.js';
 import { shJoin } from '../../src/transport/quote.js';
 
@@ -53,7 +53,7 @@ test('hashFiles: names sha256sum escapes (backslash) still map to the right hash
   writeFileSync(plain, 'plain');
   const h = await tr.hashFiles([odd, join(dir, 'nope'), plain]);
   t.deepEqual([...h.values()], [sha256('odd'), undefined, sha256('plain')]);
-  const err = await t.throwsAsync(tr.hashFiles([plain, dir]), { instanceOf: TransportError });
+  const err = await t.throwsAsync(tr.hashFiles([plain, dir]), { instanceOf: HostError });
   t.is(err?.phase, 'hash');
   t.regex(err?.message ?? '', /^host ctl: cannot hash 2 files: exit code 1: .*Is a directory/);
 });
@@ -67,11 +67,11 @@ test('bad paths, modes and owners are bugs caught before running anything', asyn
   t.is(tr.commandsRun, 0);
 });
 
-test('a timeout kills the command and its children and throws TransportError', async (t) => {
+test('a timeout kills the command and its children and throws HostError', async (t) => {
   const tr = new LocalTransport({ name: 'ctl' });
   const marker = join(dir, `child-${randomBytes(3).toString('hex')}`);
   const start = Date.now();
-  const err = await t.throwsAsync(tr.run({ argv: ['sh', '-c', `(sleep 1; touch ${marker}) & sleep 30`], timeoutMs: 300 }), { instanceOf: TransportError });
+  const err = await t.throwsAsync(tr.run({ argv: ['sh', '-c', `(sleep 1; touch ${marker}) & sleep 30`], timeoutMs: 300 }), { instanceOf: HostError });
   t.is(err?.phase, 'run');
   t.regex(err?.message ?? '', /^host ctl: command timed out after 300 ms and was killed: sh -c /);
   t.true(Date.now() - start < 3000);
@@ -88,9 +88,9 @@ test('sudo: commands go through sudo -n (as root here it just runs)', async (t) 
   t.true(r.stdout.endsWith('\n0\n'));
 });
 
-test('after close() calls throw TransportError(closed)', async (t) => {
+test('after close() calls throw HostError(closed)', async (t) => {
   const tr = new LocalTransport();
   await tr.close();
-  const err = await t.throwsAsync(tr.run({ argv: ['true'] }), { instanceOf: TransportError });
+  const err = await t.throwsAsync(tr.run({ argv: ['true'] }), { instanceOf: HostError });
   t.is(err?.phase, 'closed');
 });

@@ -11,9 +11,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { UserError } from '../../src/cli/errors.js';
+import { CairnError, HostError } from '../../src/errors.js';
 import { installKeyArgv, registerSshCopyIdCommand } from '../../src/cli/ssh-copy-id-command.js';
-import { TransportError } from '../../src/transport/errors.js';
 import { connectSsh } from '../../src/transport/ssh-transport.js';
 import { keygen, startSshd, type KeyPair, type TestSshd } from '../helpers/sshd.js';
 import { repoRoot } from '../helpers/paths.js';
@@ -142,9 +141,9 @@ test.serial('a wrong password fails that host once (asked once), exit code 1, pa
   const wrong = `wrong-${randomBytes(6).toString('hex')}`;
   const r = await copyId(['-a', f.answer, '-i', f.inventory, '--trust-new-hosts'], wrong);
   t.is(r.prompts.length, 1);
-  t.true(r.error instanceof UserError);
-  t.is((r.error as UserError).exitCode, 1);
-  t.is((r.error as UserError).message, 'ssh-copy-id: 1 of 1 host failed');
+  t.true(r.error instanceof CairnError);
+  t.is((r.error as CairnError).exitCode, 1);
+  t.is((r.error as CairnError).message, 'ssh-copy-id: 1 of 1 host failed');
   t.deepEqual(r.err, [`host node1: authentication failed for ${USER}@127.0.0.1:${sshd.port} with a password`]);
   t.false([...r.out, ...r.err].join('\n').includes(wrong));
   t.is(readFileSync(authorizedKeys(), 'utf8'), '');
@@ -154,7 +153,7 @@ test.serial('an unknown host key without --trust-new-hosts is refused before any
   const f = files('unknown');
   const r = await copyId(['-a', f.answer, '-i', f.inventory]);
   t.deepEqual(r.prompts, []);
-  t.is((r.error as UserError).exitCode, 1);
+  t.is((r.error as CairnError).exitCode, 1);
   t.regex(r.err[0] ?? '', /^host node1: unknown host key for \[127\.0\.0\.1\]:\d+: ED25519 key fingerprint is SHA256:[A-Za-z0-9+/]{43}, .*--trust-new-hosts/);
 });
 
@@ -163,7 +162,7 @@ test.serial('an invalid answer file copies nothing (exit 2)', async (t) => {
   writeFileSync(bad, '[general]\nCONFIG_NO_SUCH_KEY=1\n');
   const r = await copyId(['-a', bad]);
   t.deepEqual(r.prompts, []);
-  t.is((r.error as UserError).exitCode, 2);
+  t.is((r.error as CairnError).exitCode, 2);
   t.true(r.err.length > 0);
 });
 
@@ -173,7 +172,7 @@ test.serial('sudo -n that wants a password fails clearly (a user with no sudo ri
   await copyId(['-a', f.answer, '-i', f.inventory, '--trust-new-hosts']); // records the host key
   const tr = await connectSsh({ name: 'node1', address: '127.0.0.1', roles: ['control'], osFamily: 'debian', ssh: { user: USER, port: sshd.port, keyFile: deployKey.path }, sudo: true, interfaceAddresses: {}, knownHostsFile: f.knownHosts, origin: 't' });
   try {
-    const err = await t.throwsAsync(tr.run({ argv: ['systemctl', 'restart', 'nova-api'] }), { instanceOf: TransportError });
+    const err = await t.throwsAsync(tr.run({ argv: ['systemctl', 'restart', 'nova-api'] }), { instanceOf: HostError });
     t.is(err?.phase, 'sudo');
     t.regex(err?.message ?? '', new RegExp(`^host node1: sudo wants a password for ${USER} \\(cairn runs sudo -n, non-interactive\\): give ${USER} passwordless sudo \\(NOPASSWD\\) or connect as root; sudo said: sudo: a password is required`));
   } finally {

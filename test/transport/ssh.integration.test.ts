@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TransportError } from '../../src/transport/errors.js';
+import { HostError } from '../../src/errors.js';
 import { REDACTED, shJoin } from '../../src/transport/quote.js';
 import { connectSsh, type SshTransport } from '../../src/transport/ssh-transport.js';
 import { TransportPool } from '../../src/transport/pool.js';
@@ -34,16 +34,16 @@ test.after.always(async () => {
 
 const sha256 = (b: Buffer | string): string => createHash('sha256').update(b).digest('hex');
 
-/** Expects `p` to reject with a TransportError and returns it with how long it took. */
-async function rejection(p: Promise<unknown>): Promise<{ err: TransportError; ms: number }> {
+/** Expects `p` to reject with a HostError and returns it with how long it took. */
+async function rejection(p: Promise<unknown>): Promise<{ err: HostError; ms: number }> {
   const start = Date.now();
   try {
     await p;
   } catch (e) {
-    if (!(e instanceof TransportError)) throw e;
+    if (!(e instanceof HostError)) throw e;
     return { err: e, ms: Date.now() - start };
   }
-  throw new Error('expected a TransportError, got success');
+  throw new Error('expected a HostError, got success');
 }
 
 test('run returns exit code, stdout and stderr; a non-zero exit does not throw', async (t2) => {
@@ -389,7 +389,7 @@ test('a server allowing fewer sessions (MaxSessions 2) than our channel limit: t
   }
 });
 
-test.serial('a connection killed mid-command yields a TransportError naming the host; later calls fail fast', async (t2) => {
+test.serial('a connection killed mid-command yields a HostError naming the host; later calls fail fast', async (t2) => {
   // Its own server, so killing its connections cannot disturb the other tests.
   const own = await startSshd();
   try {
@@ -426,7 +426,7 @@ test.serial('a connection killed mid-command yields a TransportError naming the 
   }
 });
 
-test.serial('a host that stops answering (its sshd frozen) is detected by keepalives; the command fails with TransportError', async (t2) => {
+test.serial('a host that stops answering (its sshd frozen) is detected by keepalives; the command fails with HostError', async (t2) => {
   const own = await startSshd();
   try {
     writeKnownHosts(join(own.dir, 'known_hosts'), own.knownHostsLines());
@@ -457,7 +457,7 @@ test.serial('a host that stops answering (its sshd frozen) is detected by keepal
   }
 });
 
-test('close() ends the connection; later calls throw TransportError(closed); close is idempotent', async (t2) => {
+test('close() ends the connection; later calls throw HostError(closed); close is idempotent', async (t2) => {
   const tr = await connectSsh(sshd.host());
   await tr.close();
   await tr.close();
@@ -493,7 +493,7 @@ test('the pool connects hosts with bounded parallelism and keeps each failure pe
   try {
     t2.is(peak, 2);
     t2.deepEqual(
-      pool.results.map((r) => [r.host, r.ok ? 'ok' : ((r.error as TransportError).phase ?? 'other')]),
+      pool.results.map((r) => [r.host, r.ok ? 'ok' : ((r.error as HostError).phase ?? 'other')]),
       [
         ['good-1', 'ok'],
         ['refused', 'connect'],

@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LabPlan } from '../address-plan.js';
 import { cidrRange, SLOT_MAX, SLOT_MIN, slotsOverlapping } from '../address-plan.js';
-import { LabError, LabUsageError } from '../errors.js';
+import { HostError, UsageError } from '../../errors.js';
 import { writeFileIfChanged } from '../files.js';
 import { networkName } from '../lab-name.js';
 import type { NodeHostKeys } from '../known-hosts.js';
@@ -64,9 +64,9 @@ export class LibvirtProvider implements LabProvider {
     const taken = new Map<number, string>();
     let own: number | undefined;
     const list = await this.#virsh(uri, 'net-list', '--all', '--name').catch(() => {
-      throw new LabError('virsh is not installed: run scripts/lab-host-setup.sh --provider libvirt');
+      throw new HostError('virsh is not installed: run scripts/lab-host-setup.sh --provider libvirt');
     });
-    if (list.code !== 0) throw new LabError('virsh net-list failed: is libvirtd running? (scripts/lab-host-setup.sh --provider libvirt)');
+    if (list.code !== 0) throw new HostError('virsh net-list failed: is libvirtd running? (scripts/lab-host-setup.sh --provider libvirt)');
     for (const net of list.stdout.split('\n').map((s) => s.trim()).filter(Boolean)) {
       const xml = (await this.#virsh(uri, 'net-dumpxml', net)).stdout;
       const m = /<ip address='([\d.]+)' netmask='([\d.]+)'/.exec(xml) ?? /<ip address="([\d.]+)" netmask="([\d.]+)"/.exec(xml);
@@ -86,8 +86,8 @@ export class LibvirtProvider implements LabProvider {
 
   async up(plan: LabPlan, publicKey: string, ctx: ProviderContext): Promise<UpResult> {
     const opts = this.#options(plan.name);
-    if (!this.baseImage) throw new LabUsageError('--provider libvirt needs --base-image PATH: a Debian 12 cloud image (qcow2) the node disks are overlays of');
-    if (!existsSync(this.baseImage)) throw new LabUsageError(`--base-image ${this.baseImage} does not exist`);
+    if (!this.baseImage) throw new UsageError('--provider libvirt needs --base-image PATH: a Debian 12 cloud image (qcow2) the node disks are overlays of');
+    if (!existsSync(this.baseImage)) throw new UsageError(`--base-image ${this.baseImage} does not exist`);
     const p = ctx.progress;
     const changes: string[] = [];
     mkdirSync(opts.imageDir, { recursive: true });

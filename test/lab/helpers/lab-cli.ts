@@ -1,12 +1,12 @@
 /**
- * Runs `cairn lab …` the way src/cli/main.ts runs commands (exitOverride, UserError printed as
+ * Runs `cairn lab …` the way src/cli/main.ts runs commands (exitOverride, CairnError printed as
  * one line with its exit code), without depending on main.ts having wired the lab commands.
  * Also a script: `node dist/test/lab/helpers/lab-cli.js lab up …`.
  */
 import { Command, CommanderError } from 'commander';
 import { fileURLToPath } from 'node:url';
 import { registerLabCommands } from '../../../src/cli/lab-command.js';
-import { UserError } from '../../../src/cli/errors.js';
+import { CairnError } from '../../../src/errors.js';
 
 /** Output and exit code of one lab command. */
 export interface LabCliResult {
@@ -35,7 +35,7 @@ export async function runLabCli(argv: string[], echo = false): Promise<LabCliRes
     await program.parseAsync(argv, { from: 'user' });
   } catch (e) {
     if (e instanceof CommanderError) code = e.exitCode === 0 ? 0 : 2;
-    else if (e instanceof UserError) {
+    else if (e instanceof CairnError) {
       err.push(`cairn: ${e.message}`);
       if (echo) process.stderr.write(`cairn: ${e.message}\n`);
       code = e.exitCode;
