@@ -245,6 +245,12 @@ export function parseFacts(output: string): HostFacts {
       case 'port':
         facts.portOf.set(key, value);
         break;
+      // split() always yields at least one element, so tag is never undefined at run time (the
+      // type says it may be, from noUncheckedIndexedAccess); a blank line, tag '', and a tag this
+      // parser does not know carry no fact.
+      case undefined:
+      default:
+        break;
     }
   }
   return facts;
