@@ -3,9 +3,68 @@
  * control host also serves time to the other hosts so they agree even when upstream is lost.
  * Without upstream servers the control host serves its own clock (local stratum 10).
  */
+import type { OsFamily } from '../config/model.js';
 import type { ServiceDescriptor } from './descriptor.js';
+import type { FileStep, WaitStep } from './steps.js';
 import { controllerOf } from '../config/model.js';
+import { sha256 } from './common.js';
 
+/**
+ * On a host that may not set the clock (a container without CAP_SYS_TIME), Debian's and
+ * RHEL's chrony units do not even start (ConditionCapability=CAP_SYS_TIME). This drop-in runs
+ * chronyd with -x there: it tracks and serves time without touching the clock.
+ */
+export function chronyNoClockDropIn(os: OsFamily): FileStep {
+  const unit = os === 'debian' ? 'chrony' : 'chronyd';
+  const opts = os === 'debian' ? '$DAEMON_OPTS' : '$OPTIONS';
+  // Debian's unit starts chronyd with full privileges ('!': it drops them itself after
+  // binding); without the prefix it fails with "Not superuser".
+  const exec = os === 'debian' ? '!/usr/sbin/chronyd' : '/usr/sbin/chronyd';
+  const content = [
+    '# Managed by cairn: this host may not set the clock, so chronyd tracks and serves time',
+    '# without touching it (-x).',
+    '[Unit]',
+    'ConditionCapability=',
+    '',
+    '[Service]',
+    'ExecStart=',
+    `ExecStart=${exec} ${opts} -x`,
+    '',
+  ].join('\n');
+  const path = `/etc/systemd/system/${unit}.service.d/cairn-no-clock.conf`;
+  return {
+    kind: 'file',
+    id: `file:${path}`,
+    title: `file ${path}`,
+    phase: 'chrony',
+    path,
+    mode: '0644',
+    owner: 'root',
+    group: 'root',
+    content,
+    sha256: sha256(content),
+    restarts: [unit],
+    onlyIf: 'cannot-set-clock',
+  };
+}
+
+/** Waits until chrony has synchronised the clock, and reports its offset and stratum. */
+export function chronySyncWait(): WaitStep {
+  return {
+    kind: 'wait',
+    id: 'wait:chrony-sync',
+    title: 'clock synchronised (chrony)',
+    phase: 'chrony-sync',
+    // waitsync 1 checks once and exits 1 while unsynchronised; cairn does the polling so that
+    // the deadline and progress are its own.
+    argv: ['sh', '-c', 'chronyc -n waitsync 1 >/dev/null && chronyc -n tracking | grep -E "^(Reference ID|Stratum|System time|Leap status)"'],
+    intervalMs: 2000,
+    deadlineMs: 120_000,
+    report: true,
+  };
+}
+
+/** chrony on every host: its configuration, a drop-in where the clock is read-only, its first sync. */
 export const chrony: ServiceDescriptor = {
   name: 'chrony',
   enabled: () => true,
@@ -44,5 +103,10 @@ export const chrony: ServiceDescriptor = {
         },
       },
     ];
+  },
+  hostSteps: {
+    // After the rendered files: the drop-in is put only where the host cannot set the clock.
+    files: ({ os }) => [chronyNoClockDropIn(os)],
+    'chrony-sync': () => [chronySyncWait()],
   },
 };

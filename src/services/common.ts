@@ -6,6 +6,7 @@
  * Every escaping decision lives here, in TypeScript, so templates only interpolate strings that
  * are already valid in their target syntax, and each escape is unit-tested in one place.
  */
+import { createHash } from 'node:crypto';
 import YAML from 'yaml';
 import type { Deployment, OsFamily } from '../config/model.js';
 import type { FileSpec } from './descriptor.js';
@@ -245,4 +246,12 @@ export function uwsgiConnectionClose(unit: string): FileSpec {
     restarts: [unit],
     view: { unit },
   };
+}
+
+/**
+ * sha256 of a string's UTF-8 bytes, hex: the digest of a file step a descriptor makes itself
+ * (the same as render-files.ts gives rendered files, which services cannot import).
+ */
+export function sha256(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex');
 }

@@ -4,6 +4,7 @@
  * (kolla-ansible's `<service>_services` maps, as a typed value).
  */
 import type { Deployment, Host, OsFamily, Role } from '../config/model.js';
+import type { FileStep, Step } from './steps.js';
 
 /** What a descriptor sees when it decides a host's files: the deployment and that host. */
 export interface HostContext {
@@ -46,6 +47,18 @@ export interface Component {
   osFamilies?: OsFamily[];
 }
 
+/**
+ * Phases a descriptor can add host steps to (ServiceDescriptor.hostSteps). `ovs-bridges` and
+ * `chrony-sync` run only on hosts whose playbooks name them.
+ */
+export type HostStepPhase = 'repos' | 'files' | 'ovs-bridges' | 'chrony-sync';
+
+/** What a descriptor sees when it adds host steps: the host, and its own files there. */
+export interface HostStepContext extends HostContext {
+  /** This service's files on the host, as the file steps the planner made of them. */
+  files: readonly FileStep[];
+}
+
 /** A database the service owns on the control host's MariaDB. */
 export interface DatabaseSpec {
   name: string;
@@ -72,6 +85,16 @@ export interface ServiceDescriptor {
   components: Component[];
   /** Files this service puts on `ctx.host` (empty when it runs nothing there). */
   files: (ctx: HostContext) => FileSpec[];
+  /**
+   * The phase this service's files are written in, when not `files`: repositories go in
+   * `repos`, before the packages that come from them.
+   */
+  filesPhase?: 'repos';
+  /**
+   * Steps this service adds to a host's plan besides its files, packages, units and bootstrap,
+   * by phase; when each phase runs is the planner's (plan/order.ts), not the service's.
+   */
+  hostSteps?: { readonly [P in HostStepPhase]?: (ctx: HostStepContext) => Step[] };
   databases?: DatabaseSpec[];
   endpoints?: EndpointSpec[];
   /**

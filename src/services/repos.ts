@@ -4,10 +4,26 @@
  * per URL. Nothing is rendered when no extra repository is configured, so a host's own sources
  * stay the only ones.
  */
+import type { OsFamily } from '../config/model.js';
 import type { ServiceDescriptor } from './descriptor.js';
+import type { CommandStep, FileStep } from './steps.js';
 
 /** Repository ids in the .repo file are `cairn-1`, `cairn-2`, ... in the order the URLs were given. */
 export const REPO_ID_PREFIX = 'cairn-';
+
+/** The package manager reads every repository; it runs when one of `files` changed. */
+export function verifyReposStep(os: OsFamily, files: readonly FileStep[]): CommandStep {
+  return {
+    kind: 'command',
+    id: 'command:verify-repos',
+    title: 'package manager reads every repository',
+    phase: 'repos',
+    // --error-on=any: apt otherwise only warns when a source cannot be fetched.
+    argv: os === 'debian' ? ['apt-get', 'update', '--error-on=any'] : ['dnf', 'makecache', '--disablerepo=*', '--enablerepo=cairn-*'],
+    onChange: files.map((f) => f.id),
+    timeoutMs: 300_000,
+  };
+}
 
 /** Extra apt/yum repositories from CONFIG_REPO, on every host. */
 export const repos: ServiceDescriptor = {
@@ -15,6 +31,8 @@ export const repos: ServiceDescriptor = {
   enabled: (d) => d.repos.urls.length > 0,
   // Repositories are files only: no unit runs, and package managers read them on their next run.
   components: [],
+  // Before the packages phase, which installs from them.
+  filesPhase: 'repos',
   files: ({ deployment: d, os }) => {
     const urls = d.repos.urls;
     if (urls.length === 0) return [];
@@ -56,5 +74,9 @@ export const repos: ServiceDescriptor = {
         },
       },
     ];
+  },
+  hostSteps: {
+    // A broken repository fails here, naming itself, rather than later as a missing package.
+    repos: ({ os, files }) => (files.length > 0 ? [verifyReposStep(os, files)] : []),
   },
 };

@@ -2,7 +2,7 @@
 import test from 'ava';
 import { join } from 'node:path';
 import { buildPlan } from '../../src/plan/build-plan.js';
-import { PHASES } from '../../src/plan/order.js';
+import { PHASE_NAMES, type Phase } from '../../src/plan/order.js';
 import { loadPlaybooks, parsePlaybook } from '../../src/plan/playbook.js';
 import type { HostPlan, Step } from '../../src/plan/steps.js';
 import { renderFiles } from '../../src/render/render-files.js';
@@ -25,13 +25,28 @@ test('the shipped playbooks are valid', (t) => {
 test('steps run in phase order on every host', (t) => {
   const rank = (s: Step): number => {
     const phase = s.phase === 'bootstrap' ? 'units' : s.phase === 'ovs-bridges' ? 'ovs-bridges' : s.kind === 'file' && s.phase !== 'repos' && s.phase !== 'sysctl' ? 'files' : s.kind === 'packages' ? 'packages' : s.kind === 'unit' ? 'units' : s.kind === 'wait' ? 'chrony-sync' : s.kind === 'bridge-port' ? 'ovs-bridges' : s.kind === 'sysctl' ? 'sysctl' : s.phase;
-    return PHASES.indexOf(phase as (typeof PHASES)[number]);
+    return PHASE_NAMES.indexOf(phase as Phase);
   };
   for (const h of plan.hosts) {
     const ranks = h.steps.map(rank);
     t.false(ranks.includes(-1), `${h.host}: every step belongs to a phase`);
     t.deepEqual(ranks, [...ranks].sort((a, b) => a - b), `${h.host}: ${ids(h).join(', ')}`);
   }
+});
+
+test('the phases of a full plan appear in the order of the phase list', (t) => {
+  // Repositories and playbook commands too, so that every phase has steps on ctrl1.
+  const full = { ...d, repos: { ...d.repos, urls: ['http://repo.example/'] } };
+  const withCommands = playbooks.map((p) => ({ ...p, commands: [{ name: 'hello', argv: ['true'] }] }));
+  const ctrl = buildPlan(full, renderFiles(full, allServices), withCommands, allServices).hosts.find((h) => h.host === 'ctrl1')!;
+  // A step's phase string names its phase, or it is a bootstrap step (run in 'units'), or the
+  // service whose file it is ('files').
+  const phaseOf = (s: Step): Phase => (s.phase === 'bootstrap' ? 'units' : PHASE_NAMES.includes(s.phase as Phase) ? (s.phase as Phase) : 'files');
+  const seen = [...new Set(ctrl.steps.map(phaseOf))];
+  t.deepEqual(seen, [...PHASE_NAMES], ctrl.steps.map((s) => `${s.id} (${s.phase})`).join('\n'));
+  // Each phase once, in one run: no phase's steps come back after a later phase's.
+  const runs = ctrl.steps.map(phaseOf).filter((p, i, all) => i === 0 || all[i - 1] !== p);
+  t.deepEqual(runs, [...PHASE_NAMES]);
 });
 
 test('the control+network host gets the bridge, sysctl and control services; computes do not', (t) => {
