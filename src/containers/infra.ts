@@ -6,7 +6,7 @@
  * as host-side views, so MariaDB's bootstrap creates their databases and users, but no
  * OpenStack package, file or unit goes on the host: those live in the containers.
  */
-import type { ServiceDescriptor } from '../services/descriptor.js';
+import { placementRoles, type ServiceDescriptor } from '../services/descriptor.js';
 import { chrony } from '../services/chrony.js';
 import { credentials } from '../services/credentials.js';
 import { mariadb } from '../services/mariadb.js';
@@ -34,6 +34,9 @@ export function databaseOnly(s: ServiceDescriptor): ServiceDescriptor {
     name: s.name,
     enabled: s.enabled,
     components: s.components.filter((c) => HOST_COMPONENTS.has(c.name)),
+    // Still placed where the whole service is: MariaDB's bootstrap on the control host creates
+    // the databases of the services active there.
+    roles: placementRoles(s),
     files: () => [],
     ...(s.databases ? { databases: s.databases } : {}),
     ...(s.endpoints ? { endpoints: s.endpoints } : {}),
@@ -47,7 +50,7 @@ export function databaseOnly(s: ServiceDescriptor): ServiceDescriptor {
 export function hostSideServices(containers: readonly ContainerService[]): ServiceDescriptor[] {
   // Several containers share a descriptor (nova's five): its view goes in once.
   const descriptors = [...new Set(containers.map((c) => c.descriptor))];
-  // The provider bridges' host network files go with Open vSwitch (network hosts only: the
-  // playbooks place ovs-network there).
+  // The provider bridges' steps and host network files go with Open vSwitch (network hosts
+  // only: ovs-network's descriptor places itself there).
   return [chrony, repos, mariadb, rabbitmq, memcached, ...descriptors.map(databaseOnly), ovsNetwork, credentials];
 }

@@ -4,7 +4,7 @@
  */
 import type { Deployment, Host } from '../config/model.js';
 import type { RenderedFile } from '../render/render-files.js';
-import type { ServiceDescriptor } from '../services/descriptor.js';
+import { placedOn, type ServiceDescriptor } from '../services/descriptor.js';
 import { PHASES } from './order.js';
 import type { PhaseContext } from './phases.js';
 import type { Playbook } from './playbook.js';
@@ -28,16 +28,15 @@ function planHost(
   playbooks: readonly Playbook[],
   services: readonly ServiceDescriptor[],
 ): HostPlan {
-  const mine = playbooks.filter((p) => host.roles.includes(p.role));
-  const listed = new Set(mine.flatMap((p) => p.services));
-  const active = services.filter((s) => listed.has(s.name) && s.enabled(deployment));
+  // Where a service runs is its descriptor's to say (its components' roles, its `roles`).
+  const active = services.filter((s) => placedOn(s, host) && s.enabled(deployment));
   const steps: Step[] = [];
   const ctx: PhaseContext = {
     deployment,
     host,
     active,
     files: files.filter((f) => f.host === host.name && active.some((s) => s.name === f.service)),
-    playbooks: mine,
+    playbooks: playbooks.filter((p) => host.roles.includes(p.role)),
     steps,
   };
   for (const phase of PHASES) steps.push(...phase.steps(ctx));

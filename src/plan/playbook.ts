@@ -1,7 +1,9 @@
 /**
- * Playbooks: per role, which services and host-preparation steps a host runs. YAML files in
- * playbooks/, validated with a JSON schema; problems name file, line and path like every other
- * input. The order steps run in is not theirs to decide (see order.ts).
+ * Playbooks: per role, the host-preparation steps a host runs (a wait for the clock, the OVS
+ * bridges, kernel parameters, commands). YAML files in playbooks/, validated with a JSON
+ * schema; problems name file, line and path like every other input. Which services run on a
+ * role is the descriptors' to say (their components' roles, their `roles`), and the order steps
+ * run in is order.ts's: neither is a playbook's.
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -23,7 +25,6 @@ export interface PlaybookCommand {
 export interface Playbook {
   role: Role;
   file: string;
-  services: string[];
   chronySync: boolean;
   ovsBridges: boolean;
   sysctl: Record<string, string>;
@@ -33,10 +34,9 @@ export interface Playbook {
 const SCHEMA = {
   type: 'object',
   additionalProperties: false,
-  required: ['role', 'services'],
+  required: ['role'],
   properties: {
     role: { enum: ['control', 'network', 'compute'] },
-    services: { type: 'array', items: { type: 'string' }, uniqueItems: true },
     steps: {
       type: 'array',
       items: {
@@ -76,8 +76,12 @@ const validate = new Ajv({ allErrors: true, strict: true }).compile(SCHEMA);
 
 type StepData = string | { sysctl: Record<string, string> } | { command: PlaybookCommand };
 
-/** Parses one playbook; `knownServices` are the descriptor names it may list. */
-export function parsePlaybook(text: string, file: string, knownServices: readonly string[]): { playbook?: Playbook; problems: Problem[] } {
+/**
+ * Parses one playbook.
+ * @param _knownServices no longer read (playbooks name no services); kept so that callers
+ *   written before that still compile.
+ */
+export function parsePlaybook(text: string, file: string, _knownServices?: readonly string[]): { playbook?: Playbook; problems: Problem[] } {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, uniqueKeys: true });
   const lineOf = (n: Node | null | undefined): number => (n?.range ? lineCounter.linePos(n.range[0]).line : 0);
@@ -90,6 +94,11 @@ export function parsePlaybook(text: string, file: string, knownServices: readonl
   }
   if (problems.length > 0) return { problems };
   const data = doc.toJS() as unknown;
+  if (typeof data === 'object' && data !== null && 'services' in data) {
+    // Said plainly rather than as the schema's "must NOT have additional properties".
+    report(['services'], 'a playbook no longer lists services: each service\'s descriptor says which roles run it (its components\' roles, its roles)');
+    return { problems };
+  }
   if (!validate(data)) {
     for (const e of validate.errors ?? []) {
       // oneOf reports every branch; the branch errors below it say more, so skip the summary.
@@ -99,26 +108,26 @@ export function parsePlaybook(text: string, file: string, knownServices: readonl
     }
     return { problems };
   }
-  const raw = data as { role: Role; services: string[]; steps?: StepData[] };
-  raw.services.forEach((s, i) => {
-    if (!knownServices.includes(s)) report(['services', i], `unknown service '${s}'; known: ${knownServices.join(', ')}`);
-  });
-  const playbook: Playbook = { role: raw.role, file, services: raw.services, chronySync: false, ovsBridges: false, sysctl: {}, commands: [] };
+  const raw = data as { role: Role; steps?: StepData[] };
+  const playbook: Playbook = { role: raw.role, file, chronySync: false, ovsBridges: false, sysctl: {}, commands: [] };
   for (const step of raw.steps ?? []) {
     if (step === 'chrony-sync') playbook.chronySync = true;
     else if (step === 'ovs-bridges') playbook.ovsBridges = true;
     else if (typeof step === 'object' && 'sysctl' in step) Object.assign(playbook.sysctl, step.sysctl);
     else if (typeof step === 'object' && 'command' in step) playbook.commands.push(step.command);
   }
-  return problems.length > 0 ? { problems } : { playbook, problems };
+  return { playbook, problems };
 }
 
-/** Reads every playbook in `dir` (one per role). */
-export function loadPlaybooks(dir: string, knownServices: readonly string[]): { playbooks: Playbook[]; problems: Problem[] } {
+/**
+ * Reads every playbook in `dir` (one per role).
+ * @param _knownServices no longer read, as in parsePlaybook.
+ */
+export function loadPlaybooks(dir: string, _knownServices?: readonly string[]): { playbooks: Playbook[]; problems: Problem[] } {
   const playbooks: Playbook[] = [];
   const problems: Problem[] = [];
   for (const name of readdirSync(dir).filter((f) => f.endsWith('.yml')).sort()) {
-    const r = parsePlaybook(readFileSync(join(dir, name), 'utf8'), join(dir, name), knownServices);
+    const r = parsePlaybook(readFileSync(join(dir, name), 'utf8'), join(dir, name));
     problems.push(...r.problems);
     if (r.playbook) playbooks.push(r.playbook);
   }

@@ -61,6 +61,7 @@ export const credentials: ServiceDescriptor = {
   name: 'credentials',
   enabled: () => true,
   components: [],
+  roles: ['control'],
   files: ({ deployment: d, host }) => {
     if (host.name !== controllerOf(d).name) return [];
     const common = { mode: '0600', owner: 'root', group: 'root', restarts: [] as string[] };

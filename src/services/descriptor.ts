@@ -83,6 +83,13 @@ export interface ServiceDescriptor {
   /** Whether the deployment turns this service on. */
   enabled: (d: Deployment) => boolean;
   components: Component[];
+  /**
+   * Roles whose hosts run this service besides its components' roles: where a service of
+   * files or host steps only goes (repositories everywhere, credentials on control hosts).
+   * With the components' roles this is the one placement source (see placedOn); playbooks
+   * name no services.
+   */
+  roles?: readonly Role[];
   /** Files this service puts on `ctx.host` (empty when it runs nothing there). */
   files: (ctx: HostContext) => FileSpec[];
   /**
@@ -139,6 +146,20 @@ export function componentsOn(service: ServiceDescriptor, host: Host): Component[
   return service.components.filter(
     (c) => host.roles.includes(c.role) && (c.osFamilies === undefined || c.osFamilies.includes(host.osFamily)),
   );
+}
+
+/**
+ * Roles whose hosts run `service`: its components' roles and its own `roles`, in role order.
+ * A view of a descriptor that keeps fewer components must keep these as its `roles`.
+ */
+export function placementRoles(service: ServiceDescriptor): Role[] {
+  const roles: readonly Role[] = ['control', 'network', 'compute'];
+  return roles.filter((r) => service.roles?.includes(r) || service.components.some((c) => c.role === r));
+}
+
+/** Whether `service` runs on `host` (one of the host's roles is one of its placementRoles). */
+export function placedOn(service: ServiceDescriptor, host: Host): boolean {
+  return placementRoles(service).some((r) => host.roles.includes(r));
 }
 
 /** Units of the components of `service` that run on `host`, for `ctx.os`. */

@@ -129,6 +129,7 @@ export const ovsNetwork: ServiceDescriptor = {
   enabled: (d) => d.services.neutron && (d.neutron.ovs.bridgeMappings.length > 0 || d.neutron.ovs.bridgeIfaces.length > 0),
   // openvswitch-switch itself is neutron's component; these are files and bridge steps only.
   components: [],
+  roles: ['network'],
   hostSteps: { 'ovs-bridges': bridgeSteps },
   files: ({ deployment: d, host, os }) => {
     if (!hasRole(host, 'network')) return [];

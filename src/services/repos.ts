@@ -31,6 +31,7 @@ export const repos: ServiceDescriptor = {
   enabled: (d) => d.repos.urls.length > 0,
   // Repositories are files only: no unit runs, and package managers read them on their next run.
   components: [],
+  roles: ['control', 'network', 'compute'],
   // Before the packages phase, which installs from them.
   filesPhase: 'repos',
   files: ({ deployment: d, os }) => {

@@ -6,6 +6,7 @@ import { PHASE_NAMES, type Phase } from '../../src/plan/order.js';
 import { loadPlaybooks, parsePlaybook } from '../../src/plan/playbook.js';
 import type { HostPlan, Step } from '../../src/plan/steps.js';
 import { renderFiles } from '../../src/render/render-files.js';
+import { placementRoles } from '../../src/services/descriptor.js';
 import { allServices } from '../../src/services/index.js';
 import { exampleDeployment } from '../helpers/example-deployment.js';
 import { repoRoot } from '../helpers/paths.js';
@@ -49,6 +50,19 @@ test('the phases of a full plan appear in the order of the phase list', (t) => {
   t.deepEqual(runs, [...PHASE_NAMES]);
 });
 
+test('services are placed by their descriptors: the same services on each role as the playbooks used to list', (t) => {
+  // What control.yml, compute.yml and network.yml listed before placement moved to descriptors.
+  const before: Record<string, string[]> = {
+    control: ['repos', 'chrony', 'mariadb', 'rabbitmq', 'memcached', 'keystone', 'glance', 'placement', 'nova', 'neutron', 'horizon', 'credentials'],
+    network: ['repos', 'chrony', 'neutron', 'ovs-network'],
+    compute: ['repos', 'chrony', 'nova', 'neutron'],
+  };
+  for (const role of ['control', 'network', 'compute'] as const) {
+    const on = allServices.filter((s) => placementRoles(s).includes(role)).map((s) => s.name);
+    t.deepEqual([...on].sort(), [...before[role]!].sort(), role);
+  }
+});
+
 test('the control+network host gets the bridge, sysctl and control services; computes do not', (t) => {
   const ctrl = hostPlan('ctrl1');
   t.true(ids(ctrl).includes('bridge-port:br-ex:eth1'));
@@ -84,15 +98,18 @@ test('the plan is a deterministic value', (t) => {
   t.deepEqual(again, plan);
 });
 
-test('a playbook naming an unknown service or step kind is refused with its line', (t) => {
-  const r = parsePlaybook('role: compute\nservices: [nova, novva]\nsteps:\n  - reboot\n', 'pb.yml', names);
+test('a playbook naming an unknown step kind, or still listing services, is refused with its line', (t) => {
+  const r = parsePlaybook('role: compute\nsteps:\n  - chrony-sync\n  - reboot\n', 'pb.yml');
   t.is(r.playbook, undefined);
   t.deepEqual(
     r.problems.map((p) => `${p.file}:${p.line}: ${p.key}: ${p.message}`),
-    ['pb.yml:4: steps/0: must be equal to one of the allowed values', 'pb.yml:4: steps/0: must be object', 'pb.yml:4: steps/0: must be object'],
+    ['pb.yml:4: steps/1: must be equal to one of the allowed values', 'pb.yml:4: steps/1: must be object', 'pb.yml:4: steps/1: must be object'],
   );
-  const r2 = parsePlaybook('role: compute\nservices: [nova, novva]\n', 'pb.yml', names);
-  t.deepEqual(r2.problems.map((p) => `${p.line}: ${p.message}`), [`2: unknown service 'novva'; known: ${names.join(', ')}`]);
+  const r2 = parsePlaybook('role: compute\nservices: [nova, neutron]\n', 'pb.yml', names);
+  t.is(r2.playbook, undefined);
+  t.deepEqual(r2.problems.map((p) => `${p.line}: ${p.key}: ${p.message}`), [
+    "2: services: a playbook no longer lists services: each service's descriptor says which roles run it (its components' roles, its roles)",
+  ]);
 });
 
 test('a daemon starts before the service that needs it (packages install without starting anything)', (t) => {
