@@ -4,7 +4,7 @@
  *   Debian root file system   debootstrap --variant=minbase from this machine's own Debian
  *                             mirror (read from its apt sources at run time), `docker import`ed;
  *                             the same image, with the same tag, as the lab's base
- *                             (src/lab/node-image.ts), so either build reuses the other's.
+ *                             (src/local/base-image.ts), so either build reuses the other's.
  *   cairn/openstack-base:TAG  that plus the host's apt sources and python3.
  *   cairn/<layer>:TAG         a project's shared layer (nova-base, neutron-base): its user and
  *                             common package, so its service images share those bytes.
@@ -17,12 +17,11 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type Docker from 'dockerode';
-import { debianArchive, nodeAptSources, readHostAptSources, type DebianArchive } from '../lab/apt-sources.js';
-import { imageExists } from '../lab/docker-engine.js';
-import { baseImageTag, debootstrapArgv, dockerImportArgv, tarRootfsArgv, type BaseImageInputs } from '../lab/node-image.js';
-import type { Progress } from '../lab/progress.js';
-import { removeRootfs } from '../lab/image-build.js';
-import { runChecked, runCommand, runPipe } from '../lab/run-command.js';
+import { debianArchive, nodeAptSources, readHostAptSources, type DebianArchive } from '../local/apt-sources.js';
+import { baseImageTag, debootstrapArgv, dockerImportArgv, removeRootfs, tarRootfsArgv, type BaseImageInputs } from '../local/base-image.js';
+import { imageExists } from '../local/docker-engine.js';
+import type { Progress } from '../local/progress.js';
+import { runChecked, runCommand, runPipe } from '../local/run-command.js';
 import { TemplateSet, packageRoot } from '../render/templates.js';
 import { containersError, tailLines } from './errors.js';
 import { OPENSTACK_BASE, imageBuildLabels, imageRef, type BuildFile, type LayerImageView, type ServiceImageView } from './images.js';

@@ -6,16 +6,9 @@
 import type Docker from 'dockerode';
 import type { LabNode, LabPlan } from './address-plan.js';
 import { slotsOverlapping } from './address-plan.js';
-import type { DebianArchive } from './apt-sources.js';
-import {
-  allSubnets,
-  execIn,
-  inspectContainer,
-  inspectNetwork,
-  labContainers,
-  labNetworks,
-  labVolumes,
-} from './docker-engine.js';
+import type { DebianArchive } from '../local/apt-sources.js';
+import { allSubnets, execIn, inspectContainer, inspectNetwork } from '../local/docker-engine.js';
+import { labContainers, labNetworks, labVolumes } from './lab-objects.js';
 import { externalEndpoint, gatewayContainerSpec, networkSpec, nodeContainerSpec, nodeVolumeSpec } from './docker-specs.js';
 import { HostError, tail } from '../errors.js';
 import { ensureNodeImage, nodeImageTags } from './image-build.js';
@@ -29,7 +22,7 @@ import {
   parseSetupOutput,
 } from './node-setup.js';
 import type { NodeRow } from './node-table.js';
-import type { Progress } from './progress.js';
+import type { Progress } from '../local/progress.js';
 import type { LabObservation, LabProvider, ProviderContext, SlotView, UpResult } from './provider.js';
 
 /** How long a node may take to finish booting systemd (LAB.md: ~8 s on an idle machine). */

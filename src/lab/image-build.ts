@@ -1,28 +1,20 @@
 /**
- * Makes the lab node image when the engine does not have it yet (see node-image.ts for the
- * what and why). Cold: debootstrap (~50 s), docker import (~3 s), then a build that installs
+ * Makes the lab node image when the engine does not have it yet (see node-image.ts and
+ * src/local/base-image.ts for the what and why). Cold: debootstrap (~50 s), docker import (~3 s), then a build that installs
  * systemd, OpenSSH and chrony from the host's Debian archive. Warm: one image inspect.
  */
 import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync, chmodSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { packageRoot } from '../render/templates.js';
-import { nodeAptSources, type DebianArchive } from './apt-sources.js';
-import { imageExists } from './docker-engine.js';
-import { HostError, tail } from '../errors.js';
-import {
-  baseImageTag,
-  debootstrapArgv,
-  dockerImportArgv,
-  nodeImageBuildOptions,
-  nodeImageTag,
-  tarRootfsArgv,
-  type BaseImageInputs,
-  type ContextFile,
-} from './node-image.js';
-import type { Progress } from './progress.js';
-import { runChecked, runCommand, runPipe } from './run-command.js';
+import { nodeAptSources, type DebianArchive } from '../local/apt-sources.js';
+import { baseImageTag, debootstrapArgv, dockerImportArgv, removeRootfs, tarRootfsArgv, type BaseImageInputs } from '../local/base-image.js';
+import { imageExists } from '../local/docker-engine.js';
+import type { Progress } from '../local/progress.js';
+import { runChecked, runPipe } from '../local/run-command.js';
+import { HostError } from '../errors.js';
+import { nodeImageBuildOptions, nodeImageTag, type ContextFile } from './node-image.js';
 
 /** The templates/lab/node directory: the node image's Dockerfile and the files it copies. */
 export function nodeTemplateDir(): string {
@@ -78,23 +70,6 @@ async function buildBaseImage(inputs: BaseImageInputs, tag: string, progress: Pr
   } finally {
     await removeRootfs(rootfs, progress);
   }
-}
-
-/**
- * Removes a debootstrap target. debootstrap unmounts what it mounted, but if it failed half way
- * /proc or /sys may still be mounted inside: unmount those first, and never cross into another
- * file system while deleting.
- */
-export async function removeRootfs(rootfs: string, progress: Progress): Promise<void> {
-  const prefix = `${resolve(rootfs)}/`;
-  const mounts = readFileSync('/proc/self/mounts', 'utf8')
-    .split('\n')
-    .map((l) => l.split(' ')[1]?.replace(/\\040/g, ' '))
-    .filter((m): m is string => m !== undefined && m.startsWith(prefix))
-    .sort((a, b) => b.length - a.length);
-  for (const m of mounts) await runCommand(['umount', '-l', m], progress);
-  const r = await runCommand(['rm', '-rf', '--one-file-system', rootfs], progress);
-  if (r.code !== 0) progress.warn(`could not remove ${rootfs}: ${tail(r.stderr, 3)}`);
 }
 
 async function buildNodeImage(docker: Docker, base: string, tag: string, context: readonly ContextFile[], progress: Progress): Promise<void> {

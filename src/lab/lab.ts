@@ -21,8 +21,8 @@ import {
   type LabShape,
 } from './address-plan.js';
 import { labAnswerSettings, updateAnswerFile } from './answer-file.js';
-import { debianArchive, readHostAptSources } from './apt-sources.js';
-import { connectDocker } from './docker-engine.js';
+import { debianArchive, readHostAptSources } from '../local/apt-sources.js';
+import { connectDocker } from '../local/docker-engine.js';
 import { DockerProvider } from './docker-provider.js';
 import { HostError, isExpected, tail, UsageError } from '../errors.js';
 import { writeFileIfChanged } from './files.js';
@@ -31,9 +31,9 @@ import { knownHostsText } from './known-hosts.js';
 import { DEFAULT_LAB_NAME, labNameProblem, labPaths, type LabPaths } from './lab-name.js';
 import { readLabRecord, recordedSlots, writeLabRecord, type LabRecord, type ProviderName } from './lab-state.js';
 import type { NodeRow } from './node-table.js';
-import { Progress, type ProgressSink } from './progress.js';
+import { Progress, type ProgressSink } from '../local/progress.js';
 import type { LabObservation, LabProvider } from './provider.js';
-import { runCommand, runChecked } from './run-command.js';
+import { runCommand, runChecked } from '../local/run-command.js';
 import { sshArgv, sshKeygenArgv, sshProbeArgv, type SshTarget } from './ssh-argv.js';
 import { LibvirtProvider } from './libvirt/libvirt-provider.js';
 

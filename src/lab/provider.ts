@@ -7,7 +7,7 @@ import type { LabPlan } from './address-plan.js';
 import type { LabPaths } from './lab-name.js';
 import type { NodeHostKeys } from './known-hosts.js';
 import type { NodeRow } from './node-table.js';
-import type { Progress } from './progress.js';
+import type { Progress } from '../local/progress.js';
 
 /** Context every provider call gets. */
 export interface ProviderContext {

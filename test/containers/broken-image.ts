@@ -7,7 +7,7 @@
 import type Docker from 'dockerode';
 import { buildImage } from '../../src/containers/image-build.js';
 import { imageRef } from '../../src/containers/images.js';
-import { Progress } from '../../src/lab/progress.js';
+import { Progress } from '../../src/local/progress.js';
 
 /** Builds `cairn/keystone:<brokenTag>` FROM `cairn/keystone:<goodTag>`; returns its reference. */
 export async function buildBrokenKeystone(docker: Docker, goodTag: string, brokenTag: string): Promise<string> {

@@ -26,7 +26,7 @@ import { buildServiceImages, listCairnImages } from '../../src/containers/image-
 import { nextTag } from '../../src/containers/images.js';
 import { readHistory, historyFileIn } from '../../src/containers/history.js';
 import { containerServices, imageOf, imageOwners } from '../../src/containers/services.js';
-import { Progress } from '../../src/lab/progress.js';
+import { Progress } from '../../src/local/progress.js';
 import { keystoneUrl } from '../../src/services/common.js';
 import { adminEnvScript } from '../../src/services/credentials.js';
 import { labDown, labUp } from '../../src/lab/lab.js';

@@ -20,8 +20,8 @@ import { baseContext, buildImage, ensureRootfsImage, hostArchive } from '../../s
 import { imageRef, OPENSTACK_BASE } from '../../src/containers/images.js';
 import { previousName, replaceContainer } from '../../src/containers/rollout.js';
 import { containerLabels, LABELS, type ContainerSpec } from '../../src/containers/spec.js';
-import { imageExists } from '../../src/lab/docker-engine.js';
-import { Progress } from '../../src/lab/progress.js';
+import { imageExists } from '../../src/local/docker-engine.js';
+import { Progress } from '../../src/local/progress.js';
 import { connectSsh, type SshTransport } from '../../src/transport/ssh-transport.js';
 import { startSshd, writeKnownHosts, type TestSshd } from '../helpers/sshd.js';
 

@@ -12,10 +12,11 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readInventory } from '../../src/config/inventory.js';
-import { connectDocker, labContainers, labNetworks, labVolumes } from '../../src/lab/docker-engine.js';
+import { connectDocker } from '../../src/local/docker-engine.js';
+import { labContainers, labNetworks, labVolumes } from '../../src/lab/lab-objects.js';
 import { labDown, labSsh, labStatus, labUp } from '../../src/lab/lab.js';
 import { labPaths } from '../../src/lab/lab-name.js';
-import { runCommand } from '../../src/lab/run-command.js';
+import { runCommand } from '../../src/local/run-command.js';
 import { sshArgv } from '../../src/lab/ssh-argv.js';
 
 // Always runs (CI installs Docker and debootstrap through scripts/setup-test-host.sh): a test

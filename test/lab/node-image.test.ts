@@ -1,14 +1,8 @@
 import test from 'ava';
-import {
-  baseImageTag,
-  debootstrapArgv,
-  dockerImportArgv,
-  nodeImageBuildOptions,
-  nodeImageTag,
-  tarRootfsArgv,
-} from '../../src/lab/node-image.js';
+import { baseImageTag, debootstrapArgv, dockerImportArgv, tarRootfsArgv } from '../../src/local/base-image.js';
+import { nodeImageBuildOptions, nodeImageTag } from '../../src/lab/node-image.js';
 import { nodeImageContext } from '../../src/lab/image-build.js';
-import type { DebianArchive } from '../../src/lab/apt-sources.js';
+import type { DebianArchive } from '../../src/local/apt-sources.js';
 
 const inputs = { suite: 'bookworm', variant: 'minbase' as const, mirror: 'http://mirror.example/debian' };
 

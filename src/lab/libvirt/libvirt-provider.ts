@@ -16,7 +16,7 @@ import { networkName } from '../lab-name.js';
 import type { NodeHostKeys } from '../known-hosts.js';
 import type { NodeRow } from '../node-table.js';
 import type { LabObservation, LabProvider, ProviderContext, SlotView, UpResult } from '../provider.js';
-import { runChecked, runCommand } from '../run-command.js';
+import { runChecked, runCommand } from '../../local/run-command.js';
 import { sshKeygenArgv } from '../ssh-argv.js';
 import { TemplateSet } from '../../render/templates.js';
 import {

@@ -1,8 +1,9 @@
 /**
  * The Debian mirror this machine already uses, read from its own apt sources at run time.
  *
- * Lab nodes are built from, and install from, the same archive as the host, so a lab never
- * contacts anything the host's apt does not already contact, and no mirror is hard-coded.
+ * Lab nodes and service images are built from, and install from, the same archive as the host,
+ * so they never contact anything the host's apt does not already contact, and no mirror is
+ * hard-coded.
  */
 import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { debianArchive, nodeAptSources, parseAptSourcesFile } from '../../src/lab/apt-sources.js';
+import { debianArchive, nodeAptSources, parseAptSourcesFile } from '../../src/local/apt-sources.js';
 
 const DEB822 = `Types: deb
 # http://snapshot.example/archive/debian/20250520T000000Z

@@ -1,6 +1,7 @@
 /**
- * Runs host commands given as argv arrays (never through a shell), with their output going to
- * the lab log. The only place lab code starts host processes, apart from `cairn lab ssh`.
+ * Runs commands on this machine given as argv arrays (never through a shell), with their output
+ * going to the Progress log file. The only place lab and containers code start local processes,
+ * apart from `cairn lab ssh`.
  */
 import { spawn } from 'node:child_process';
 import type { Progress } from './progress.js';
