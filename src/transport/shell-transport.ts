@@ -1,7 +1,7 @@
 /**
- * What the SSH and local transports share: put/get/hashFiles as commands (file-commands.ts),
- * the secret checks, sudo's "a password is required" turned into a clear error, and logging.
- * A subclass only says how to execute one argv.
+ * A transport over one "execute this argv" primitive (SshTransport's): put/get/hashFiles as
+ * commands (file-commands.ts), the secret checks, sudo's "a password is required" turned into a
+ * clear error, and logging. A subclass only says how to execute one argv.
  */
 import { transportError, tail, type TransportPhase } from './errors.js';
 import { GET_ABSENT, getArgv, hashCommand, parseHashOutput, putArgv } from './file-commands.js';

@@ -27,7 +27,6 @@ import {
   type KnownHostEntry,
 } from './known-hosts.js';
 import { Limiter } from './limiter.js';
-import { signalNumber } from './local-transport.js';
 import { TIMEOUT_KILL_AFTER_S, redact, remoteCommandLine, shJoin } from './quote.js';
 import { ShellTransport, type ExecRequest, type ExecResult } from './shell-transport.js';
 import type { TransportLog } from './transport.js';
@@ -436,4 +435,12 @@ export class SshTransport extends ShellTransport {
       clearTimeout(timer);
     }
   }
+}
+
+const SIGNALS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGABRT: 6, SIGKILL: 9, SIGSEGV: 11, SIGPIPE: 13, SIGALRM: 14, SIGTERM: 15 };
+
+/** The number of a signal name (0 when unknown; SSH sends names without SIG), for the shell's 128+N exit code. */
+function signalNumber(signal: string | null | undefined): number {
+  if (!signal) return 0;
+  return SIGNALS[signal] ?? SIGNALS[`SIG${signal}`] ?? 0;
 }

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { HostError } from '../../src/errors.js';
 import { REDACTED, shJoin } from '../../src/transport/quote.js';
 import { connectSsh, type SshTransport } from '../../src/transport/ssh-transport.js';
-import { TransportPool } from '../../src/transport/pool.js';
+import { mapLimit } from '../../src/transport/limiter.js';
 import { authorize, keygen, startSshd, writeKnownHosts, type TestSshd } from '../helpers/sshd.js';
 
 let sshd: TestSshd;
@@ -465,7 +465,7 @@ test('close() ends the connection; later calls throw HostError(closed); close is
   t2.is(err.phase, 'closed');
 });
 
-test('the pool connects hosts with bounded parallelism and keeps each failure per host', async (t2) => {
+test('connecting hosts with bounded parallelism (as apply does) keeps each failure per host', async (t2) => {
   const refused = await closedPort();
   const stranger = keygen(mkdtempSync(join(scratch, 'pool-')), 'stranger');
   const hosts = [
@@ -477,23 +477,22 @@ test('the pool connects hosts with bounded parallelism and keeps each failure pe
   ];
   let active = 0;
   let peak = 0;
-  const pool = await TransportPool.open(
-    hosts,
-    async (h) => {
-      active++;
-      peak = Math.max(peak, active);
-      try {
-        return await connectSsh(h, { readyTimeoutMs: 3000 });
-      } finally {
-        active--;
-      }
-    },
-    { forks: 2 },
-  );
+  const results = await mapLimit(hosts, 2, async (h) => {
+    active++;
+    peak = Math.max(peak, active);
+    try {
+      return { host: h.name, ok: true as const, tr: await connectSsh(h, { readyTimeoutMs: 3000 }) };
+    } catch (error) {
+      return { host: h.name, ok: false as const, error: error as Error };
+    } finally {
+      active--;
+    }
+  });
+  const open = results.flatMap((r) => (r.ok ? [r.tr] : []));
   try {
     t2.is(peak, 2);
     t2.deepEqual(
-      pool.results.map((r) => [r.host, r.ok ? 'ok' : ((r.error as HostError).phase ?? 'other')]),
+      results.map((r) => [r.host, r.ok ? 'ok' : ((r.error as HostError).phase ?? 'other')]),
       [
         ['good-1', 'ok'],
         ['refused', 'connect'],
@@ -502,13 +501,10 @@ test('the pool connects hosts with bounded parallelism and keeps each failure pe
         ['good-3', 'ok'],
       ],
     );
-    const out = await pool.map(async (tr) => (await tr.run({ argv: ['echo', tr.host] })).stdout.trim());
-    t2.deepEqual(
-      out.map((r) => (r.ok ? r.value : r.error.message.split(':')[0])),
-      ['good-1', 'host refused', 'good-2', 'host bad-key', 'good-3'],
-    );
+    const out = await Promise.all(results.map(async (r) => (r.ok ? (await r.tr.run({ argv: ['echo', r.tr.host] })).stdout.trim() : r.error.message.split(':')[0])));
+    t2.deepEqual(out, ['good-1', 'host refused', 'good-2', 'host bad-key', 'good-3']);
   } finally {
-    await pool.close();
+    await Promise.all(open.map((tr) => tr.close()));
   }
-  t2.false([...pool.transports.values()].some((tr) => tr.connected));
+  t2.false(open.some((tr) => tr.connected));
 });

@@ -1,12 +1,10 @@
-/** The scripted fake (for later stages' unit tests), the limiter and the pool, with no host. */
+/** The scripted fake (for later stages' unit tests) and the limiter, with no host. */
 import test from 'ava';
 import { createHash } from 'node:crypto';
-import type { Host } from '../../src/config/model.js';
 import { HostError } from '../../src/errors.js';
 import { transportError } from '../../src/transport/errors.js';
 import { FakeTransport } from '../../src/transport/fake-transport.js';
 import { Limiter, mapLimit } from '../../src/transport/limiter.js';
-import { TransportPool, withTransports } from '../../src/transport/pool.js';
 
 test('FakeTransport answers from its table, records calls, and refuses unscripted commands', async (t) => {
   const f = new FakeTransport('ctl')
@@ -69,63 +67,4 @@ test('Limiter never exceeds its limit, also when lowered while tasks run', async
   t.is(l.limit, 2);
   t.throws(() => new Limiter(0), { message: /positive integer/ });
   t.deepEqual(await mapLimit([3, 1, 2], 2, async (x) => x * 10), [30, 10, 20]);
-});
-
-const host = (name: string): Host => ({
-  name,
-  address: name,
-  roles: ['compute'],
-  osFamily: 'debian',
-  ssh: { user: 'root', port: 22 },
-  sudo: false,
-  interfaceAddresses: {},
-  origin: 'test',
-});
-
-test('pool: bounded forks, per-host errors, map skips unreachable hosts, closes all', async (t) => {
-  const hosts = Array.from({ length: 12 }, (_, i) => host(`h${i}`));
-  let active = 0;
-  let peak = 0;
-  const fakes: FakeTransport[] = [];
-  const result = await withTransports(
-    hosts,
-    async (h) => {
-      active++;
-      peak = Math.max(peak, active);
-      await new Promise((r) => setTimeout(r, 5));
-      active--;
-      if (h.name === 'h3') throw transportError('h3', 'connect', 'cannot connect to root@h3:22: connection refused');
-      const f = new FakeTransport(h.name).on('hostname', { stdout: `${h.name}\n` });
-      fakes.push(f);
-      return f;
-    },
-    async (pool) => {
-      t.is(pool.failures.size, 1);
-      t.throws(() => pool.get('h3'), { message: 'host h3: cannot connect to root@h3:22: connection refused' });
-      t.is(pool.get('h0').host, 'h0');
-      t.throws(() => pool.get('nope'), { message: /bug: host nope is not in this pool/ });
-      return pool.map(async (tr) => (await tr.run({ argv: ['hostname'] })).stdout.trim());
-    },
-    { forks: 3 },
-  );
-  t.is(peak, 3);
-  t.deepEqual(
-    result.map((r) => (r.ok ? r.value : `error: ${r.error.message}`)),
-    hosts.map((h) => (h.name === 'h3' ? 'error: host h3: cannot connect to root@h3:22: connection refused' : h.name)),
-  );
-  t.true(fakes.every((f) => f.calls.at(-1)?.op === 'close'), 'every transport closed');
-});
-
-test('pool: transports are closed even when the work throws', async (t) => {
-  const f = new FakeTransport('a');
-  await t.throwsAsync(
-    withTransports([host('a')], async () => f, async () => {
-      throw new Error('stage failed');
-    }),
-    { message: 'stage failed' },
-  );
-  t.is(f.calls.at(-1)?.op, 'close');
-  const pool = await TransportPool.open([host('a')], async () => new FakeTransport('a'));
-  t.deepEqual(pool.results.map((r) => r.ok), [true]);
-  await pool.close();
 });
