@@ -1,7 +1,7 @@
 /**
  * Field-by-field comparison of a running container (`docker inspect`) with its desired spec,
  * in the manner of kolla-ansible's compare_container: the result lists what differs, and an
- * empty list means "leave it alone". Pure; converge.ts decides what to do with the result.
+ * empty list means "leave it alone". Pure; decide.ts decides what to do with the result.
  */
 import { LABELS, bindString, msToNs, type ContainerSpec } from './spec.js';
 

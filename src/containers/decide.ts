@@ -1,6 +1,6 @@
 /**
  * What converge does with one container, decided from its inspect answer and desired spec.
- * Pure: converge.ts carries the decision out, and a no-op says why.
+ * Pure: deployContainers (operations.ts) carries the decision out, and a no-op says why.
  */
 import { compareSpec, describeDifferences, type InspectedContainer, type SpecDifference } from './compare.js';
 import type { ContainerSpec } from './spec.js';

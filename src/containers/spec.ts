@@ -1,7 +1,8 @@
 /**
  * The desired state of one service container, as a plain value (kolla-ansible's container
- * parameters, typed). Pure: nothing here talks to an engine. converge.ts compares a spec with
- * what `docker inspect` says (compare.ts) and creates containers from it (createOptions).
+ * parameters, typed). Pure: nothing here talks to an engine. decide.ts compares a spec with
+ * what `docker inspect` says (compare.ts), and engine.ts creates containers from it
+ * (createOptions).
  */
 
 /** Labels cairn puts on every container it manages; state is rediscovered from them. */
