@@ -4,6 +4,7 @@
  * what `docker inspect` says (compare.ts), and engine.ts creates containers from it
  * (createOptions).
  */
+import type { Bind } from '../services/container-def.js';
 
 /** Labels cairn puts on every container it manages; state is rediscovered from them. */
 export const LABELS = {
@@ -19,18 +20,9 @@ export const LABELS = {
   envKeys: 'cairn.env-keys',
 } as const;
 
-/** A host path bind-mounted into the container. */
-export interface Bind {
-  host: string;
-  container: string;
-  readOnly: boolean;
-  /**
-   * Mount propagation: `shared` makes mounts made under the bind on either side visible on the
-   * other (the agents' network namespaces are bind mounts under /run/netns). Unset: Docker's
-   * default (rprivate).
-   */
-  propagation?: 'shared';
-}
+// A host path bind-mounted into the container: defined with the services' container
+// definitions (their data directories are binds), which must not import containers/.
+export type { Bind };
 
 /** Docker's health check, in milliseconds (the engine speaks nanoseconds; see createOptions). */
 export interface Healthcheck {

@@ -5,6 +5,7 @@
  */
 import type { Deployment, Host, OsFamily, Role } from '../config/model.js';
 import type { FileStep, Step } from './steps.js';
+import type { ContainerDef } from './container-def.js';
 
 /** What a descriptor sees when it decides a host's files: the deployment and that host. */
 export interface HostContext {
@@ -110,6 +111,12 @@ export interface ServiceDescriptor {
    * act for all of them (MariaDB creates every database, Keystone registers every endpoint).
    */
   bootstrap?: (ctx: HostContext, all: readonly ServiceDescriptor[]) => BootstrapStep[];
+  /**
+   * The containers this service runs as in containers mode, in deployment order; none for a
+   * service that stays on the host (infrastructure). They read this descriptor's rendered
+   * files and run its bootstrap steps as one-shot containers.
+   */
+  containers?: readonly ContainerDef[];
 }
 
 /**

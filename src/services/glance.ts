@@ -9,9 +9,22 @@ import type { ServiceDescriptor } from './descriptor.js';
 import { controllerOf } from '../config/model.js';
 import { httpReady, migration } from './bootstrap-commands.js';
 import { SERVICE_GROUP, databaseUrl, iniBool, iniValue, keystoneAuthView, urlHost, workerCount } from './common.js';
+import { hostDataDir, type ContainerDef } from './container-def.js';
 
 /** Glance API port. */
 export const GLANCE_PORT = 9292;
+
+/** glance-api (eventlet, its own listener: no port sharing); images stay on the host. */
+const glanceApiContainer: ContainerDef = {
+  name: 'glance-api',
+  packages: ['glance-api'],
+  user: { name: 'glance', uid: 42415, gid: 42415, home: '/var/lib/glance' },
+  configLinks: ['/etc/glance/glance-api.conf'],
+  command: ['glance-api', '--config-file', '/etc/glance/glance-api.conf'],
+  health: { kind: 'http', port: GLANCE_PORT, path: '/' },
+  data: [{ host: hostDataDir('glance'), container: '/var/lib/glance', readOnly: false }],
+  overlapOnUpgrade: false,
+};
 
 /** Glance (images, file store) on the control host. */
 export const glance: ServiceDescriptor = {
@@ -67,4 +80,5 @@ export const glance: ServiceDescriptor = {
       password: (d) => d.glance.ksPassword,
     },
   ],
+  containers: [glanceApiContainer],
 };

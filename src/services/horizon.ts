@@ -8,6 +8,7 @@ import type { Deployment, OsFamily } from '../config/model.js';
 import { controllerOf } from '../config/model.js';
 import type { ServiceDescriptor } from './descriptor.js';
 import { keystoneUrl, memcacheServer, pyString, pyStringList, webServerGroup, webServerUnit, workerCount } from './common.js';
+import type { ContainerDef } from './container-def.js';
 
 /** The local_settings view-model: every Python literal is computed (and escaped) here. */
 export function localSettingsView(d: Deployment, os: OsFamily): Record<string, unknown> {
@@ -28,6 +29,33 @@ export function localSettingsView(d: Deployment, os: OsFamily): Record<string, u
     secureCookies: d.horizon.ssl ? 'True' : 'False',
   };
 }
+
+/** The Apache site the dashboard's vhost is (Debian's openstack-dashboard-apache name). */
+const DASHBOARD_SITE = '/etc/apache2/sites-available/openstack-dashboard.conf';
+
+/**
+ * Horizon in Debian's Apache with mod_wsgi (as packages mode runs it). Apache starts as root,
+ * binds port 80 and runs the dashboard as www-data, Debian's own user (id 33 in every Debian
+ * system), which reads local_settings.py through its group.
+ */
+const horizonContainer: ContainerDef = {
+  name: 'horizon',
+  // The packages-mode step (Debian's site links) is done in the image (imageSetup).
+  steps: 'none',
+  packages: ['openstack-dashboard-apache', 'python3-pymemcache'],
+  user: { name: 'www-data', uid: 33, gid: 33, home: '/var/www', system: true },
+  configLinks: ['/etc/openstack-dashboard/local_settings.py', DASHBOARD_SITE],
+  // The dashboard site is the one site: the default site would answer port 80 first, the
+  // package's default-ssl needs mod_ssl and the alias-only site maps the dashboard twice.
+  imageSetup: `rm -f /etc/apache2/sites-enabled/*.conf && ln -s ${DASHBOARD_SITE} /etc/apache2/sites-enabled/openstack-dashboard.conf`,
+  // apache2ctl would stay as the parent shell and not pass docker's SIGTERM on: Apache itself,
+  // with the environment Debian's envvars sets, is PID 1.
+  command: ['sh', '-c', '. /etc/apache2/envvars && mkdir -p "$APACHE_RUN_DIR" "$APACHE_LOCK_DIR" "$APACHE_LOG_DIR" && exec apache2 -DFOREGROUND'],
+  root: true,
+  health: { kind: 'http', port: 80, path: '/auth/login/' },
+  data: [],
+  overlapOnUpgrade: false,
+};
 
 /** Horizon (dashboard) in Apache on the control host. */
 export const horizon: ServiceDescriptor = {
@@ -97,4 +125,5 @@ export const horizon: ServiceDescriptor = {
       },
     ];
   },
+  containers: [horizonContainer],
 };

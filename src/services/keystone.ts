@@ -6,6 +6,7 @@
 import type { FileSpec, ServiceDescriptor } from './descriptor.js';
 import { controllerOf } from '../config/model.js';
 import { CATALOG_SCRIPT_PATH, catalogSpec, httpReady, migration, runAs } from './bootstrap-commands.js';
+import { hostDataDir, uwsgi, type ContainerDef } from './container-def.js';
 
 import {
   KEYSTONE_PORT,
@@ -19,6 +20,24 @@ import {
   uwsgiConnectionClose,
   workerCount,
 } from './common.js';
+
+/** Keystone under uwsgi; fernet and credential keys on the host (they must survive upgrades). */
+const keystoneContainer: ContainerDef = {
+  name: 'keystone',
+  packages: ['keystone', 'python3-openstackclient'],
+  user: { name: 'keystone', uid: 42425, gid: 42425, home: '/var/lib/keystone' },
+  configLinks: ['/etc/keystone/keystone.conf'],
+  refreshSteps: ['catalog'],
+  command: uwsgi('/usr/bin/keystone-wsgi-public', KEYSTONE_PORT),
+  // The version document: unauthenticated, answered by keystone itself (not just uwsgi).
+  health: { kind: 'http', port: KEYSTONE_PORT, path: '/v3' },
+  data: [
+    // Read-only for the service; the one-shot setup containers write them (see desired.ts).
+    { host: `${hostDataDir('keystone')}/fernet-keys`, container: '/etc/keystone/fernet-keys', readOnly: true },
+    { host: `${hostDataDir('keystone')}/credential-keys`, container: '/etc/keystone/credential-keys', readOnly: true },
+  ],
+  overlapOnUpgrade: true,
+};
 
 /** Keystone (identity) on the control host. */
 export const keystone: ServiceDescriptor = {
@@ -144,4 +163,5 @@ export const keystone: ServiceDescriptor = {
       password: (d) => d.keystone.adminPassword,
     },
   ],
+  containers: [keystoneContainer],
 };

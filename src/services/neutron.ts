@@ -21,6 +21,7 @@ import {
   urlHost,
   workerCount,
 } from './common.js';
+import { AMQP_PORT, uwsgi, type ContainerDef, type DataDir, type ImageLayer, type ServiceUser } from './container-def.js';
 
 /** Neutron API port. */
 export const NEUTRON_PORT = 9696;
@@ -183,6 +184,126 @@ export function ovsAgentView(d: Deployment, host: Host): Record<string, unknown>
   };
 }
 
+/** Neutron's service user, shared by its images. */
+const NEUTRON_USER: ServiceUser = { name: 'neutron', uid: 42435, gid: 42435, home: '/var/lib/neutron' };
+
+/** What every neutron image shares: the neutron user, neutron-common and python3-neutron. */
+export const NEUTRON_LAYER: ImageLayer = { name: 'neutron-base', packages: ['neutron-common'], user: NEUTRON_USER };
+
+/** What neutron's server processes read: neutron.conf and the ML2 plugin's file. */
+const NEUTRON_SERVER_CONF = ['/etc/neutron/neutron.conf', '/etc/neutron/plugins/ml2/ml2_conf.ini'];
+
+/**
+ * The Neutron API (Debian's neutron-api: the REST API under uwsgi) with ML2. It runs neutron's
+ * database migration. Its arguments reach the WSGI application through --pyargv, as Debian's
+ * init script passes them.
+ */
+const neutronServerContainer: ContainerDef = {
+  name: 'neutron-server',
+  component: 'neutron-server',
+  packages: ['neutron-api'],
+  user: NEUTRON_USER,
+  layer: NEUTRON_LAYER,
+  configLinks: NEUTRON_SERVER_CONF,
+  files: NEUTRON_SERVER_CONF,
+  command: [...uwsgi('/usr/bin/neutron-api', NEUTRON_PORT), '--pyargv', NEUTRON_SERVER_CONF.map((f) => `--config-file=${f}`).join(' ')],
+  health: { kind: 'http', port: NEUTRON_PORT, path: '/' },
+  data: [],
+  overlapOnUpgrade: true,
+};
+
+/** neutron-rpc-server: the agents' RPC endpoint (Debian splits it from the API). */
+const neutronRpcServerContainer: ContainerDef = {
+  name: 'neutron-rpc-server',
+  component: 'neutron-rpc-server',
+  steps: 'none',
+  packages: ['neutron-rpc-server'],
+  user: NEUTRON_USER,
+  layer: NEUTRON_LAYER,
+  configLinks: NEUTRON_SERVER_CONF,
+  files: NEUTRON_SERVER_CONF,
+  command: ['neutron-rpc-server', ...NEUTRON_SERVER_CONF.flatMap((f) => ['--config-file', f])],
+  health: { kind: 'amqp', port: AMQP_PORT },
+  data: [],
+  overlapOnUpgrade: true,
+};
+
+/** Neutron's agents' files: neutron.conf and the agent's own. */
+function agentConf(own: string): string[] {
+  return ['/etc/neutron/neutron.conf', own];
+}
+
+/**
+ * What neutron's privsep daemons ask for (neutron/privileged/__init__.py): the agents plug
+ * ports, make namespaces and run dnsmasq/haproxy in them. The daemon's capset fails if one is
+ * missing from the container's set. DAC_OVERRIDE is among Docker's defaults.
+ */
+const NEUTRON_AGENT_CAPS = ['DAC_READ_SEARCH', 'NET_ADMIN', 'SYS_ADMIN', 'SYS_PTRACE'];
+
+/** The host's Open vSwitch (ovsdb and vswitchd's control sockets), which the agents drive. */
+const OVS_RUN: DataDir = { host: '/run/openvswitch', container: '/run/openvswitch', readOnly: false, hostOwned: true };
+
+/**
+ * Network namespaces, shared with the host both ways: a namespace the DHCP or L3 agent makes
+ * appears on the node (and survives the agent's container, as the ports in it do), and a
+ * restarted agent finds the ones it made before.
+ */
+const NETNS: DataDir = { host: '/run/netns', container: '/run/netns', readOnly: false, hostOwned: true, propagation: 'shared' };
+
+/**
+ * Neutron's state directory, the same path on the node and in the DHCP, L3 and metadata agents:
+ * dnsmasq's leases and the metadata proxy's socket (the L3 and DHCP agents' haproxy connects to
+ * the metadata agent through it).
+ */
+const NEUTRON_STATE: DataDir = { host: '/var/lib/neutron', container: '/var/lib/neutron', readOnly: false };
+
+/**
+ * A neutron agent: root (it runs `ip`, `ovs-vsctl`, dnsmasq and haproxy through neutron's
+ * rootwrap and privsep, as root in kolla's images too), healthy while it holds its RabbitMQ
+ * connection (its state reports go over it). Two of one agent on a host would fight over the
+ * same ports and processes, so an upgrade stops the old one first.
+ */
+function neutronAgentContainer(name: string, ownConf: string, data: DataDir[], procSysWritable = false): ContainerDef {
+  const files = agentConf(ownConf);
+  return {
+    name,
+    component: name,
+    steps: 'none',
+    packages: [name],
+    user: NEUTRON_USER,
+    layer: NEUTRON_LAYER,
+    configLinks: files,
+    files,
+    command: [name, ...files.flatMap((f) => ['--config-file', f])],
+    root: true,
+    capAdd: NEUTRON_AGENT_CAPS,
+    procSysWritable,
+    health: { kind: 'amqp', port: AMQP_PORT },
+    data,
+    overlapOnUpgrade: false,
+  };
+}
+
+/**
+ * Neutron's containers, in deployment order: the servers, then the agents. All of them come
+ * after nova's, as allServices orders the descriptors: the server notifies nova of port changes,
+ * and the metadata agent forwards to nova's metadata API.
+ */
+const neutronContainers: readonly ContainerDef[] = [
+  neutronServerContainer,
+  neutronRpcServerContainer,
+  // The Open vSwitch agent (network and compute hosts): flows and ports on the host's OVS.
+  neutronAgentContainer('neutron-openvswitch-agent', '/etc/neutron/plugins/ml2/openvswitch_agent.ini', [OVS_RUN]),
+  // The DHCP agent: dnsmasq (and the isolated-network metadata proxy) in qdhcp- namespaces.
+  // It sets promote_secondaries and ip_nonlocal_bind in its namespaces through /proc/sys.
+  neutronAgentContainer('neutron-dhcp-agent', '/etc/neutron/dhcp_agent.ini', [OVS_RUN, NETNS, NEUTRON_STATE], true),
+  // The L3 agent: routers (and their metadata proxy) in qrouter- namespaces. A router's
+  // namespace gets promote_secondaries, forwarding and ARP sysctls through /proc/sys.
+  neutronAgentContainer('neutron-l3-agent', '/etc/neutron/l3_agent.ini', [OVS_RUN, NETNS, NEUTRON_STATE], true),
+  // The metadata agent: answers the proxies' socket and forwards to nova's metadata API.
+  neutronAgentContainer('neutron-metadata-agent', '/etc/neutron/metadata_agent.ini', [NEUTRON_STATE]),
+];
+
 /** Neutron with ML2/Open vSwitch: server on control, agents on network and compute hosts. */
 export const neutron: ServiceDescriptor = {
   name: 'neutron',
@@ -271,4 +392,5 @@ export const neutron: ServiceDescriptor = {
       password: (d) => d.neutron.ksPassword,
     },
   ],
+  containers: neutronContainers,
 };

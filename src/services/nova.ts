@@ -10,6 +10,7 @@ import type { FileSpec, ServiceDescriptor } from './descriptor.js';
 import { componentsOn } from './descriptor.js';
 import { CONTROLLER_WAIT_MS, httpReady, runAs } from './bootstrap-commands.js';
 import { shJoin } from '../transport/quote.js';
+import { AMQP_PORT, uwsgi, type ContainerDef, type ImageLayer, type ServiceUser } from './container-def.js';
 import {
   SERVICE_GROUP,
   databaseUrl,
@@ -144,6 +145,125 @@ const components: ServiceDescriptor['components'] = [
   },
 ];
 
+/** Nova's service user, the same in every nova image (they share /var/lib/nova on a host). */
+const NOVA_USER: ServiceUser = { name: 'nova', uid: 42436, gid: 42436, home: '/var/lib/nova' };
+
+/** What every nova image shares: the nova user, nova-common and python3-nova. */
+export const NOVA_LAYER: ImageLayer = { name: 'nova-base', packages: ['nova-common'], user: NOVA_USER };
+
+/** Every nova daemon's config: nova.conf, as in packages mode. */
+const NOVA_CONF = ['/etc/nova/nova.conf'];
+
+/**
+ * nova-api (the compute API) under uwsgi. It runs nova's bootstrap: the API and cell database
+ * migrations and the cell mappings before it starts, and discover-hosts once every nova-compute
+ * has started.
+ */
+const novaApiContainer: ContainerDef = {
+  name: 'nova-api',
+  component: 'nova-api',
+  finalSteps: ['discover-hosts'],
+  packages: ['nova-api'],
+  user: NOVA_USER,
+  layer: NOVA_LAYER,
+  configLinks: NOVA_CONF,
+  files: NOVA_CONF,
+  command: uwsgi('/usr/bin/nova-api-wsgi', NOVA_API_PORT),
+  health: { kind: 'http', port: NOVA_API_PORT, path: '/' },
+  data: [],
+  overlapOnUpgrade: true,
+};
+
+/**
+ * The metadata API under uwsgi, from nova-api's image (Debian's nova-api package ships its WSGI
+ * script and unit): instances reach it through neutron's metadata proxy and agent, which sign
+ * each request with the shared secret.
+ */
+const novaMetadataApiContainer: ContainerDef = {
+  name: 'nova-metadata-api',
+  image: 'nova-api',
+  component: 'nova-metadata-api',
+  steps: 'none',
+  packages: ['nova-api'],
+  user: NOVA_USER,
+  layer: NOVA_LAYER,
+  configLinks: NOVA_CONF,
+  files: NOVA_CONF,
+  command: uwsgi('/usr/bin/nova-metadata-wsgi', NOVA_METADATA_PORT),
+  // The version list: unauthenticated, answered by nova's metadata application.
+  health: { kind: 'http', port: NOVA_METADATA_PORT, path: '/' },
+  data: [],
+  overlapOnUpgrade: true,
+};
+
+/**
+ * A nova daemon that only consumes RPC (conductor, scheduler): its package and command share its
+ * name, its health is its RabbitMQ connection, and two side by side during an upgrade is what a
+ * multi-controller cloud runs anyway.
+ */
+function novaRpcContainer(name: 'nova-conductor' | 'nova-scheduler'): ContainerDef {
+  return {
+    name,
+    component: name,
+    steps: 'none',
+    packages: [name],
+    user: NOVA_USER,
+    layer: NOVA_LAYER,
+    configLinks: NOVA_CONF,
+    files: NOVA_CONF,
+    command: [name, '--config-file', '/etc/nova/nova.conf'],
+    health: { kind: 'amqp', port: AMQP_PORT },
+    data: [],
+    overlapOnUpgrade: true,
+  };
+}
+
+/** The noVNC console proxy (Debian's nova-consoleproxy package), serving Debian's novnc files. */
+const novaNovncproxyContainer: ContainerDef = {
+  name: 'nova-novncproxy',
+  component: 'nova-novncproxy',
+  steps: 'none',
+  packages: ['nova-consoleproxy'],
+  user: NOVA_USER,
+  layer: NOVA_LAYER,
+  configLinks: NOVA_CONF,
+  files: NOVA_CONF,
+  command: ['nova-novncproxy', '--config-file', '/etc/nova/nova.conf', '--web', '/usr/share/novnc'],
+  health: { kind: 'http', port: NOVNC_PORT, path: '/vnc_lite.html' },
+  data: [],
+  overlapOnUpgrade: false,
+};
+
+/**
+ * nova-compute, driving the HOST's libvirtd (which cairn installs on compute hosts with the
+ * infrastructure): its socket is bound in, and /var/lib/nova is the same path on both sides so
+ * the disks nova-compute writes are the files libvirt's QEMU opens.
+ */
+const novaComputeContainer: ContainerDef = {
+  name: 'nova-compute',
+  component: 'nova-compute',
+  steps: 'none',
+  // nova-compute depends on nova-compute-kvm, which brings qemu-img and libvirt's client side.
+  packages: ['nova-compute'],
+  user: NOVA_USER,
+  layer: NOVA_LAYER,
+  configLinks: ['/etc/nova/nova.conf', '/etc/nova/nova-compute.conf'],
+  files: ['/etc/nova/nova.conf', '/etc/nova/nova-compute.conf'],
+  command: ['nova-compute', '--config-file', '/etc/nova/nova.conf', '--config-file', '/etc/nova/nova-compute.conf'],
+  root: true,
+  // What nova's privsep daemons ask for (nova/privsep/__init__.py): plugging VIFs and
+  // managing instance files. Docker's defaults have CHOWN, DAC_OVERRIDE and FOWNER.
+  capAdd: ['DAC_READ_SEARCH', 'NET_ADMIN', 'SYS_ADMIN'],
+  health: { kind: 'amqp', port: AMQP_PORT },
+  data: [
+    // 0755: the host's QEMU (libvirt-qemu) must reach the instance disks under it.
+    { host: '/var/lib/nova', container: '/var/lib/nova', readOnly: false, mode: '0755', subdirs: ['instances'] },
+    { host: '/run/libvirt', container: '/run/libvirt', readOnly: false, hostOwned: true },
+  ],
+  // Two nova-computes on one host would both manage its instances.
+  overlapOnUpgrade: false,
+};
+
 /** Nova: control services on the control host, nova-compute on compute hosts. */
 export const nova: ServiceDescriptor = {
   name: 'nova',
@@ -254,6 +374,16 @@ export const nova: ServiceDescriptor = {
       user: 'nova',
       password: (d) => d.nova.ksPassword,
     },
+  ],
+  containers: [
+    novaApiContainer,
+    novaMetadataApiContainer,
+    // nova-conductor: database access for the other nova daemons.
+    novaRpcContainer('nova-conductor'),
+    // nova-scheduler: placement queries, host choice.
+    novaRpcContainer('nova-scheduler'),
+    novaNovncproxyContainer,
+    novaComputeContainer,
   ],
 };
 

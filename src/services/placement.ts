@@ -6,9 +6,22 @@ import type { ServiceDescriptor } from './descriptor.js';
 import { controllerOf } from '../config/model.js';
 import { httpReady, migration } from './bootstrap-commands.js';
 import { SERVICE_GROUP, databaseUrl, iniBool, iniValue, keystoneAuthView, urlHost } from './common.js';
+import { uwsgi, type ContainerDef } from './container-def.js';
 
 /** Placement API port. */
 export const PLACEMENT_PORT = 8778;
+
+/** placement-api under uwsgi. */
+const placementApiContainer: ContainerDef = {
+  name: 'placement-api',
+  packages: ['placement-api'],
+  user: { name: 'placement', uid: 42482, gid: 42482, home: '/var/lib/placement' },
+  configLinks: ['/etc/placement/placement.conf'],
+  command: uwsgi('/usr/bin/placement-api', PLACEMENT_PORT),
+  health: { kind: 'http', port: PLACEMENT_PORT, path: '/' },
+  data: [],
+  overlapOnUpgrade: true,
+};
 
 /** Placement on the control host. */
 export const placement: ServiceDescriptor = {
@@ -59,4 +72,5 @@ export const placement: ServiceDescriptor = {
       password: (d) => d.placement.ksPassword,
     },
   ],
+  containers: [placementApiContainer],
 };

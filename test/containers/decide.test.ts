@@ -73,7 +73,7 @@ test("keystone's one-shots are its descriptor's bootstrap steps: paths into the 
   t.false(steps.some((s) => s.argv.join(' ').includes(d.keystone.adminPassword)), 'no password on a command line');
   t.deepEqual(withStdinFile(['a', 'b']), ['sh', '-c', `exec "$@" < ${ONESHOT_STDIN}`, 'sh', 'a', 'b']);
   const catalog = JSON.parse(steps[4]!.stdin!) as { services: { name: string }[] };
-  t.deepEqual(catalog.services.map((s) => s.name), ['glance', 'placement', 'neutron', 'nova'], 'the catalog registers the container services, each once');
+  t.deepEqual(catalog.services.map((s) => s.name), ['glance', 'placement', 'nova', 'neutron'], 'the catalog registers the container services, each once');
 });
 
 test('glance-api one-shot: db_sync only', (t) => {
@@ -83,9 +83,9 @@ test('glance-api one-shot: db_sync only', (t) => {
 
 test('host side: infrastructure plus database-only views; MariaDB still creates the container services\' databases', (t) => {
   const services = hostSideServices(containerServices);
-  // nova's five containers share one descriptor: its view is there once.
+  // nova's five containers share one descriptor: its view is there once, in packages-mode order.
   // ovs-network: br-ex's host network files, with Open vSwitch on the host.
-  t.deepEqual(services.map((s) => s.name), ['chrony', 'repos', 'mariadb', 'rabbitmq', 'memcached', 'keystone', 'glance', 'placement', 'neutron', 'nova', 'horizon', 'ovs-network', 'credentials']);
+  t.deepEqual(services.map((s) => s.name), ['chrony', 'repos', 'mariadb', 'rabbitmq', 'memcached', 'keystone', 'glance', 'placement', 'nova', 'neutron', 'horizon', 'ovs-network', 'credentials']);
   const view = databaseOnly(allServices.find((s) => s.name === 'keystone')!);
   t.deepEqual(view.components, []);
   t.deepEqual(view.files({ deployment: d, host: ctrl, os: 'debian' }), []);
@@ -108,7 +108,7 @@ test('nova one-shots: nova-api runs the migrations and discover-hosts (deferred)
   const cd = { ...d, mode: 'containers' as const };
   const r = renderFiles(cd, allServices);
   const all = deployedDescriptors(cd, containerServices);
-  t.deepEqual(all.map((x) => x.name), ['keystone', 'glance', 'placement', 'neutron', 'nova', 'horizon']);
+  t.deepEqual(all.map((x) => x.name), ['keystone', 'glance', 'placement', 'nova', 'neutron', 'horizon']);
   const api = desiredContainer(novaApiContainer, ctrl, r, 'zed-1')!;
   const steps = oneShotSteps(api, { deployment: cd, host: ctrl, os: 'debian' }, all);
   t.deepEqual(steps.map((s) => `${s.when} ${s.name}`), ['before-start api-db-sync', 'before-start cell0', 'before-start cell1', 'before-start db-sync', 'after-start discover-hosts']);

@@ -119,11 +119,13 @@ test('containers mode: verify checks the host side\'s units, the containers wher
   t.true(ctrlSteps.includes('bridge-port:br-ex:eth1'));
   t.true(ctrlSteps.includes('sysctl:net.ipv4.ip_forward'));
   t.false(ctrlSteps.some((id) => id.includes('neutron')), 'no neutron package, file or unit on the host');
-  // The hypervisor and the OVS the agent drives stay on the compute hosts: checked there.
+  // The hypervisor and the OVS the agent drives stay on the compute hosts: checked there (nova's
+  // libvirtd first: the descriptors' order, as in packages mode).
   const cmpUnits = plan.hosts.find((h) => h.host === 'cmp1')!.steps.flatMap((s) => (s.kind === 'unit' ? [s.unit] : []));
-  t.deepEqual(cmpUnits, ['chrony', 'openvswitch-switch', 'libvirtd']);
+  t.deepEqual(cmpUnits, ['chrony', 'libvirtd', 'openvswitch-switch']);
   const cv = containersVerify(d);
-  const ctrlContainers = ['keystone', 'glance-api', 'placement-api', 'neutron-server', 'neutron-rpc-server', 'nova-api', 'nova-metadata-api', 'nova-conductor', 'nova-scheduler', 'nova-novncproxy'];
+  // The descriptors' order: neutron's servers after nova's containers (nova before neutron).
+  const ctrlContainers = ['keystone', 'glance-api', 'placement-api', 'nova-api', 'nova-metadata-api', 'nova-conductor', 'nova-scheduler', 'nova-novncproxy', 'neutron-server', 'neutron-rpc-server'];
   const agents = ['neutron-openvswitch-agent', 'neutron-dhcp-agent', 'neutron-l3-agent', 'neutron-metadata-agent'];
   t.deepEqual([...cv.on], [
     ['ctrl1', [...ctrlContainers, ...agents, 'horizon'].map((n) => `cairn-${n}`)],
