@@ -39,15 +39,8 @@ import { nextTag, parseTag } from '../containers/images.js';
 import {
   containerService,
   containerServices,
-  glanceApiContainer,
   imageOf,
   keystoneContainer,
-  neutronServerContainer,
-  neutronOvsAgentContainer,
-  horizonContainer,
-  novaApiContainer,
-  novaComputeContainer,
-  placementApiContainer,
   type ContainerService,
 } from '../containers/services.js';
 import { decideVirtType } from '../apply/prechecks.js';
@@ -148,19 +141,11 @@ export function containersVerify(d: Deployment): ContainersVerify {
   for (const s of enabled) {
     for (const h of serviceHosts(d, s, rendered)) on.set(h.name, [...(on.get(h.name) ?? []), containerName(s.name)]);
   }
-  const has = (name: string): boolean => enabled.some((s) => s.name === name);
+  // Which APIs verify expects is verify's apiServices (the same rule for both modes).
   return {
     on,
     apiContainer: containerName(keystoneContainer.name),
     adminEnv: adminEnvScript(d),
-    scope: {
-      glance: has(glanceApiContainer.name),
-      placement: has(placementApiContainer.name),
-      nova: has(novaApiContainer.name) && has(novaComputeContainer.name),
-      neutron: has(neutronServerContainer.name),
-      networkAgents: has(neutronOvsAgentContainer.name),
-      horizon: has(horizonContainer.name),
-    },
   };
 }
 

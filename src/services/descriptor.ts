@@ -5,6 +5,7 @@
  */
 import type { Deployment, Host, OsFamily, Role } from '../config/model.js';
 import type { FileStep, Step } from './steps.js';
+import type { ApiCheck, ApiCheckContext } from './api-checks.js';
 import type { ContainerDef } from './container-def.js';
 
 /** What a descriptor sees when it decides a host's files: the deployment and that host. */
@@ -117,6 +118,11 @@ export interface ServiceDescriptor {
    * files and run its bootstrap steps as one-shot containers.
    */
   containers?: readonly ContainerDef[];
+  /**
+   * The checks `cairn verify` runs against this service's API on the control host, with the
+   * admin credentials loaded, when the service is deployed (see verify/checks.ts apiServices).
+   */
+  apiChecks?: (ctx: ApiCheckContext) => ApiCheck[];
 }
 
 /**

@@ -9,6 +9,7 @@ import type { ServiceDescriptor } from './descriptor.js';
 import { controllerOf } from '../config/model.js';
 import { httpReady, migration } from './bootstrap-commands.js';
 import { SERVICE_GROUP, databaseUrl, iniBool, iniValue, keystoneAuthView, urlHost, workerCount } from './common.js';
+import { ADMIN_HINT, containerLogs, containersShell, lastLines } from './api-checks.js';
 import { hostDataDir, type ContainerDef } from './container-def.js';
 
 /** Glance API port. */
@@ -25,6 +26,20 @@ const glanceApiContainer: ContainerDef = {
   data: [{ host: hostDataDir('glance'), container: '/var/lib/glance', readOnly: false }],
   overlapOnUpgrade: false,
 };
+
+/** A tiny raw disk image the image check uploads: 1 MiB, made on the control host. */
+const IMAGE_SCRIPT = [
+  'img=$(mktemp)',
+  'head -c 1048576 /dev/zero > "$img"',
+  'name="cairn-verify-$(date +%s)-$$"',
+  'id=$(openstack image create --disk-format raw --container-format bare --file "$img" -f value -c id "$name") || { rm -f "$img"; exit 1; }',
+  'rm -f "$img"',
+  'listed=$(openstack image list -f value -c ID | grep -c "$id")',
+  'status=$(openstack image show "$id" -f value -c status)',
+  'openstack image delete "$id"',
+  'echo "$status $listed"',
+  '[ "$status" = active ] && [ "$listed" = 1 ]',
+].join('\n');
 
 /** Glance (images, file store) on the control host. */
 export const glance: ServiceDescriptor = {
@@ -81,4 +96,13 @@ export const glance: ServiceDescriptor = {
     },
   ],
   containers: [glanceApiContainer],
+  apiChecks: () => [
+    {
+      id: 'image-upload',
+      script: IMAGE_SCRIPT,
+      judge: (out, code) => ({ ok: code === 0, detail: code === 0 ? 'a 1 MiB raw image was uploaded, listed, active and deleted' : lastLines(out) }),
+      hint: `${ADMIN_HINT}openstack image create --file FILE test; /var/log/glance/glance-api.log`,
+      containersHint: (api) => `${containersShell(api)} image create --file FILE test; ${containerLogs('glance-api')}`,
+    },
+  ],
 };

@@ -8,6 +8,10 @@ import type { Deployment, OsFamily } from '../config/model.js';
 import { controllerOf } from '../config/model.js';
 import type { ServiceDescriptor } from './descriptor.js';
 import { keystoneUrl, memcacheServer, pyString, pyStringList, webServerGroup, webServerUnit, workerCount } from './common.js';
+// shQuote, not common.ts's shellQuote: the dashboard check's script stays byte for byte what
+// verify sent before the check moved here (a plain URL goes unquoted).
+import { shQuote } from '../transport/quote.js';
+import { containerLogs, lastLines, type ApiCheck, type ApiCheckContext } from './api-checks.js';
 import type { ContainerDef } from './container-def.js';
 
 /** The local_settings view-model: every Python literal is computed (and escaped) here. */
@@ -56,6 +60,27 @@ const horizonContainer: ContainerDef = {
   data: [],
   overlapOnUpgrade: false,
 };
+
+/** The dashboard's URL, as users open it. */
+export function dashboardUrl(d: Deployment): string {
+  const ctrl = controllerOf(d);
+  const host = ctrl.address.includes(':') ? `[${ctrl.address}]` : ctrl.address;
+  return `${d.horizon.ssl ? 'https' : 'http'}://${host}${ctrl.osFamily === 'debian' ? '/' : '/dashboard/'}`;
+}
+
+/** Horizon's API check: the login page answers 200 (Django, sessions and memcached work). */
+function horizonApiChecks({ deployment: d }: ApiCheckContext): ApiCheck[] {
+  const url = `${dashboardUrl(d)}auth/login/`;
+  return [
+    {
+      id: 'dashboard',
+      script: `python3 -c 'import sys, urllib.request; print(urllib.request.urlopen(sys.argv[1], timeout=20).status)' ${shQuote(url)}`,
+      judge: (out, code) => ({ ok: code === 0 && out.trim() === '200', detail: code === 0 ? `${url} answered ${out.trim()}` : lastLines(out) }),
+      hint: 'on the control host: /var/log/apache2/error.log and /var/log/openstack-dashboard/ (httpd on RHEL)',
+      containersHint: () => `on the control host: ${containerLogs('horizon')}; docker exec cairn-horizon tail /var/log/openstack-dashboard/error.log`,
+    },
+  ];
+}
 
 /** Horizon (dashboard) in Apache on the control host. */
 export const horizon: ServiceDescriptor = {
@@ -126,4 +151,5 @@ export const horizon: ServiceDescriptor = {
     ];
   },
   containers: [horizonContainer],
+  apiChecks: horizonApiChecks,
 };

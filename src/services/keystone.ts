@@ -6,6 +6,7 @@
 import type { FileSpec, ServiceDescriptor } from './descriptor.js';
 import { controllerOf } from '../config/model.js';
 import { CATALOG_SCRIPT_PATH, catalogSpec, httpReady, migration, runAs } from './bootstrap-commands.js';
+import { ADMIN_HINT, containerLogs, containersShell, lastLines, missing, parseJson, type ApiCheck } from './api-checks.js';
 import { hostDataDir, uwsgi, type ContainerDef } from './container-def.js';
 
 import {
@@ -38,6 +39,21 @@ const keystoneContainer: ContainerDef = {
   ],
   overlapOnUpgrade: true,
 };
+
+/** A Python snippet that GETs every catalog endpoint and prints [{service, interface, url, status}]. */
+const ENDPOINTS_SCRIPT = `openstack endpoint list -f json | python3 -c '
+import json, sys, urllib.request, urllib.error
+out = []
+for e in json.load(sys.stdin):
+    try:
+        status = urllib.request.urlopen(e["URL"], timeout=10).status
+    except urllib.error.HTTPError as err:
+        status = err.code
+    except Exception as err:
+        status = str(err)
+    out.append({"service": e["Service Type"], "interface": e["Interface"], "url": e["URL"], "status": status})
+print(json.dumps(out))
+'`;
 
 /** Keystone (identity) on the control host. */
 export const keystone: ServiceDescriptor = {
@@ -164,4 +180,35 @@ export const keystone: ServiceDescriptor = {
     },
   ],
   containers: [keystoneContainer],
+  // Keystone's checks run whatever else is deployed: a token proves the admin credentials, and
+  // the catalog is where every other service's API is found.
+  apiChecks: ({ services }): ApiCheck[] => {
+    // The catalog types of the services deployed (keystone's identity among them).
+    const expected = services.flatMap((s) => (s.endpoints ?? []).map((e) => e.serviceType));
+    return [
+      {
+        id: 'keystone-token',
+        script: 'openstack token issue -f value -c expires',
+        judge: (out, code) => ({ ok: code === 0, detail: code === 0 ? `token issued, expires ${out}` : lastLines(out) }),
+        hint: `${ADMIN_HINT}openstack token issue; journalctl -u keystone (or /var/log/keystone/)`,
+        containersHint: (api) => `${containersShell(api)} token issue; ${containerLogs('keystone')}`,
+      },
+      {
+        id: 'endpoints',
+        script: ENDPOINTS_SCRIPT,
+        judge: (out, code) => {
+          const list = parseJson<{ service: string; interface: string; url: string; status: number | string }[]>(out);
+          if (code !== 0 || !list) return { ok: false, detail: lastLines(out) };
+          const absent = missing(expected, list.map((e) => e.service));
+          const down = list.filter((e) => typeof e.status !== 'number' || e.status >= 500);
+          if (absent.length > 0 || down.length > 0) {
+            return { ok: false, detail: [...absent.map((s) => `no ${s} endpoint`), ...down.map((e) => `${e.service} ${e.interface} ${e.url}: ${e.status}`)].join('; ') };
+          }
+          return { ok: true, detail: `${list.length} endpoints answer (${[...new Set(list.map((e) => e.service))].join(', ')})` };
+        },
+        hint: `${ADMIN_HINT}openstack endpoint list; check the failing service's unit and log`,
+        containersHint: (api) => `${containersShell(api)} endpoint list; docker ps -a, and docker logs of the failing service's container`,
+      },
+    ];
+  },
 };

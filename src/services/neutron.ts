@@ -21,6 +21,7 @@ import {
   urlHost,
   workerCount,
 } from './common.js';
+import { containerLogs, containersShell, lastLines, parseJson, type ApiCheck, type ApiCheckContext } from './api-checks.js';
 import { AMQP_PORT, uwsgi, type ContainerDef, type DataDir, type ImageLayer, type ServiceUser } from './container-def.js';
 
 /** Neutron API port. */
@@ -304,6 +305,35 @@ const neutronContainers: readonly ContainerDef[] = [
   neutronAgentContainer('neutron-metadata-agent', '/etc/neutron/metadata_agent.ini', [NEUTRON_STATE]),
 ];
 
+/**
+ * Neutron's API check: each agent alive on its host (the OVS agent wherever it runs, the L3,
+ * DHCP and metadata agents on the network hosts), as the server sees their state reports.
+ */
+function neutronApiChecks({ expect }: ApiCheckContext): ApiCheck[] {
+  return [
+    {
+      id: 'network-agents',
+      script: 'openstack network agent list -f json',
+      judge: (out, code) => {
+        const list = parseJson<{ 'Agent Type': string; Host: string; Alive: boolean | string; State: boolean | string }[]>(out);
+        if (code !== 0 || !list) return { ok: false, detail: lastLines(out) };
+        const alive = (type: string, host: string): boolean =>
+          list.some((a) => a['Agent Type'] === type && a.Host.split('.')[0] === host && (a.Alive === true || a.Alive === ':-)'));
+        const want: [string, string][] = [
+          ...expect.ovsAgents.map((h): [string, string] => ['Open vSwitch agent', h]),
+          ...expect.networkHosts.flatMap((h): [string, string][] => [['L3 agent', h], ['DHCP agent', h], ['Metadata agent', h]]),
+        ];
+        const dead = want.filter(([type, host]) => !alive(type, host));
+        return dead.length === 0
+          ? { ok: true, detail: `${want.length} agents alive` }
+          : { ok: false, detail: `not alive: ${dead.map(([t, h]) => `${t} on ${h}`).join(', ')}` };
+      },
+      hint: 'on that host: journalctl -u neutron-openvswitch-agent (or the l3/dhcp/metadata agent); /var/log/neutron/',
+      containersHint: (api) => `${containersShell(api)} network agent list; on that host: ${containerLogs('neutron-openvswitch-agent')} (or neutron-l3-agent, -dhcp-agent, -metadata-agent)`,
+    },
+  ];
+}
+
 /** Neutron with ML2/Open vSwitch: server on control, agents on network and compute hosts. */
 export const neutron: ServiceDescriptor = {
   name: 'neutron',
@@ -393,4 +423,5 @@ export const neutron: ServiceDescriptor = {
     },
   ],
   containers: neutronContainers,
+  apiChecks: neutronApiChecks,
 };

@@ -10,6 +10,7 @@ import type { FileSpec, ServiceDescriptor } from './descriptor.js';
 import { componentsOn } from './descriptor.js';
 import { CONTROLLER_WAIT_MS, httpReady, runAs } from './bootstrap-commands.js';
 import { shJoin } from '../transport/quote.js';
+import { lastLines, missing, parseJson, type ApiCheck, type ApiCheckContext } from './api-checks.js';
 import { AMQP_PORT, uwsgi, type ContainerDef, type ImageLayer, type ServiceUser } from './container-def.js';
 import {
   SERVICE_GROUP,
@@ -264,6 +265,67 @@ const novaComputeContainer: ContainerDef = {
   overlapOnUpgrade: false,
 };
 
+/** A Python snippet that prints the resource providers' names, as JSON, with the admin credentials. */
+const PLACEMENT_SCRIPT = `python3 - <<'PY'
+import json, os
+from keystoneauth1 import session
+from keystoneauth1.identity import v3
+s = session.Session(auth=v3.Password(
+    auth_url=os.environ["OS_AUTH_URL"], username=os.environ["OS_USERNAME"], password=os.environ["OS_PASSWORD"],
+    project_name=os.environ["OS_PROJECT_NAME"], user_domain_name=os.environ["OS_USER_DOMAIN_NAME"],
+    project_domain_name=os.environ["OS_PROJECT_DOMAIN_NAME"]))
+r = s.get("/resource_providers", endpoint_filter={"service_type": "placement", "interface": "public"},
+          headers={"OpenStack-API-Version": "placement 1.0"})
+print(json.dumps(sorted(p["name"] for p in r.json()["resource_providers"])))
+PY`;
+
+/**
+ * Nova's API checks: every compute host's nova-compute up, its hypervisor mapped, and its
+ * resource provider in placement (nova-compute makes it; placement has no checks of its own).
+ */
+function novaApiChecks({ expect }: ApiCheckContext): ApiCheck[] {
+  return [
+    {
+      id: 'compute-services',
+      script: 'openstack compute service list --service nova-compute -f json',
+      judge: (out, code) => {
+        const list = parseJson<{ Host: string; State: string; Status: string }[]>(out);
+        if (code !== 0 || !list) return { ok: false, detail: lastLines(out) };
+        const up = list.filter((s) => s.State === 'up' && s.Status === 'enabled').map((s) => s.Host);
+        const absent = missing(expect.computes, up);
+        return absent.length === 0
+          ? { ok: true, detail: `nova-compute up on ${up.join(', ')}` }
+          : { ok: false, detail: `not up: ${absent.join(', ')} (listed: ${list.map((s) => `${s.Host} ${s.State}`).join(', ') || 'none'})` };
+      },
+      hint: 'on the compute host: journalctl -u nova-compute; /var/log/nova/nova-compute.log (RabbitMQ or placement unreachable?)',
+    },
+    {
+      id: 'hypervisors',
+      script: 'openstack hypervisor list -f json',
+      judge: (out, code) => {
+        const list = parseJson<Record<string, string>[]>(out);
+        if (code !== 0 || !list) return { ok: false, detail: lastLines(out) };
+        const names = list.map((h) => (h['Hypervisor Hostname'] ?? '').split('.')[0]!);
+        const absent = missing(expect.computes, names);
+        return absent.length === 0 ? { ok: true, detail: `${names.length} hypervisors: ${names.join(', ')}` } : { ok: false, detail: `missing: ${absent.join(', ')} (listed: ${names.join(', ') || 'none'})` };
+      },
+      hint: 'on the control host: nova-manage cell_v2 discover_hosts --verbose (as nova)',
+    },
+    {
+      id: 'placement',
+      script: PLACEMENT_SCRIPT,
+      judge: (out, code) => {
+        const names = parseJson<string[]>(out);
+        if (code !== 0 || !names) return { ok: false, detail: lastLines(out) };
+        const short = names.map((n) => n.split('.')[0]!);
+        const absent = missing(expect.computes, short);
+        return absent.length === 0 ? { ok: true, detail: `resource providers: ${short.join(', ')}` } : { ok: false, detail: `no resource provider for ${absent.join(', ')}` };
+      },
+      hint: 'on the compute host: /var/log/nova/nova-compute.log (placement errors); on the control host: journalctl -u placement-api',
+    },
+  ];
+}
+
 /** Nova: control services on the control host, nova-compute on compute hosts. */
 export const nova: ServiceDescriptor = {
   name: 'nova',
@@ -385,6 +447,7 @@ export const nova: ServiceDescriptor = {
     novaNovncproxyContainer,
     novaComputeContainer,
   ],
+  apiChecks: novaApiChecks,
 };
 
 /**

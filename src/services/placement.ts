@@ -73,4 +73,5 @@ export const placement: ServiceDescriptor = {
     },
   ],
   containers: [placementApiContainer],
+  // No checks of its own: its resource providers are nova-compute's to make, checked with nova's.
 };

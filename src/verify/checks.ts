@@ -6,13 +6,22 @@
  * host over its own SSH connection; API checks run on the control host with the real
  * `openstack` client and the keystonerc_admin cairn put there, so they also prove the
  * credentials users get work. In containers mode the host has no client: the API checks run in
- * the keystone container, with the same credentials exported first.
+ * the keystone container, with the same credentials exported first. Each service's API checks
+ * are its descriptor's (services/<svc>.ts, `apiChecks`); this file picks the descriptors.
  */
 import type { Deployment, Host } from '../config/model.js';
-import { controllerOf, hasRole } from '../config/model.js';
+import { hasRole } from '../config/model.js';
 import type { HostPlan } from '../plan/steps.js';
 import { shQuote } from '../transport/quote.js';
 import { LABELS } from '../containers/spec.js';
+import { lastLines, type ApiCheck, type Check, type Expectations } from '../services/api-checks.js';
+import type { ServiceDescriptor } from '../services/descriptor.js';
+import { allServices } from '../services/index.js';
+
+// The check types and the judges' helpers live with the descriptors, whose API checks use
+// them (services/ must not import verify/); re-exported for the code that imports them here.
+export { lastLines, type ApiCheck, type Check, type Expectations } from '../services/api-checks.js';
+export { dashboardUrl } from '../services/horizon.js';
 
 /** The verdict of one check on one host. */
 export interface CheckResult {
@@ -22,25 +31,6 @@ export interface CheckResult {
   detail: string;
   /** What to look at when it failed. */
   hint?: string;
-}
-
-/** A check: a shell snippet and the judge of its output. */
-export interface Check {
-  id: string;
-  /** The snippet, run under sh with stderr merged into stdout. */
-  script: string;
-  judge: (output: string, code: number) => { ok: boolean; detail: string };
-  hint: string;
-}
-
-/** What the API checks expect, learned from the host checks (hostnames as services see them). */
-export interface Expectations {
-  /** Hostname of each compute host (nova-compute registers under it). */
-  computes: string[];
-  /** Hostnames of hosts that run the OVS agent. */
-  ovsAgents: string[];
-  /** Hostnames of network hosts (L3, DHCP, metadata agents). */
-  networkHosts: string[];
 }
 
 const MARK = '@@cairn-check';
@@ -93,9 +83,6 @@ export function judgeAll(host: string, checks: readonly Check[], output: string)
   });
 }
 
-/** The last `n` lines of `s` on one line, for a result's detail. */
-export const lastLines = (s: string, n = 3): string => s.trim().split('\n').slice(-n).join(' / ');
-
 /** Checks that run on `host`: its units, its clock, its bridges, and its hostname (for the API checks). */
 export function hostChecks(d: Deployment, host: Host, plan: HostPlan): Check[] {
   const units = plan.steps.flatMap((s) => (s.kind === 'unit' ? [s.unit] : []));
@@ -145,84 +132,6 @@ export function hostChecks(d: Deployment, host: Host, plan: HostPlan): Check[] {
   return checks;
 }
 
-/** A tiny raw disk image the image check uploads: 1 MiB, made on the control host. */
-const IMAGE_SCRIPT = [
-  'img=$(mktemp)',
-  'head -c 1048576 /dev/zero > "$img"',
-  'name="cairn-verify-$(date +%s)-$$"',
-  'id=$(openstack image create --disk-format raw --container-format bare --file "$img" -f value -c id "$name") || { rm -f "$img"; exit 1; }',
-  'rm -f "$img"',
-  'listed=$(openstack image list -f value -c ID | grep -c "$id")',
-  'status=$(openstack image show "$id" -f value -c status)',
-  'openstack image delete "$id"',
-  'echo "$status $listed"',
-  '[ "$status" = active ] && [ "$listed" = 1 ]',
-].join('\n');
-
-/** A Python snippet that prints the resource providers' names, as JSON, with the admin credentials. */
-const PLACEMENT_SCRIPT = `python3 - <<'PY'
-import json, os
-from keystoneauth1 import session
-from keystoneauth1.identity import v3
-s = session.Session(auth=v3.Password(
-    auth_url=os.environ["OS_AUTH_URL"], username=os.environ["OS_USERNAME"], password=os.environ["OS_PASSWORD"],
-    project_name=os.environ["OS_PROJECT_NAME"], user_domain_name=os.environ["OS_USER_DOMAIN_NAME"],
-    project_domain_name=os.environ["OS_PROJECT_DOMAIN_NAME"]))
-r = s.get("/resource_providers", endpoint_filter={"service_type": "placement", "interface": "public"},
-          headers={"OpenStack-API-Version": "placement 1.0"})
-print(json.dumps(sorted(p["name"] for p in r.json()["resource_providers"])))
-PY`;
-
-/** A Python snippet that GETs every catalog endpoint and prints [{service, interface, url, status}]. */
-const ENDPOINTS_SCRIPT = `openstack endpoint list -f json | python3 -c '
-import json, sys, urllib.request, urllib.error
-out = []
-for e in json.load(sys.stdin):
-    try:
-        status = urllib.request.urlopen(e["URL"], timeout=10).status
-    except urllib.error.HTTPError as err:
-        status = err.code
-    except Exception as err:
-        status = str(err)
-    out.append({"service": e["Service Type"], "interface": e["Interface"], "url": e["URL"], "status": status})
-print(json.dumps(out))
-'`;
-
-function parseJson<T>(out: string): T | undefined {
-  const start = out.search(/[[{]/);
-  if (start < 0) return undefined;
-  try {
-    return JSON.parse(out.slice(start)) as T;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Names in `expected` missing from `have`, as a message part. */
-function missing(expected: readonly string[], have: readonly string[]): string[] {
-  return expected.filter((e) => !have.includes(e));
-}
-
-/**
- * Which APIs the checks expect to find deployed. Packages mode: what the answer file enables.
- * Containers mode: the services cairn runs in containers so far (see containersVerify).
- */
-export interface ApiScope {
-  glance: boolean;
-  placement: boolean;
-  nova: boolean;
-  /** The network API (a `network` endpoint). */
-  neutron: boolean;
-  /** Neutron's agents (OVS, L3, DHCP, metadata), each alive on its host. */
-  networkAgents: boolean;
-  horizon: boolean;
-}
-
-/** The APIs a packages-mode deployment of `d` has (placement comes with nova). */
-export function packagesScope(d: Deployment): ApiScope {
-  return { glance: d.services.glance, placement: d.services.nova, nova: d.services.nova, neutron: d.services.neutron, networkAgents: d.services.neutron, horizon: d.services.horizon };
-}
-
 /**
  * A host's service containers: each running and reporting healthy (its own health check, the
  * one the upgrade gate waits on), read with the node's docker CLI.
@@ -252,139 +161,32 @@ export function containersCheck(host: Host, names: readonly string[]): Check {
   };
 }
 
-/** Checks that run on the control host against the APIs, with the admin credentials loaded. */
-export function apiChecks(d: Deployment, expect: Expectations, scope: ApiScope = packagesScope(d)): Check[] {
-  const ctrl = controllerOf(d);
-  const admin = 'on the control host: . /root/keystonerc_admin; ';
-  const checks: Check[] = [
-    {
-      id: 'keystone-token',
-      script: 'openstack token issue -f value -c expires',
-      judge: (out, code) => ({ ok: code === 0, detail: code === 0 ? `token issued, expires ${out}` : lastLines(out) }),
-      hint: `${admin}openstack token issue; journalctl -u keystone (or /var/log/keystone/)`,
-    },
-    {
-      id: 'endpoints',
-      script: ENDPOINTS_SCRIPT,
-      judge: (out, code) => {
-        const list = parseJson<{ service: string; interface: string; url: string; status: number | string }[]>(out);
-        if (code !== 0 || !list) return { ok: false, detail: lastLines(out) };
-        const expected = ['identity', ...(scope.glance ? ['image'] : []), ...(scope.nova ? ['compute'] : []), ...(scope.placement ? ['placement'] : []), ...(scope.neutron ? ['network'] : [])];
-        const absent = missing(expected, list.map((e) => e.service));
-        const down = list.filter((e) => typeof e.status !== 'number' || e.status >= 500);
-        if (absent.length > 0 || down.length > 0) {
-          return { ok: false, detail: [...absent.map((s) => `no ${s} endpoint`), ...down.map((e) => `${e.service} ${e.interface} ${e.url}: ${e.status}`)].join('; ') };
-        }
-        return { ok: true, detail: `${list.length} endpoints answer (${[...new Set(list.map((e) => e.service))].join(', ')})` };
-      },
-      hint: `${admin}openstack endpoint list; check the failing service's unit and log`,
-    },
-  ];
-  if (scope.nova) {
-    checks.push(
-      {
-        id: 'compute-services',
-        script: 'openstack compute service list --service nova-compute -f json',
-        judge: (out, code) => {
-          const list = parseJson<{ Host: string; State: string; Status: string }[]>(out);
-          if (code !== 0 || !list) return { ok: false, detail: lastLines(out) };
-          const up = list.filter((s) => s.State === 'up' && s.Status === 'enabled').map((s) => s.Host);
-          const absent = missing(expect.computes, up);
-          return absent.length === 0
-            ? { ok: true, detail: `nova-compute up on ${up.join(', ')}` }
-            : { ok: false, detail: `not up: ${absent.join(', ')} (listed: ${list.map((s) => `${s.Host} ${s.State}`).join(', ') || 'none'})` };
-        },
-        hint: 'on the compute host: journalctl -u nova-compute; /var/log/nova/nova-compute.log (RabbitMQ or placement unreachable?)',
-      },
-      {
-        id: 'hypervisors',
-        script: 'openstack hypervisor list -f json',
-        judge: (out, code) => {
-          const list = parseJson<Record<string, string>[]>(out);
-          if (code !== 0 || !list) return { ok: false, detail: lastLines(out) };
-          const names = list.map((h) => (h['Hypervisor Hostname'] ?? '').split('.')[0]!);
-          const absent = missing(expect.computes, names);
-          return absent.length === 0 ? { ok: true, detail: `${names.length} hypervisors: ${names.join(', ')}` } : { ok: false, detail: `missing: ${absent.join(', ')} (listed: ${names.join(', ') || 'none'})` };
-        },
-        hint: 'on the control host: nova-manage cell_v2 discover_hosts --verbose (as nova)',
-      },
-      {
-        id: 'placement',
-        script: PLACEMENT_SCRIPT,
-        judge: (out, code) => {
-          const names = parseJson<string[]>(out);
-          if (code !== 0 || !names) return { ok: false, detail: lastLines(out) };
-          const short = names.map((n) => n.split('.')[0]!);
-          const absent = missing(expect.computes, short);
-          return absent.length === 0 ? { ok: true, detail: `resource providers: ${short.join(', ')}` } : { ok: false, detail: `no resource provider for ${absent.join(', ')}` };
-        },
-        hint: 'on the compute host: /var/log/nova/nova-compute.log (placement errors); on the control host: journalctl -u placement-api',
-      },
-    );
-  }
-  if (scope.networkAgents) {
-    checks.push({
-      id: 'network-agents',
-      script: 'openstack network agent list -f json',
-      judge: (out, code) => {
-        const list = parseJson<{ 'Agent Type': string; Host: string; Alive: boolean | string; State: boolean | string }[]>(out);
-        if (code !== 0 || !list) return { ok: false, detail: lastLines(out) };
-        const alive = (type: string, host: string): boolean =>
-          list.some((a) => a['Agent Type'] === type && a.Host.split('.')[0] === host && (a.Alive === true || a.Alive === ':-)'));
-        const want: [string, string][] = [
-          ...expect.ovsAgents.map((h): [string, string] => ['Open vSwitch agent', h]),
-          ...expect.networkHosts.flatMap((h): [string, string][] => [['L3 agent', h], ['DHCP agent', h], ['Metadata agent', h]]),
-        ];
-        const dead = want.filter(([type, host]) => !alive(type, host));
-        return dead.length === 0
-          ? { ok: true, detail: `${want.length} agents alive` }
-          : { ok: false, detail: `not alive: ${dead.map(([t, h]) => `${t} on ${h}`).join(', ')}` };
-      },
-      hint: 'on that host: journalctl -u neutron-openvswitch-agent (or the l3/dhcp/metadata agent); /var/log/neutron/',
-    });
-  }
-  if (scope.glance) {
-    checks.push({
-      id: 'image-upload',
-      script: IMAGE_SCRIPT,
-      judge: (out, code) => ({ ok: code === 0, detail: code === 0 ? 'a 1 MiB raw image was uploaded, listed, active and deleted' : lastLines(out) }),
-      hint: `${admin}openstack image create --file FILE test; /var/log/glance/glance-api.log`,
-    });
-  }
-  if (scope.horizon) {
-    const url = `${dashboardUrl(d)}auth/login/`;
-    checks.push({
-      id: 'dashboard',
-      script: `python3 -c 'import sys, urllib.request; print(urllib.request.urlopen(sys.argv[1], timeout=20).status)' ${shQuote(url)}`,
-      judge: (out, code) => ({ ok: code === 0 && out.trim() === '200', detail: code === 0 ? `${url} answered ${out.trim()}` : lastLines(out) }),
-      hint: 'on the control host: /var/log/apache2/error.log and /var/log/openstack-dashboard/ (httpd on RHEL)',
-    });
-  }
-  return checks;
+/**
+ * The descriptors whose API checks apply, in deployment order: the one place that decides which
+ * APIs verify expects (the endpoints check expects exactly their catalog entries).
+ * Packages mode: every service the answer file enables. Containers mode: the enabled services
+ * cairn runs in containers (ones with container definitions). A descriptor's containers are
+ * enabled with it, so nova's checks run only when nova-api and nova-compute are both deployed,
+ * as before; the host-side services (MariaDB, ...) have no API checks either way.
+ */
+export function apiServices(d: Deployment, containers: boolean): ServiceDescriptor[] {
+  return allServices.filter((s) => s.enabled(d) && (!containers || (s.containers ?? []).length > 0));
 }
 
 /**
- * The API checks' hints for containers mode: there the host has no `openstack` client and no
- * service log under /var/log, so each hint points at the containers instead.
+ * Checks that run on the control host against the APIs, with the admin credentials loaded:
+ * each of `services`' own checks, in their order (keystone's token and catalog first).
  */
-export function containersApiHints(checks: readonly Check[], apiContainer: string): Check[] {
-  const logs = (service: string): string => `docker logs --tail 50 cairn-${service}`;
-  const shell = `on the control host: docker exec -it ${apiContainer} sh, then export the OS_* values of /root/keystonerc_admin and run openstack`;
-  const hints: Record<string, string> = {
-    'keystone-token': `${shell} token issue; ${logs('keystone')}`,
-    endpoints: `${shell} endpoint list; docker ps -a, and docker logs of the failing service's container`,
-    'image-upload': `${shell} image create --file FILE test; ${logs('glance-api')}`,
-    'network-agents': `${shell} network agent list; on that host: ${logs('neutron-openvswitch-agent')} (or neutron-l3-agent, -dhcp-agent, -metadata-agent)`,
-    dashboard: `on the control host: ${logs('horizon')}; docker exec cairn-horizon tail /var/log/openstack-dashboard/error.log`,
-  };
-  return checks.map((c) => ({ ...c, hint: hints[c.id] ?? c.hint }));
+export function apiChecks(d: Deployment, expect: Expectations, services: readonly ServiceDescriptor[] = apiServices(d, false)): ApiCheck[] {
+  return services.flatMap((s) => s.apiChecks?.({ deployment: d, expect, services }) ?? []);
 }
 
-/** The dashboard's URL, as users open it. */
-export function dashboardUrl(d: Deployment): string {
-  const ctrl = controllerOf(d);
-  const host = ctrl.address.includes(':') ? `[${ctrl.address}]` : ctrl.address;
-  return `${d.horizon.ssl ? 'https' : 'http'}://${host}${ctrl.osFamily === 'debian' ? '/' : '/dashboard/'}`;
+/**
+ * The API checks with their containers-mode hints (each check's containersHint, where it has
+ * one): there the host has no `openstack` client and no service log under /var/log.
+ */
+export function containersApiHints(checks: readonly ApiCheck[], apiContainer: string): ApiCheck[] {
+  return checks.map((c) => ({ ...c, hint: c.containersHint?.(apiContainer) ?? c.hint }));
 }
 
 /** The sh preamble of the API checks: the admin credentials cairn put on the control host. */

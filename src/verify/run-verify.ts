@@ -9,7 +9,7 @@ import { controllerOf } from '../config/model.js';
 import type { Plan } from '../plan/steps.js';
 import { mapLimit } from '../transport/limiter.js';
 import type { Transport } from '../transport/transport.js';
-import { API_PREAMBLE, apiChecks, combinedScript, containersApiHints, containersCheck, expectations, hostChecks, judgeAll, lastLines, packagesScope, splitOutput, type ApiScope, type Check, type CheckResult } from './checks.js';
+import { API_PREAMBLE, apiChecks, apiServices, combinedScript, containersApiHints, containersCheck, expectations, hostChecks, judgeAll, lastLines, splitOutput, type Check, type CheckResult } from './checks.js';
 
 /** How to verify. */
 export interface VerifyOptions {
@@ -31,7 +31,6 @@ export interface ContainersVerify {
   apiContainer: string;
   /** sh lines exporting the admin credentials inside that container (sent on stdin). */
   adminEnv: string;
-  scope: ApiScope;
 }
 
 /** The outcome of `cairn verify`. */
@@ -75,7 +74,8 @@ export async function verify(d: Deployment, plan: Plan, opts: VerifyOptions): Pr
       });
       const hostnames = new Map(d.hosts.map((h) => [h.name, results.get(key({ host: h.name, check: 'hostname' }))?.detail ?? h.name]));
       const c = opts.containers;
-      const all = apiChecks(d, expectations(d, hostnames), c ? c.scope : packagesScope(d));
+      // Which APIs to expect is decided in one place for both modes (apiServices).
+      const all = apiChecks(d, expectations(d, hostnames), apiServices(d, c !== undefined));
       const api = pending(ctrl.name, c ? containersApiHints(all, c.apiContainer) : all);
       // In containers mode the host has no openstack client: the checks run in a service
       // container that has one, with the credentials exported first.

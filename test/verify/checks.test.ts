@@ -4,7 +4,7 @@
  */
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
-import { apiChecks, combinedScript, containersCheck, expectations, hostChecks, judgeAll, splitOutput, type Check } from '../../src/verify/checks.js';
+import { apiChecks, apiServices, combinedScript, containersCheck, expectations, hostChecks, judgeAll, splitOutput, type Check } from '../../src/verify/checks.js';
 import { containersVerify, hostSidePlan } from '../../src/cli/containers-command.js';
 import { adminEnvScript } from '../../src/services/credentials.js';
 import type { Deployment } from '../../src/config/model.js';
@@ -62,7 +62,7 @@ test('API checks: computes and agents are matched by the hostnames the hosts rep
   const expect = expectations(d, new Map([['ctrl1', 'lab-ctrl1'], ['cmp1', 'lab-cmp1.example'], ['cmp2', 'lab-cmp2']]));
   t.deepEqual(expect, { computes: ['lab-cmp1', 'lab-cmp2'], ovsAgents: ['lab-ctrl1', 'lab-cmp1', 'lab-cmp2'], networkHosts: ['lab-ctrl1'] });
   const checks = apiChecks(d, expect);
-  t.deepEqual(checks.map((c) => c.id), ['keystone-token', 'endpoints', 'compute-services', 'hypervisors', 'placement', 'network-agents', 'image-upload', 'dashboard']);
+  t.deepEqual(checks.map((c) => c.id), ['keystone-token', 'endpoints', 'image-upload', 'compute-services', 'hypervisors', 'placement', 'network-agents', 'dashboard']);
   const by = (id: string): Check => checks.find((c) => c.id === id)!;
 
   const services = JSON.stringify([
@@ -133,8 +133,8 @@ test('containers mode: verify checks the host side\'s units, the containers wher
     ['cmp2', ['cairn-nova-compute', 'cairn-neutron-openvswitch-agent']],
   ]);
   t.is(cv.apiContainer, 'cairn-keystone');
-  const checks = apiChecks(d, expectations(d, new Map()), cv.scope);
-  t.deepEqual(checks.map((c) => c.id), ['keystone-token', 'endpoints', 'compute-services', 'hypervisors', 'placement', 'network-agents', 'image-upload', 'dashboard']);
+  const checks = apiChecks(d, expectations(d, new Map()), apiServices(d, true));
+  t.deepEqual(checks.map((c) => c.id), ['keystone-token', 'endpoints', 'image-upload', 'compute-services', 'hypervisors', 'placement', 'network-agents', 'dashboard']);
   const endpoints = (services: string[]): string => JSON.stringify(services.map((s) => ({ service: s, interface: 'public', url: 'http://x/', status: 200 })));
   t.true(checks[1]!.judge(endpoints(['identity', 'image', 'placement', 'compute', 'network']), 0).ok);
   t.deepEqual(checks[1]!.judge(endpoints(['identity', 'image', 'placement', 'network']), 0), { ok: false, detail: 'no compute endpoint' });
