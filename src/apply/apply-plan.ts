@@ -9,6 +9,7 @@ import type { Deployment, Host } from '../config/model.js';
 import { maskSecretLines } from '../config/secrets.js';
 import { gatherFacts } from '../facts/gather.js';
 import type { HostFacts } from '../facts/probe.js';
+import { HARDWARE_SCRIPT, parseHardware, type Hardware } from '../plan/decide-hosts.js';
 import type { HostPlan, Plan, Step } from '../plan/steps.js';
 import { mapLimit } from '../transport/limiter.js';
 import { redact } from '../transport/quote.js';
@@ -35,11 +36,6 @@ export interface ApplyOptions {
   breakLock?: boolean;
   /** Passwords and keys to mask in logs, diffs and errors. */
   secrets: readonly string[];
-  /**
-   * Rebuilds the plan once facts are known (decisions that depend on the hardware, such as
-   * Nova's virt_type), before the prechecks. Must keep the same hosts.
-   */
-  refine?: (facts: ReadonlyMap<string, HostFacts>) => Plan;
   /** Set by applyPlan for its hosts: why waits should stop (another host failed). */
   abandoned?: () => string | undefined;
 }
@@ -61,75 +57,91 @@ export interface ApplyReport {
   abortedBefore?: 'connect' | 'lock' | 'prechecks';
 }
 
-/** Applies (or dry-runs) `plan`. Expected failures are in the report; bugs throw. */
-export async function applyPlan(d: Deployment, initialPlan: Plan, opts: ApplyOptions): Promise<ApplyReport> {
-  let plan = initialPlan;
+/**
+ * Makes the plan once every host's hardware is known (decisions such as Nova's virt_type depend
+ * on it): see plan/decide-hosts.ts. It must plan exactly the hosts of the deployment.
+ */
+export type Planner = (hardware: ReadonlyMap<string, Hardware>) => Plan;
+
+/**
+ * Applies (or dry-runs) the plan `planner` makes from the hosts' hardware (or a plan made
+ * already). Expected failures are in the report; bugs throw.
+ */
+export async function applyPlan(d: Deployment, planner: Plan | Planner, opts: ApplyOptions): Promise<ApplyReport> {
   const emit = opts.onEvent;
   const transports = new Map<string, Transport>();
-  const reports = new Map<string, HostReport>(plan.hosts.map((h) => [h.host, { host: h.host, steps: [], notes: [] }]));
+  const reports = new Map<string, HostReport>(d.hosts.map((h) => [h.name, { host: h.name, steps: [], notes: [] }]));
   const hostOf = (name: string): Host => d.hosts.find((h) => h.name === name)!;
   const locked = new Set<string>();
   const failedHosts: string[] = [];
   const abandoned = (): string | undefined => (failedHosts.length > 0 ? `${failedHosts.join(', ')} failed` : undefined);
   try {
-    // Each host goes through connect -> lock -> facts on its own, without waiting for the
-    // others at each stage: the only barrier that matters is the prechecks (every host's facts
-    // before the first change). Every host is locked before its facts are read, so the facts
-    // the plan is decided on are ones no other run can change until this run ends.
-    emit({ type: 'phase', phase: 'connect', hosts: plan.hosts.length });
+    // Each host goes through connect -> lock -> hardware and clock on its own, without waiting
+    // for the others at each stage. Then the plan is made (it depends on every host's hardware),
+    // and each host's facts, which the plan says what to read of, are gathered: the barrier that
+    // matters is the prechecks (every host's facts before the first change). Every host is
+    // locked before its facts are read, so the facts the plan is decided on are ones no other
+    // run can change until this run ends.
+    emit({ type: 'phase', phase: 'connect', hosts: d.hosts.length });
     const connectFailures: string[] = [];
     let refused = 0;
-    const facts = new Map<string, HostFacts>();
-    const clocks = new Map<string, number>();
-    await mapLimit(plan.hosts, opts.forks, async (hp) => {
+    const hardware = new Map<string, Hardware>();
+    const clocks = new Map<string, { remote: number; local: number }>();
+    await mapLimit(d.hosts, opts.forks, async (host) => {
       let t: Transport;
       try {
-        t = await opts.connect(hostOf(hp.host));
-        transports.set(hp.host, t);
-        emit({ type: 'host', host: hp.host, state: 'connected' });
+        t = await opts.connect(host);
+        transports.set(host.name, t);
+        emit({ type: 'host', host: host.name, state: 'connected' });
       } catch (e) {
         const message = (e as Error).message;
         connectFailures.push(message);
-        reports.get(hp.host)!.error = message;
-        emit({ type: 'host', host: hp.host, state: 'failed', detail: message });
+        reports.get(host.name)!.error = message;
+        emit({ type: 'host', host: host.name, state: 'failed', detail: message });
         return;
       }
       if (!opts.dryRun) {
         try {
           const note = await acquireLock(t, opts.owner, Boolean(opts.breakLock));
-          locked.add(hp.host);
-          emit({ type: 'host', host: hp.host, state: 'locked' });
+          locked.add(host.name);
+          emit({ type: 'host', host: host.name, state: 'locked' });
           if (note) {
-            reports.get(hp.host)!.notes.push(note);
-            emit({ type: 'note', host: hp.host, message: note });
+            reports.get(host.name)!.notes.push(note);
+            emit({ type: 'note', host: host.name, message: note });
           }
         } catch (e) {
           if (!isExpected(e)) throw e;
           refused++;
-          reports.get(hp.host)!.error = e.message;
-          emit({ type: 'host', host: hp.host, state: 'failed', detail: e.message });
+          reports.get(host.name)!.error = e.message;
+          emit({ type: 'host', host: host.name, state: 'failed', detail: e.message });
           return;
         }
       }
-      facts.set(hp.host, await gatherFacts(t, hp, namesToResolve(d, hostOf(hp.host))));
-      // The clock is read on its own, in a short round trip, so that a slow probe on a busy
-      // host does not look like a clock offset; a round trip too slow to judge skips the check.
+      // The clock is read first, in a short round trip, so that a slow probe on a busy host
+      // does not look like a clock offset; a round trip too slow to judge skips the check.
       const sent = Date.now();
-      const r = await t.run({ argv: ['date', '+%s%3N'], timeoutMs: 10_000 });
+      const r = await t.run({ argv: ['sh', '-c', `date +%s%3N; ${HARDWARE_SCRIPT}`], timeoutMs: 10_000 });
       const back = Date.now();
-      const remote = Number(r.stdout.trim());
-      if (r.code === 0 && back - sent < 2000 && remote > 0) {
-        facts.get(hp.host)!.clockMs = remote;
-        clocks.set(hp.host, (sent + back) / 2);
-      }
+      const [first = '', ...rest] = r.stdout.split('\n');
+      const remote = Number(first.trim());
+      hardware.set(host.name, parseHardware(rest.join('\n')));
+      if (r.code === 0 && back - sent < 2000 && remote > 0) clocks.set(host.name, { remote, local: (sent + back) / 2 });
     });
     if (connectFailures.length > 0) return { ok: false, prechecks: [], hosts: [...reports.values()], abortedBefore: 'connect' };
     if (refused > 0) return { ok: false, prechecks: [], hosts: [...reports.values()], abortedBefore: 'lock' };
 
-    if (opts.refine) plan = opts.refine(facts);
+    const plan = typeof planner === 'function' ? planner(hardware) : planner;
+    const facts = new Map<string, HostFacts>();
+    await mapLimit(plan.hosts, opts.forks, async (hp) => {
+      const f = await gatherFacts(transports.get(hp.host)!, hp, namesToResolve(d, hostOf(hp.host)));
+      const clock = clocks.get(hp.host);
+      if (clock) f.clockMs = clock.remote;
+      facts.set(hp.host, f);
+    });
+    const localClocks = new Map([...clocks].map(([h, c]) => [h, c.local]));
 
     emit({ type: 'phase', phase: 'prechecks', hosts: plan.hosts.length });
-    const findings = precheck(d, plan.hosts, facts, clocks);
+    const findings = precheck(d, plan.hosts, facts, localClocks);
     for (const f of findings) emit({ type: 'precheck', ...f });
     if (findings.some((f) => f.severity === 'error')) {
       return { ok: false, prechecks: findings, hosts: [...reports.values()], abortedBefore: 'prechecks' };

@@ -83,10 +83,3 @@ export function precheck(d: Deployment, plans: readonly HostPlan[], facts: Reado
 export function namesToResolve(d: Deployment, host: Host): string[] {
   return d.hosts.filter((h) => h.name !== host.name && h.name !== h.address && !/^[\d.]+$/.test(h.name)).map((h) => h.name);
 }
-
-/** Nova's virt_type per compute host, decided from its facts: kvm with hardware support, else qemu. */
-export function decideVirtType(d: Deployment, f: Pick<HostFacts, 'kvm' | 'cpuFlags'>): { virtType: 'kvm' | 'qemu'; note?: string } {
-  if (d.nova.virtType !== 'auto') return { virtType: d.nova.virtType };
-  const hw = f.kvm && (f.cpuFlags.includes('vmx') || f.cpuFlags.includes('svm'));
-  return hw ? { virtType: 'kvm' } : { virtType: 'qemu', note: 'no /dev/kvm or no vmx/svm CPU flag: Nova falls back to qemu (software emulation, slow)' };
-}

@@ -4,7 +4,7 @@
  */
 import { Listr, type ListrTaskWrapper } from 'listr2';
 import type { ApplyEvent } from '../apply/events.js';
-import type { Io } from './main.js';
+import type { Io } from './io.js';
 
 /** A sink for events plus a way to wait until the display has finished drawing. */
 export interface Progress {

@@ -13,7 +13,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ApplyReport } from '../../src/apply/apply-plan.js';
-import { main, type Io } from '../../src/cli/main.js';
+import { main } from '../../src/cli/main.js';
+import type { Io } from '../../src/cli/io.js';
 import { controllerOf } from '../../src/config/model.js';
 import type { VerifyReport } from '../../src/verify/run-verify.js';
 import { startTestLab, type TestLab } from '../helpers/test-lab.js';

@@ -12,7 +12,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CairnError, HostError } from '../../src/errors.js';
-import { installKeyArgv, registerSshCopyIdCommand } from '../../src/cli/ssh-copy-id-command.js';
+import { registerSshCopyIdCommand } from '../../src/cli/ssh-copy-id-command.js';
+import { installKeyArgv } from '../../src/deploy/ssh-copy-id.js';
 import { connectSsh } from '../../src/transport/ssh-transport.js';
 import { keygen, startSshd, type KeyPair, type TestSshd } from '../helpers/sshd.js';
 import { repoRoot } from '../helpers/paths.js';
@@ -185,7 +186,7 @@ test('the key install command is exactly this argv', (t) => {
 });
 
 test('the password prompt reads a real terminal with echo off (Backspace and Ctrl-U edit, Enter ends)', async (t) => {
-  const program = `import('${join(repoRoot, 'dist/src/cli/ssh-copy-id-command.js')}').then(async (m) => { const pw = await m.askPasswordOnTty('Password: '); console.log('HASH=' + require('crypto').createHash('sha256').update(pw).digest('hex')); })`;
+  const program = `import('${join(repoRoot, 'dist/src/cli/password-prompt.js')}').then(async (m) => { const pw = await m.askPasswordOnTty('Password: '); console.log('HASH=' + require('crypto').createHash('sha256').update(pw).digest('hex')); })`;
   // util-linux `script` gives the command a pseudo-terminal and types our stdin into it. We
   // type only once the prompt is shown, as a person would (before that the terminal is still
   // in its normal echoing mode). Typed: junk, Ctrl-U (erase), "s3creX", Backspace, "T", Enter.

@@ -5,13 +5,14 @@
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
 import { apiChecks, apiServices, combinedScript, containersCheck, expectations, hostChecks, judgeAll, splitOutput, type Check } from '../../src/verify/checks.js';
-import { containersVerify, hostSidePlan } from '../../src/cli/containers-command.js';
+import { planDeployment } from '../../src/deploy/plan-deployment.js';
+import { containersVerify } from '../../src/deploy/verify-cloud.js';
 import { adminEnvScript } from '../../src/services/credentials.js';
 import type { Deployment } from '../../src/config/model.js';
 import { buildPlan } from '../../src/plan/build-plan.js';
 import { renderFiles } from '../../src/render/render-files.js';
 import { allServices } from '../../src/services/index.js';
-import { shippedPlaybooks } from '../../src/cli/deploy-command.js';
+import { shippedPlaybooks } from '../../src/deploy/playbooks.js';
 import { exampleDeployment } from '../helpers/example-deployment.js';
 
 const sh = (script: string): string => spawnSync('sh', ['-s'], { input: script, encoding: 'utf8' }).stdout;
@@ -111,7 +112,7 @@ test('containers mode: each service container must run and report healthy; one m
 
 test('containers mode: verify checks the host side\'s units, the containers where they run, and only their APIs', (t) => {
   const d: Deployment = { ...exampleDeployment(), mode: 'containers' };
-  const plan = hostSidePlan(d);
+  const plan = planDeployment(d).plan;
   const ctrlUnits = plan.hosts.find((h) => h.host === 'ctrl1')!.steps.flatMap((s) => (s.kind === 'unit' ? [s.unit] : []));
   // Open vSwitch (with br-ex on the network host, before its agents need it) stays on the host.
   t.deepEqual(ctrlUnits, ['openvswitch-switch', 'chrony', 'mariadb', 'rabbitmq-server', 'memcached']);
@@ -123,7 +124,7 @@ test('containers mode: verify checks the host side\'s units, the containers wher
   // libvirtd first: the descriptors' order, as in packages mode).
   const cmpUnits = plan.hosts.find((h) => h.host === 'cmp1')!.steps.flatMap((s) => (s.kind === 'unit' ? [s.unit] : []));
   t.deepEqual(cmpUnits, ['chrony', 'libvirtd', 'openvswitch-switch']);
-  const cv = containersVerify(d);
+  const cv = containersVerify(d, planDeployment(d).files);
   // The descriptors' order: neutron's servers after nova's containers (nova before neutron).
   const ctrlContainers = ['keystone', 'glance-api', 'placement-api', 'nova-api', 'nova-metadata-api', 'nova-conductor', 'nova-scheduler', 'nova-novncproxy', 'neutron-server', 'neutron-rpc-server'];
   const agents = ['neutron-openvswitch-agent', 'neutron-dhcp-agent', 'neutron-l3-agent', 'neutron-metadata-agent'];

@@ -6,7 +6,8 @@
 import test from 'ava';
 import type { Deployment } from '../../src/config/model.js';
 import type { Command, RunResult, Transport } from '../../src/transport/transport.js';
-import { containersVerify, hostSidePlan } from '../../src/cli/containers-command.js';
+import { planDeployment } from '../../src/deploy/plan-deployment.js';
+import { containersVerify } from '../../src/deploy/verify-cloud.js';
 import { verify } from '../../src/verify/run-verify.js';
 import { exampleDeployment } from '../helpers/example-deployment.js';
 
@@ -23,7 +24,7 @@ test('containers mode: API checks go through docker exec with the credentials on
       },
       close: async () => undefined,
     }) as unknown as Transport;
-  const report = await verify(d, hostSidePlan(d), { connect: async (h) => transport(h.name), forks: 5, waitMs: 0, containers: containersVerify(d) });
+  const report = await verify(d, planDeployment(d).plan, { connect: async (h) => transport(h.name), forks: 5, waitMs: 0, containers: containersVerify(d, planDeployment(d).files) });
 
   const exec = calls.find((c) => c.cmd.argv[0] === 'docker')!;
   t.is(exec.host, 'ctrl1');

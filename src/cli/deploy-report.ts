@@ -1,0 +1,68 @@
+/** What `cairn deploy` prints about a run: per-host changes or why it stopped, and phase times. */
+import type { ApplyReport } from '../apply/apply-plan.js';
+import type { Deployment } from '../config/model.js';
+import { controllerOf } from '../config/model.js';
+import { EXIT } from '../errors.js';
+import type { Plan } from '../plan/steps.js';
+import { CLOUD_NAME } from '../services/credentials.js';
+
+/** Prints the outcome of the apply stage; returns its exit code. `say`: stdout (stderr with --json). */
+export function printApplyReport(report: ApplyReport, dryRun: boolean, json: boolean, say: (l: string) => void, err: (l: string) => void, runPath: string, ms: number): number {
+  const stopped = { connect: 'cannot connect to every host', lock: `another run holds the lock on ${report.hosts.filter((h) => h.error).length} host(s)`, prechecks: '' } as const;
+  if (report.abortedBefore === 'connect' || report.abortedBefore === 'lock') {
+    for (const h of report.hosts) if (h.error) err(`cairn: ${h.error}`);
+    err(`no host was changed: ${stopped[report.abortedBefore]} (logs: ${runPath})`);
+    return EXIT.failed;
+  }
+  if (report.abortedBefore === 'prechecks') {
+    const errors = report.prechecks.filter((p) => p.severity === 'error');
+    for (const f of errors) err(`cairn: host ${f.host}: precheck ${f.check}: ${f.message}`);
+    err(`no host was changed: ${errors.length} precheck(s) failed (logs: ${runPath})`);
+    return EXIT.failed;
+  }
+  for (const h of report.hosts) {
+    const changed = h.steps.filter((s) => s.status === 'changed' || s.status === 'would-change');
+    say(`${h.host}: ${h.error ? 'FAILED' : 'ok'}: ${changed.length} ${dryRun ? 'would change' : 'changed'}, ${h.steps.filter((s) => s.status === 'ok').length} unchanged`);
+    for (const s of changed) {
+      say(`  ${dryRun ? '?' : '~'} ${s.title}: ${s.reason}`);
+      if (dryRun && s.diff && !json) say(s.diff.trimEnd().split('\n').map((l) => `      ${l}`).join('\n'));
+    }
+    if (h.error) err(`cairn: ${h.error}`);
+  }
+  const failed = report.hosts.filter((h) => h.error).length;
+  say(`${dryRun ? 'dry run' : 'deploy'} ${failed ? `failed on ${failed} host(s)` : 'finished'} in ${(ms / 1000).toFixed(1)} s; logs: ${runPath}`);
+  return failed ? EXIT.failed : EXIT.ok;
+}
+
+/** "connect+facts 0.3 s, prechecks 0.0 s, apply 612 s (slowest host per phase: packages 420 s, ...), verify 30 s". */
+export function phaseTimes(marks: readonly { phase: string; at: number }[], report: ApplyReport, plan: Plan, verifyMs: number): string {
+  const s = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+  const parts: string[] = [];
+  for (let i = 0; i + 1 < marks.length; i++) {
+    const { phase, at } = marks[i]!;
+    let text = `${phase === 'connect' ? 'connect+facts' : phase} ${s(marks[i + 1]!.at - at)}`;
+    if (phase === 'apply') {
+      // Per step phase, the slowest host's total: hosts run in parallel.
+      const phaseOf = new Map(plan.hosts.flatMap((h) => h.steps.map((st) => [`${h.host}\u0000${st.id}`, st.kind === 'unit' ? 'units' : st.phase] as const)));
+      const totals = new Map<string, number>();
+      for (const h of report.hosts) {
+        const mine = new Map<string, number>();
+        for (const st of h.steps) {
+          const p = phaseOf.get(`${h.host}\u0000${st.id}`) ?? 'other';
+          mine.set(p, (mine.get(p) ?? 0) + st.ms);
+        }
+        for (const [p, ms] of mine) totals.set(p, Math.max(totals.get(p) ?? 0, ms));
+      }
+      const big = [...totals].filter(([, ms]) => ms >= 100).sort((a, b) => b[1] - a[1]);
+      if (big.length > 0) text += ` (slowest host per phase: ${big.map(([p, ms]) => `${p} ${s(ms)}`).join(', ')})`;
+    }
+    parts.push(text);
+  }
+  if (verifyMs > 0) parts.push(`verify ${s(verifyMs)}`);
+  return parts.join(', ');
+}
+
+/** Where the admin credentials are, on the control host and here. */
+export function credentialsLine(d: Deployment, local: readonly string[]): string {
+  return `credentials: /root/keystonerc_admin on ${controllerOf(d).name}; here: ${local.join(', ')} (source the first, or openstack --os-cloud ${CLOUD_NAME} with OS_CLIENT_CONFIG_FILE set to the second)`;
+}

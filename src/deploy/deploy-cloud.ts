@@ -1,0 +1,108 @@
+/**
+ * `deployCloud`: the whole packages-mode run as one library call. Connect to every host (one
+ * SSH connection each), lock, read hardware, plan once (render once), read facts, precheck,
+ * apply, then verify with the plan that was applied and copy the admin credentials here.
+ * Nothing is printed: progress goes to `onEvent`, everything else is in the returned value.
+ */
+import { hostname, userInfo } from 'node:os';
+import { applyPlan, type ApplyReport } from '../apply/apply-plan.js';
+import type { ApplyEvent } from '../apply/events.js';
+import type { Deployment, Host } from '../config/model.js';
+import { secretsOf } from '../config/secrets.js';
+import { TemplateSet } from '../render/templates.js';
+import { connectSsh } from '../transport/ssh-transport.js';
+import type { Transport } from '../transport/transport.js';
+import type { VerifyReport } from '../verify/run-verify.js';
+import { writeLocalCredentials } from './local-credentials.js';
+import { planDeployment, type Planned, type Stages } from './plan-deployment.js';
+import { shippedPlaybooks } from './playbooks.js';
+import { openRunDir, planForDisk, type RunDir } from './run-dir.js';
+import { verifyCloud } from './verify-cloud.js';
+
+/** How to deploy. */
+export interface DeployCloudOptions {
+  dryRun?: boolean;
+  /** Hosts worked on at once. */
+  forks: number;
+  trustNewHosts?: boolean;
+  breakLock?: boolean;
+  /** Where run directories and the local copy of the admin credentials go. */
+  stateDir: string;
+  /** Progress: every apply event, as it happens. */
+  onEvent?: (e: ApplyEvent) => void;
+  /** Run the health checks after a successful deploy, retrying failures for this long (ms). */
+  verifyWaitMs?: number;
+  /**
+   * Called once the apply stage is over, with what is known so far (before the health checks,
+   * which may take minutes): the caller prints the run's summary here.
+   */
+  onApplied?: (outcome: DeployOutcome) => void | Promise<void>;
+  /** Opens a transport to a host; default: ssh2 with the run's host log. */
+  connect?: (host: Host, run: RunDir) => Promise<Transport>;
+  /** For tests that count stage calls. */
+  stages?: Stages;
+}
+
+/** Everything a deploy did, for the caller to print. */
+export interface DeployOutcome {
+  deployment: Deployment;
+  /** The plan that was applied (undefined when the run stopped before planning: connect or lock). */
+  planned?: Planned;
+  report: ApplyReport;
+  run: RunDir;
+  ms: number;
+  /** When each apply phase began (for the phase times). */
+  phaseMarks: { phase: string; at: number }[];
+  /** The health checks (a successful, real deploy with verify on). */
+  health?: VerifyReport;
+  /** Local copies of the admin credentials (a successful, real deploy). */
+  credentials: string[];
+}
+
+/** Deploys `d` (packages mode). Expected failures are in the outcome; bugs throw. */
+export async function deployCloud(d: Deployment, opts: DeployCloudOptions): Promise<DeployOutcome> {
+  const playbooks = shippedPlaybooks();
+  const templates = new TemplateSet();
+  const run = openRunDir(opts.stateDir);
+  const phaseMarks: { phase: string; at: number }[] = [];
+  const connect = opts.connect ?? ((host: Host) => connectSsh(host, { ...(opts.trustNewHosts ? { trustNewHosts: true } : {}), log: (line) => run.log(host.name, line) }));
+  const emit = (e: ApplyEvent): void => {
+    if (e.type === 'phase') phaseMarks.push({ phase: e.phase, at: Date.now() });
+    run.event(e);
+    opts.onEvent?.(e);
+  };
+  const started = Date.now();
+  let planned: Planned | undefined;
+  const report = await applyPlan(
+    d,
+    (hardware) => {
+      planned = planDeployment(d, hardware, { playbooks, templates, ...(opts.stages ? { stages: opts.stages } : {}) });
+      for (const n of planned.notes) emit({ type: 'note', host: n.host, message: n.message });
+      return planned.plan;
+    },
+    {
+      dryRun: Boolean(opts.dryRun),
+      forks: opts.forks,
+      connect: (host) => connect(host, run),
+      onEvent: emit,
+      log: run.log,
+      owner: `${run.id} ${userInfo().username}@${hostname()}`,
+      breakLock: Boolean(opts.breakLock),
+      secrets: secretsOf(d),
+    },
+  );
+  const ms = Date.now() - started;
+  if (planned) run.writeJson('plan.json', planForDisk(planned.plan));
+  run.writeJson('report.json', report);
+  const outcome: DeployOutcome = { deployment: d, ...(planned ? { planned } : {}), report, run, ms, phaseMarks, credentials: [] };
+  await opts.onApplied?.(outcome);
+  if (!report.ok || opts.dryRun || !planned) return outcome;
+
+  outcome.credentials = writeLocalCredentials(planned.deployment, planned.files, opts.stateDir);
+  if (opts.verifyWaitMs !== undefined) {
+    outcome.health = await verifyCloud(planned.deployment, planned.plan, { waitMs: opts.verifyWaitMs, forks: opts.forks, ...(opts.trustNewHosts ? { trustNewHosts: true } : {}) });
+    run.writeJson('verify.json', outcome.health);
+  }
+  return outcome;
+}
+

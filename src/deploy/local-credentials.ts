@@ -1,0 +1,25 @@
+/**
+ * Copies of the admin credentials for the deploy host, from the rendered files (mode 0600):
+ * Packstack leaves keystonerc_admin where it ran; cairn puts it in its state directory.
+ */
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Deployment } from '../config/model.js';
+import { controllerOf } from '../config/model.js';
+import type { RenderedFile } from '../render/render-files.js';
+
+/** Writes keystonerc_admin and clouds.yaml into `stateDir`; returns the paths written. */
+export function writeLocalCredentials(d: Deployment, files: readonly RenderedFile[], stateDir: string): string[] {
+  const ctrl = controllerOf(d).name;
+  const written: string[] = [];
+  for (const [path, name] of [['/root/keystonerc_admin', 'keystonerc_admin'], ['/root/.config/openstack/clouds.yaml', 'clouds.yaml']] as const) {
+    const f = files.find((x) => x.host === ctrl && x.path === path);
+    if (!f) continue;
+    mkdirSync(stateDir, { recursive: true });
+    const local = join(stateDir, name);
+    writeFileSync(local, f.content, { mode: 0o600 });
+    chmodSync(local, 0o600); // an existing file keeps its old mode otherwise
+    written.push(local);
+  }
+  return written;
+}
