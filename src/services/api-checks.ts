@@ -8,7 +8,6 @@
  * and verify/run-verify.ts runs them on the control host with the admin credentials loaded.
  */
 import type { Deployment } from '../config/model.js';
-import type { ServiceDescriptor } from './descriptor.js';
 
 /** A check: a shell snippet and the judge of its output. */
 export interface Check {
@@ -44,10 +43,10 @@ export interface ApiCheckContext {
   deployment: Deployment;
   expect: Expectations;
   /**
-   * Every descriptor whose API checks run this time (this one among them): keystone's
-   * endpoints check expects the catalog entries of exactly these.
+   * The catalog service types of every descriptor whose API checks run this time (this one's
+   * among them): keystone's endpoints check expects exactly these.
    */
-  services: readonly ServiceDescriptor[];
+  catalogTypes: readonly string[];
 }
 
 /** The last `n` lines of `s` on one line, for a result's detail. */

@@ -182,9 +182,9 @@ export const keystone: ServiceDescriptor = {
   containers: [keystoneContainer],
   // Keystone's checks run whatever else is deployed: a token proves the admin credentials, and
   // the catalog is where every other service's API is found.
-  apiChecks: ({ services }): ApiCheck[] => {
+  apiChecks: ({ catalogTypes }): ApiCheck[] => {
     // The catalog types of the services deployed (keystone's identity among them).
-    const expected = services.flatMap((s) => (s.endpoints ?? []).map((e) => e.serviceType));
+    const expected = catalogTypes;
     return [
       {
         id: 'keystone-token',

@@ -178,7 +178,8 @@ export function apiServices(d: Deployment, containers: boolean): ServiceDescript
  * each of `services`' own checks, in their order (keystone's token and catalog first).
  */
 export function apiChecks(d: Deployment, expect: Expectations, services: readonly ServiceDescriptor[] = apiServices(d, false)): ApiCheck[] {
-  return services.flatMap((s) => s.apiChecks?.({ deployment: d, expect, services }) ?? []);
+  const catalogTypes = services.flatMap((s) => (s.endpoints ?? []).map((e) => e.serviceType));
+  return services.flatMap((s) => s.apiChecks?.({ deployment: d, expect, catalogTypes }) ?? []);
 }
 
 /**
