@@ -70,7 +70,9 @@ export type Planner = (hardware: ReadonlyMap<string, Hardware>) => Plan;
 export async function applyPlan(d: Deployment, planner: Plan | Planner, opts: ApplyOptions): Promise<ApplyReport> {
   const emit = opts.onEvent;
   const transports = new Map<string, Transport>();
-  const reports = new Map<string, HostReport>(d.hosts.map((h) => [h.name, { host: h.name, steps: [], notes: [] }]));
+  // A plan made already may cover only some hosts of `d`; a planner plans them all.
+  const hosts = typeof planner === 'function' ? d.hosts : planner.hosts.map((hp) => d.hosts.find((h) => h.name === hp.host)!);
+  const reports = new Map<string, HostReport>(hosts.map((h) => [h.name, { host: h.name, steps: [], notes: [] }]));
   const hostOf = (name: string): Host => d.hosts.find((h) => h.name === name)!;
   const locked = new Set<string>();
   const failedHosts: string[] = [];
@@ -82,12 +84,12 @@ export async function applyPlan(d: Deployment, planner: Plan | Planner, opts: Ap
     // matters is the prechecks (every host's facts before the first change). Every host is
     // locked before its facts are read, so the facts the plan is decided on are ones no other
     // run can change until this run ends.
-    emit({ type: 'phase', phase: 'connect', hosts: d.hosts.length });
+    emit({ type: 'phase', phase: 'connect', hosts: hosts.length });
     const connectFailures: string[] = [];
     let refused = 0;
     const hardware = new Map<string, Hardware>();
     const clocks = new Map<string, { remote: number; local: number }>();
-    await mapLimit(d.hosts, opts.forks, async (host) => {
+    await mapLimit(hosts, opts.forks, async (host) => {
       let t: Transport;
       try {
         t = await opts.connect(host);
