@@ -16,6 +16,9 @@ import { gatewayChronyConf, gatewayCommand } from './gateway-ntp.js';
 /** Capabilities dropped from every node: SYS_RESOURCE (unavailable here) and SYS_TIME (clock). */
 export const NODE_CAP_DROP = ['SYS_RESOURCE', 'SYS_TIME'] as const;
 
+/** Docker's default read-only paths, less /proc/sys (see nodeContainerSpec). */
+export const LAB_NODE_READONLY_PATHS = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sysrq-trigger'];
+
 /**
  * A lab network. The management network is an ordinary bridge with NAT (the nodes' way to
  * Debian's archive). The external network is `internal`: no NAT and, more to the point, never
@@ -64,6 +67,10 @@ export function nodeContainerSpec(plan: LabPlan, node: LabNode, image: string): 
       Tmpfs: { '/run': '', '/run/lock': '' },
       // Open vSwitch's userspace datapath (netdev) opens /dev/net/tun.
       Devices: [{ PathOnHost: '/dev/net/tun', PathInContainer: '/dev/net/tun', CgroupPermissions: 'rwm' }],
+      // Docker's read-only paths without /proc/sys: Neutron's L3 and DHCP agents set sysctls in
+      // their namespaces (`ip netns exec qrouter-... sysctl -w ...`), which fails on a read-only
+      // /proc/sys. This gives a node nothing new: with CAP_SYS_ADMIN it could remount it anyway.
+      ReadonlyPaths: LAB_NODE_READONLY_PATHS,
       Mounts: [{ Type: 'volume', Source: nodeDockerVolumeName(node.name), Target: '/var/lib/docker' }],
       NetworkMode: plan.management.name,
       RestartPolicy: { Name: 'no' },

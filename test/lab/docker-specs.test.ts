@@ -44,6 +44,8 @@ test('a node container: LAB.md run flags, never SYS_TIME, management network onl
       Binds: ['/sys/fs/cgroup:/sys/fs/cgroup:rw'],
       Tmpfs: { '/run': '', '/run/lock': '' },
       Devices: [{ PathOnHost: '/dev/net/tun', PathInContainer: '/dev/net/tun', CgroupPermissions: 'rwm' }],
+      // Docker's defaults less /proc/sys: packages-mode L3 and DHCP agents set sysctls.
+      ReadonlyPaths: ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sysrq-trigger'],
       Mounts: [{ Type: 'volume', Source: 'lab-ctrl1-var-lib-docker', Target: '/var/lib/docker' }],
       NetworkMode: 'cairn-lab-mgmt',
       RestartPolicy: { Name: 'no' },
