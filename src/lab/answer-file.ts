@@ -34,6 +34,7 @@ export const LAB_HOST_KEYS = [
   'CONFIG_NETWORK_HOSTS',
   'CONFIG_NTP_SERVERS',
   'CONFIG_SSH_KEY',
+  'CONFIG_NEUTRON_OVS_TUNNEL_IF',
 ] as const;
 
 /** Every setting the lab passes to the answer-file generator. `publicKey` is an absolute path. */
@@ -49,6 +50,9 @@ export function labAnswerSettings(plan: LabPlan, publicKey: string): Record<stri
     CONFIG_NEUTRON_ML2_TENANT_NETWORK_TYPES: 'vxlan',
     CONFIG_NEUTRON_OVS_BRIDGE_MAPPINGS: 'physnet1:br-ex',
     CONFIG_NEUTRON_OVS_BRIDGE_IFACES: `br-ex:${plan.external.interface}`,
+    // Tunnels over the external network: with the userspace datapath OVS sends VXLAN only out of
+    // a bridge holding the tunnel address (br-ex on the controller, br-tunnel on the computes).
+    CONFIG_NEUTRON_OVS_TUNNEL_IF: plan.external.interface,
     // No /dev/kvm in a container lab: software emulation. The kernel has no openvswitch module.
     CONFIG_NOVA_LIBVIRT_VIRT_TYPE: 'qemu',
     CAIRN_OVS_DATAPATH_TYPE: 'netdev',

@@ -77,6 +77,8 @@ test('control+network host gets the control and network files, computes only the
     '/etc/openstack-dashboard/local_settings.py',
     '/etc/apache2/sites-available/openstack-dashboard.conf',
     '/etc/network/interfaces.d/cairn-br-ex',
+    '/usr/local/lib/cairn/ovs-netdev-addresses.sh',
+    '/etc/systemd/system/cairn-ovs-netdev.service',
     '/root/keystonerc_admin',
     '/root/.config/openstack/clouds.yaml',
   ]);
@@ -412,8 +414,12 @@ test('ovs-network RHEL: the bridged interface address moves to br-ex; the gatewa
 
 test('ovs-network Debian: ifupdown stanzas for openvswitch-switch, only on network hosts', (t) => {
   const files = render();
+  // With no tunnel interface, computes get nothing; the netdev network host also gets the unit
+  // that re-applies the bridge's port and address at boot.
   t.deepEqual(files.filter((f) => f.service === 'ovs-network').map((f) => `${f.host}:${f.path}`), [
     'ctrl1:/etc/network/interfaces.d/cairn-br-ex',
+    'ctrl1:/usr/local/lib/cairn/ovs-netdev-addresses.sh',
+    'ctrl1:/etc/systemd/system/cairn-ovs-netdev.service',
   ]);
   const c = file(files, 'ctrl1', '/etc/network/interfaces.d/cairn-br-ex').content;
   t.true(c.includes('allow-ovs br-ex\niface br-ex inet static\n    address 198.18.20.11/24\n    ovs_type OVSBridge\n    ovs_ports eth1\n'));

@@ -114,8 +114,9 @@ test('containers mode: verify checks the host side\'s units, the containers wher
   const d: Deployment = { ...exampleDeployment(), mode: 'containers' };
   const plan = planDeployment(d).plan;
   const ctrlUnits = plan.hosts.find((h) => h.host === 'ctrl1')!.steps.flatMap((s) => (s.kind === 'unit' ? [s.unit] : []));
-  // Open vSwitch (with br-ex on the network host, before its agents need it) stays on the host.
-  t.deepEqual(ctrlUnits, ['openvswitch-switch', 'chrony', 'mariadb', 'rabbitmq-server', 'memcached']);
+  // Open vSwitch (with br-ex on the network host, before its agents need it) stays on the host,
+  // and so does the unit that puts netdev bridges back together at boot.
+  t.deepEqual(ctrlUnits, ['openvswitch-switch', 'cairn-ovs-netdev', 'chrony', 'mariadb', 'rabbitmq-server', 'memcached']);
   const ctrlSteps = plan.hosts.find((h) => h.host === 'ctrl1')!.steps.map((s) => s.id);
   t.true(ctrlSteps.includes('bridge-port:br-ex:eth1'));
   t.true(ctrlSteps.includes('sysctl:net.ipv4.ip_forward'));
