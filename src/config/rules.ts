@@ -199,6 +199,21 @@ export const RULES: readonly Rule[] = [
     },
   },
   {
+    // With the userspace datapath OVS routes VXLAN itself, only out of an OVS bridge holding the
+    // local tunnel address; without one, "native tunnel routing failed" and tenant traffic stays
+    // on each host while every agent reports alive. Said at validate time, not found by a guest.
+    name: 'netdev-tunnels-have-a-bridge',
+    check: (ctx) => {
+      const { services, neutron } = ctx.deployment;
+      if (!services.neutron || neutron.ovs.datapathType !== 'netdev') return [];
+      const tunnelled = neutron.ml2.tenantNetworkTypes.filter((t) => t === 'vxlan' || t === 'gre');
+      // A host that declares interfaces but not the tunnel one is an error of bridged-interfaces-exist.
+      if (tunnelled.length === 0 || neutron.ovs.tunnelInterface !== undefined) return [];
+      const why = 'the userspace datapath sends tunnels only out of an OVS bridge holding the tunnel address, so traffic between hosts will not flow';
+      return [warn(ctx, 'CONFIG_NEUTRON_OVS_TUNNEL_IF', `is not set, and ${at(ctx, 'CAIRN_OVS_DATAPATH_TYPE')} is netdev with ${tunnelled.join(', ')} project networks: ${why}; name the interface that carries the tunnels (the lab uses its external interface, eth1)`)];
+    },
+  },
+  {
     name: 'bridged-interfaces-exist',
     check: (ctx) => {
       // Only an inventory tells which interfaces a host has; the prechecks of `deploy` look at the real host.

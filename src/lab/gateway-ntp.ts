@@ -20,10 +20,13 @@ export function gatewayChronyConf(plan: LabPlan): string {
     // Serve the host's clock even though chronyd itself has no upstream source.
     'local stratum 8',
     `allow ${plan.management.subnet}`,
-    'pidfile /run/cairn-gateway-chronyd.pid',
+    `pidfile ${GATEWAY_PID_FILE}`,
     '',
   ].join('\n');
 }
+
+/** chronyd's pid file in the gateway container. */
+export const GATEWAY_PID_FILE = '/run/cairn-gateway-chronyd.pid';
 
 /** Where the gateway container writes its config before starting chronyd. */
 export const GATEWAY_CHRONY_CONF_PATH = '/run/cairn-gateway-chrony.conf';
@@ -31,12 +34,14 @@ export const GATEWAY_CHRONY_CONF_PATH = '/run/cairn-gateway-chrony.conf';
 /**
  * The gateway container's command: write the config handed over in an environment variable
  * (so the spec is self-contained data, with no host file to mount), then run chronyd in the
- * foreground so `docker logs` shows its messages.
+ * foreground so `docker logs` shows its messages. The old pid file goes first: a restarted
+ * container (after the host's reboot, or Docker's) keeps its /run, and chronyd, pid 1 again,
+ * would take the file's "1" for another chronyd and exit.
  */
 export function gatewayCommand(): string[] {
   return [
     'sh',
     '-c',
-    `printf '%s' "$CAIRN_CHRONY_CONF" > ${GATEWAY_CHRONY_CONF_PATH} && exec /usr/sbin/chronyd -d -x -f ${GATEWAY_CHRONY_CONF_PATH}`,
+    `rm -f ${GATEWAY_PID_FILE} && printf '%s' "$CAIRN_CHRONY_CONF" > ${GATEWAY_CHRONY_CONF_PATH} && exec /usr/sbin/chronyd -d -x -f ${GATEWAY_CHRONY_CONF_PATH}`,
   ];
 }

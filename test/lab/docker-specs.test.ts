@@ -99,6 +99,6 @@ test("the gateway: chronyd -x in the host's network namespace, bound to the lab'
   t.deepEqual(gatewayCommand(), [
     'sh',
     '-c',
-    `printf '%s' "$CAIRN_CHRONY_CONF" > /run/cairn-gateway-chrony.conf && exec /usr/sbin/chronyd -d -x -f /run/cairn-gateway-chrony.conf`,
+    `rm -f /run/cairn-gateway-chronyd.pid && printf '%s' "$CAIRN_CHRONY_CONF" > /run/cairn-gateway-chrony.conf && exec /usr/sbin/chronyd -d -x -f /run/cairn-gateway-chrony.conf`,
   ]);
 });
