@@ -139,7 +139,7 @@ export const KEYS: readonly KeySpec[] = [
   { name: 'CONFIG_NEUTRON_ML2_VNI_RANGES', group: G.neutron, doc: 'VXLAN VNI ranges for project networks', default: '10:100', expects: 'min:max list within 1:16777215', parse: (raw) => t.parseRanges(raw, 16777215), list: true },
   { name: 'CONFIG_NEUTRON_OVS_BRIDGE_MAPPINGS', group: G.neutron, doc: 'Physnet to OVS bridge mappings', default: 'extnet:br-ex', expects: 'physnet:bridge list', parse: t.parseBridgeMappings, list: true },
   { name: 'CONFIG_NEUTRON_OVS_BRIDGE_IFACES', group: G.neutron, doc: 'Interfaces put into OVS bridges on network hosts; an address on the interface moves to the bridge', default: '', expects: 'bridge:iface list', parse: t.parseBridgeIfaces, list: true },
-  { name: 'CONFIG_NEUTRON_OVS_TUNNEL_IF', group: G.neutron, doc: 'Interface whose address carries VXLAN tunnels (empty: the host\'s address)', default: '', expects: 'interface name', parse: t.parseInterface },
+  { name: 'CONFIG_NEUTRON_OVS_TUNNEL_IF', group: G.neutron, doc: 'Interface whose address carries VXLAN tunnels (empty: the host\'s address); with the netdev datapath it goes into its own OVS bridge, br-tunnel, which takes its address (unless it is already a provider bridge\'s port)', default: '', expects: 'interface name', parse: t.parseInterface },
   { name: 'CONFIG_NEUTRON_OVS_VXLAN_UDP_PORT', group: G.neutron, doc: 'UDP port of VXLAN tunnels', default: '4789', expects: 'port 1-65535', parse: t.parsePort },
 
   { name: 'CONFIG_HORIZON_SSL', group: G.horizon, doc: 'Serve the dashboard over HTTPS (not implemented by cairn yet: must be n)', default: 'n', ...yn },
