@@ -4,7 +4,7 @@
  * agents plus an OVS agent whose bridge mappings name the provider bridges there; compute hosts
  * run only the OVS agent. Every host with any neutron component gets one neutron.conf.
  */
-import type { Deployment, Host } from '../config/model.js';
+import type { Deployment, Host, OsFamily } from '../config/model.js';
 import { controllerOf, hasRole } from '../config/model.js';
 import type { Component, FileSpec, ServiceDescriptor } from './descriptor.js';
 import { componentsOn } from './descriptor.js';
@@ -48,13 +48,16 @@ export function tunnelTypes(d: Deployment): string[] {
   return unique(d.neutron.ml2.tenantNetworkTypes.filter((t) => TUNNEL_TYPES.includes(t)));
 }
 
+/** Open vSwitch's own unit on each OS family (ovs-network starts it before making bridges). */
+export const OVS_UNIT: Record<OsFamily, string> = { debian: 'openvswitch-switch', rhel: 'openvswitch' };
+
 function ovsComponent(role: 'network' | 'compute'): Component[] {
   return [
     {
       // Before the agent, which needs ovsdb (packages install without starting services).
       name: 'openvswitch',
       role,
-      unit: { debian: 'openvswitch-switch', rhel: 'openvswitch' },
+      unit: OVS_UNIT,
       packages: { debian: ['openvswitch-switch'], rhel: ['openvswitch'] },
       ports: [],
     },

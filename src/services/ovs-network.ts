@@ -1,6 +1,6 @@
 /**
- * The provider bridges on network hosts, and the tunnel bridge of userspace-datapath hosts: Open vSwitch started and each bridge of
- * CONFIG_NEUTRON_OVS_BRIDGE_MAPPINGS made (steps of the ovs-bridges phase), and the host network
+ * The provider bridges on network hosts, and the tunnel bridge of userspace-datapath hosts:
+ * Open vSwitch started and each bridge of CONFIG_NEUTRON_OVS_BRIDGE_MAPPINGS made (steps of the ovs-bridges phase), and the host network
  * files that put each provider interface (CONFIG_NEUTRON_OVS_BRIDGE_IFACES, e.g.
  * br-ex:eth1) into its Open vSwitch bridge on network hosts, so the bridge exists at boot before
  * neutron's agent looks for it. When the inventory declares an address on the interface, that
@@ -22,7 +22,7 @@ import { hasRole } from '../config/model.js';
 import type { FileSpec, HostStepContext, ServiceDescriptor } from './descriptor.js';
 import type { Step } from './steps.js';
 import { cidrAddress, cidrPrefix, ipv4InCidr, shellQuote } from './common.js';
-import { tunnelTypes } from './neutron.js';
+import { OVS_UNIT, tunnelTypes } from './neutron.js';
 
 /** The OVS bridge that carries a netdev host's tunnel address (OVS-DPDK's "br-phy"). */
 export const TUNNEL_BRIDGE = 'br-tunnel';
@@ -130,9 +130,8 @@ const NETDEV_SCRIPT = '/usr/local/lib/cairn/ovs-netdev-addresses.sh';
  * with its address after a reboot (the bridge's tap device exists only once ovs-vswitchd runs,
  * and a lab node gets its address back on the interface from Docker). Re-run on every change.
  */
-function netdevFiles(os: OsFamily, ports: BridgePortView[]): FileSpec[] {
-  if (ports.length === 0 || !ports[0]!.netdev) return [];
-  const ovsUnit = os === 'debian' ? 'openvswitch-switch' : 'openvswitch';
+function netdevFiles(d: Deployment, os: OsFamily, ports: BridgePortView[]): FileSpec[] {
+  if (ports.length === 0 || d.neutron.ovs.datapathType !== 'netdev') return [];
   return [
     { path: NETDEV_SCRIPT, template: 'ovs-network/netdev-addresses.sh.hbs', mode: '0644', owner: 'root', group: 'root', restarts: [NETDEV_UNIT], view: { ports } },
     {
@@ -142,7 +141,7 @@ function netdevFiles(os: OsFamily, ports: BridgePortView[]): FileSpec[] {
       owner: 'root',
       group: 'root',
       restarts: [NETDEV_UNIT],
-      view: { ovsUnit, script: NETDEV_SCRIPT },
+      view: { ovsUnit: OVS_UNIT[os], script: NETDEV_SCRIPT },
     },
   ];
 }
@@ -151,19 +150,20 @@ function netdevFiles(os: OsFamily, ports: BridgePortView[]): FileSpec[] {
 export const BRIDGE_CONFIRM_SECONDS = 30;
 
 /**
- * The bridges on a network host: Open vSwitch running, each mapped bridge made, and each
- * provider interface put into its bridge (moving the host's address with a way back).
+ * The bridges of a host: Open vSwitch running; on a network host each mapped bridge made and
+ * each provider interface put into its bridge, on a tunnelled netdev host the tunnel interface
+ * put into br-tunnel (moving the address with a way back); then the netdev boot unit.
  */
 export function bridgeSteps({ deployment: d, host, os, files }: HostStepContext): Step[] {
   const { datapathType } = d.neutron.ovs;
   const network = hasRole(host, 'network');
   const bridgeMappings = network ? d.neutron.ovs.bridgeMappings : [];
-  const bridgeIfaces = hostBridgeIfaces(d, host);
+  const bridgeIfaces = network ? d.neutron.ovs.bridgeIfaces : [];
   const tunnel = tunnelBridgeIface(d, host);
   const steps: Step[] = [];
   // Open vSwitch must run before a bridge can be made; packages install without starting
   // services, so it is started here rather than in the units phase, which then skips it.
-  const ovsUnit = os === 'debian' ? 'openvswitch-switch' : 'openvswitch';
+  const ovsUnit = OVS_UNIT[os];
   if (bridgeMappings.length > 0 || tunnel !== undefined) {
     steps.push({ kind: 'unit', id: `unit:${ovsUnit}`, title: `${ovsUnit} enabled and running`, phase: 'ovs-bridges', unit: ovsUnit, restartOn: [] });
   }
@@ -210,6 +210,6 @@ export const ovsNetwork: ServiceDescriptor = {
   hostSteps: { 'ovs-bridges': bridgeSteps },
   files: ({ deployment: d, host, os }) => {
     const ports = bridgePorts(d, host);
-    return [...ports.flatMap((p) => filesFor(os, p)), ...netdevFiles(os, ports)];
+    return [...ports.flatMap((p) => filesFor(os, p)), ...netdevFiles(d, os, ports)];
   },
 };
