@@ -1,9 +1,9 @@
 /**
  * The provider bridges on network hosts, and the tunnel bridge of userspace-datapath hosts:
- * Open vSwitch started and each bridge of CONFIG_NEUTRON_OVS_BRIDGE_MAPPINGS made (steps of the ovs-bridges phase), and the host network
- * files that put each provider interface (CONFIG_NEUTRON_OVS_BRIDGE_IFACES, e.g.
- * br-ex:eth1) into its Open vSwitch bridge on network hosts, so the bridge exists at boot before
- * neutron's agent looks for it. When the inventory declares an address on the interface, that
+ * Open vSwitch started and each bridge of CONFIG_NEUTRON_OVS_BRIDGE_MAPPINGS made (steps of the
+ * ovs-bridges phase), and the host network files that put each provider interface
+ * (CONFIG_NEUTRON_OVS_BRIDGE_IFACES, e.g. br-ex:eth1) into its Open vSwitch bridge on network
+ * hosts, so the bridge exists at boot before neutron's agent looks for it. When the inventory declares an address on the interface, that
  * address moves to the bridge (an interface enslaved to OVS cannot keep it).
  *
  * The tunnel bridge: with the userspace (netdev) datapath, OVS encapsulates VXLAN itself and
