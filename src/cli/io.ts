@@ -1,22 +1,10 @@
-/** Where a command writes, and reading the files a user names, with user-facing errors. */
-import { readFileSync } from 'node:fs';
+/** Where a command writes, and the numbers a user gives on the command line. */
 import { UsageError } from '../errors.js';
 
 /** Where a command writes: injectable so tests can capture output. */
 export interface Io {
   out: (line: string) => void;
   err: (line: string) => void;
-}
-
-/** Reads a text file the user named, turning I/O errors into one clear line. */
-export function readUserFile(path: string, what: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : String((e as Error).message);
-    throw new UsageError(`cannot read ${what} ${path}: ${why}`);
-  }
 }
 
 /** A whole number of at least `min` given as `flag`, or a usage error. */

@@ -2,7 +2,10 @@
 import { loadDeployment, type LoadResult } from '../config/deployment.js';
 import type { Deployment } from '../config/model.js';
 import { formatProblem } from '../config/problems.js';
-import { readUserFile, type Io } from './io.js';
+import { accessSync, constants, statSync } from 'node:fs';
+import { describeFsError, kindOf, readUserText } from '../local/user-files.js';
+import { expandHome } from '../transport/known-hosts.js';
+import type { Io } from './io.js';
 
 /** The options every command that reads a deployment takes. */
 export interface DeploymentOptions {
@@ -12,13 +15,27 @@ export interface DeploymentOptions {
 
 /** Reads both files and validates them (pure after the reads). */
 export function loadFromFiles(opts: DeploymentOptions): LoadResult {
-  const answerText = readUserFile(opts.answerFile, 'answer file');
-  const inventoryText = opts.inventory === undefined ? undefined : readUserFile(opts.inventory, 'inventory');
+  const answerText = readUserText(opts.answerFile, 'answer file');
+  const inventoryText = opts.inventory === undefined ? undefined : readUserText(opts.inventory, 'inventory');
   return loadDeployment({
     answerFile: opts.answerFile,
     answerText,
     ...(opts.inventory !== undefined ? { inventoryFile: opts.inventory, inventoryText } : {}),
+    localFile: readableFile,
   });
+}
+
+/** Why the local file at `path` (`~` allowed) cannot be read, or undefined when it can. */
+function readableFile(path: string): string | undefined {
+  try {
+    const file = expandHome(path);
+    const st = statSync(file);
+    if (!st.isFile()) return `is ${kindOf(st)}, not a regular file`;
+    accessSync(file, constants.R_OK);
+    return undefined;
+  } catch (e) {
+    return describeFsError(e);
+  }
 }
 
 /** Prints problems to stderr, one line each. */

@@ -46,9 +46,13 @@ export function readAnswerFile(text: string, file: string): AnswerValues {
     problems.push({ severity, file, line, key, message, ...(column ? { column } : {}) });
   };
 
+  // A file with no section header at all (keys copied out of a wiki page) gets one error for
+  // the missing line, and its keys are read as [general] so their own problems show too.
+  const headerless = doc.entries.length > 0 && doc.entries.every((e) => e.section === '');
+  if (headerless) report('error', doc.entries[0]!.line, '[general]', 'the file has no [general] header; Packstack answer files start with a line [general] above the first key');
   for (const entry of doc.entries) {
     const { key, value: raw, line } = entry;
-    if (entry.section !== 'general') {
+    if (entry.section !== 'general' && !headerless) {
       const where = entry.section === '' ? 'before any section header' : `in section [${entry.section}]`;
       report('error', line, key, `is ${where}; Packstack answer files keep every key in [general]`);
       continue;

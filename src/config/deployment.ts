@@ -8,7 +8,7 @@ import { readInventory, type Inventory } from './inventory.js';
 import type { BridgeIface, BridgeMapping, Deployment, Host, OsFamily, Range, Role, VlanRange } from './model.js';
 import { KEY_BY_NAME } from './keys.js';
 import { hasErrors, sortProblems, type Problem } from './problems.js';
-import { RULES } from './rules.js';
+import { RULES, type LocalFileProbe } from './rules.js';
 
 /** Text of the input files and the names to report them by. */
 export interface DeploymentInput {
@@ -16,6 +16,8 @@ export interface DeploymentInput {
   answerText: string;
   inventoryFile?: string;
   inventoryText?: string;
+  /** Checks the local files the input names (SSH keys); the CLI passes one, pure callers need not. */
+  localFile?: LocalFileProbe;
 }
 
 /** The outcome: problems always, a deployment when none of them is an error. */
@@ -38,7 +40,7 @@ export function loadDeployment(input: DeploymentInput): LoadResult {
   const draft = buildDraft(answers, inventory, problems);
   if (draft) {
     for (const rule of RULES) {
-      const found = rule.check({ deployment: draft, answers, ...(inventory ? { inventory } : {}) });
+      const found = rule.check({ deployment: draft, answers, ...(inventory ? { inventory } : {}), ...(input.localFile ? { localFile: input.localFile } : {}) });
       // A rule that involves a key whose value was already reported as invalid would only
       // echo that error (with the key's default standing in), so it stays quiet.
       problems.push(...found.filter((p) => !mentionsInvalidKey(p, answers.invalid)));

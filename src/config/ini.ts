@@ -28,6 +28,13 @@ export interface IniDocument {
 
 const SECTION = /^\[([^\]]*)\]\s*$/;
 const KEY = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
+/** Control characters other than tab: never part of a value a service can use. */
+const CONTROL = /[\u0000-\u0008\u000A-\u001F\u007F]/;
+/** The longest value read (a region, a password...): services cap theirs far lower. */
+export const MAX_VALUE_LENGTH = 4096;
+
+/** Removes ASCII blanks only: a trailing no-break space is the user's, and gets named. */
+const trimBlanks = (s: string): string => s.replace(/^[ \t]+|[ \t]+$/g, '');
 
 /** Parses `text` (the contents of `file`). Never throws on bad input. */
 export function parseIni(text: string, file: string): IniDocument {
@@ -37,10 +44,11 @@ export function parseIni(text: string, file: string): IniDocument {
     problems.push({ severity: 'error', file, line, key, message, ...(column ? { column } : {}) });
   };
   let section = '';
-  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
+  // Old Mac editors end lines with CR alone; Python, which Packstack runs on, reads those too.
+  const lines = text.replace(/^\uFEFF/, '').split(/\r\n|\r|\n/);
   lines.forEach((raw, index) => {
     const line = index + 1;
-    const trimmed = raw.trim();
+    const trimmed = trimBlanks(raw);
     if (trimmed === '' || trimmed.startsWith('#') || trimmed.startsWith(';')) return;
     const header = SECTION.exec(trimmed);
     if (header) {
@@ -54,7 +62,7 @@ export function parseIni(text: string, file: string): IniDocument {
       error(line, trimmed.slice(0, 40), `expected KEY=VALUE${hint}`, stray?.column);
       return;
     }
-    const keyText = raw.slice(0, sep).trim();
+    const keyText = trimBlanks(raw.slice(0, sep));
     const keyStart = raw.indexOf(keyText) + 1;
     const strayInKey = findStrayCharacters(keyText, columnOf(raw, keyStart));
     if (strayInKey.length > 0) {
@@ -66,14 +74,20 @@ export function parseIni(text: string, file: string): IniDocument {
       return;
     }
     const afterSep = raw.slice(sep + 1);
-    const leading = afterSep.length - afterSep.trimStart().length;
-    entries.push({
-      section,
-      key: keyText,
-      value: afterSep.trim(),
-      line,
-      valueColumn: columnOf(raw, sep + 1 + leading + 1),
-    });
+    const leading = afterSep.length - afterSep.replace(/^[ \t]+/, '').length;
+    const value = trimBlanks(afterSep);
+    const valueColumn = columnOf(raw, sep + 1 + leading + 1);
+    const control = CONTROL.exec(value);
+    if (control) {
+      const code = control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');
+      error(line, keyText, `value contains the control character U+${code} at column ${valueColumn + [...value.slice(0, control.index)].length}; remove it`);
+      return;
+    }
+    if (value.length > MAX_VALUE_LENGTH) {
+      error(line, keyText, `value is ${value.length} characters long; cairn reads values of at most ${MAX_VALUE_LENGTH}`);
+      return;
+    }
+    entries.push({ section, key: keyText, value, line, valueColumn });
   });
   return { entries, problems };
 }

@@ -13,7 +13,12 @@ export interface RuleContext {
   deployment: Deployment;
   answers: AnswerValues;
   inventory?: Inventory;
+  /** Why a local file named by the input cannot be read (undefined: it can); absent: not checked. */
+  localFile?: LocalFileProbe;
 }
+
+/** Says why the local file at `path` cannot be read, or undefined when it can. */
+export type LocalFileProbe = (path: string) => string | undefined;
 
 /** A named cross-field rule. */
 export interface Rule {
@@ -268,6 +273,30 @@ export const RULES: readonly Rule[] = [
       compare('CONFIG_CONTROLLER_HOST', 'control');
       compare('CONFIG_NETWORK_HOSTS', 'network');
       compare('CONFIG_COMPUTE_HOSTS', 'compute');
+      return out;
+    },
+  },
+  {
+    // Found at connect time this was exit 1 after the run had started; it is the input's mistake.
+    name: 'ssh-keys-readable',
+    check: (ctx) => {
+      const probe = ctx.localFile;
+      if (!probe) return [];
+      const out: Problem[] = [];
+      const pub = valueOf<string | undefined>(ctx.answers, 'CONFIG_SSH_KEY');
+      if (pub) {
+        // With an inventory, hosts connect with their own ssh_key; CONFIG_SSH_KEY is then only
+        // the key ssh-copy-id installs.
+        const paths = ctx.inventory ? [pub] : [pub, pub.replace(/\.pub$/, '')];
+        for (const path of new Set(paths)) {
+          const why = probe(path);
+          if (why) out.push(err(ctx, 'CONFIG_SSH_KEY', `cannot read ${path === pub ? 'the public key' : 'its private key'} ${path}: ${why}`));
+        }
+      }
+      for (const h of ctx.inventory?.hosts ?? []) {
+        const why = h.sshKey === undefined ? undefined : probe(h.sshKey);
+        if (why) out.push({ severity: 'error', file: ctx.inventory!.file, line: h.line, key: `hosts/${h.name}/ssh_key`, message: `cannot read SSH key ${h.sshKey}: ${why}` });
+      }
       return out;
     },
   },

@@ -33,6 +33,10 @@ export const LOOKALIKES: ReadonlyMap<string, readonly [string, string]> = new Ma
   ['\u00A0', ['no-break space', ' ']],
   ['\u3000', ['ideographic space', ' ']],
   ['\u200B', ['zero-width space', '']],
+  ['\u200C', ['zero-width non-joiner', '']],
+  ['\u200D', ['zero-width joiner', '']],
+  ['\u2060', ['word joiner', '']],
+  ['\u00AD', ['soft hyphen', '']],
   ['\uFEFF', ['zero-width no-break space (byte order mark)', '']],
 ]);
 
@@ -60,7 +64,7 @@ export function findStrayCharacters(text: string, startColumn = 1): StrayCharact
 /** Describes a stray character for a message: `full-width comma '，' (U+FF0C)`. */
 export function describeStray(s: StrayCharacter): string {
   const code = s.char.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
-  const shown = /\s|\u200B|\uFEFF/.test(s.char) ? '' : ` '${s.char}'`;
+  const shown = /\s|[\u200B-\u200D\u2060\u00AD\uFEFF]/.test(s.char) ? '' : ` '${s.char}'`;
   const meant = s.meant === '' ? 'nothing' : s.meant === ' ' ? 'a plain space' : `'${s.meant}'`;
   return `${s.name}${shown} (U+${code}) at column ${s.column}; did you mean ${meant}?`;
 }

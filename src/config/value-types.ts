@@ -52,9 +52,29 @@ export function parseYesNo(raw: string): Parsed<boolean> {
   return fail(`expected y or n, got '${raw}'`);
 }
 
-/** An IPv4 address or a host name. A number-and-dots string that is not an address is refused. */
+/**
+ * Why an IPv4 address cannot be a host's (another host could not reach it there), or
+ * undefined for an ordinary unicast address.
+ */
+export function notAHostAddress(ip: string): string | undefined {
+  const first = Number(ip.split('.')[0]);
+  if (first === 0) return `'${ip}' means "this host, any address" (0.0.0.0/8), not an address other hosts can reach`;
+  if (first === 127) return `'${ip}' is a loopback address: on every host it means that host itself; use the address the other hosts reach it at`;
+  if (first >= 224 && first <= 239) return `'${ip}' is a multicast group (224.0.0.0/4), not a host's address`;
+  if (ip === '255.255.255.255') return `'${ip}' is the broadcast address, not a host's address`;
+  if (first >= 240) return `'${ip}' is in the reserved range 240.0.0.0/4, not a usable host address`;
+  return undefined;
+}
+
+/**
+ * An IPv4 address or a host name. A number-and-dots string that is not an address is refused,
+ * and so are addresses no other host can reach a host at (loopback, 0.0.0.0, multicast...).
+ */
 export function parseHost(raw: string): Parsed<string> {
-  if (IPV4.test(raw)) return ok(raw);
+  if (IPV4.test(raw)) {
+    const why = notAHostAddress(raw);
+    return why ? fail(why) : ok(raw);
+  }
   if (/^[\d.]+$/.test(raw)) return fail(`'${raw}' is not a valid IPv4 address`);
   if (HOSTNAME.test(raw)) return ok(raw.toLowerCase());
   return fail(`expected an IPv4 address or a host name, got '${raw}'`);
@@ -119,12 +139,20 @@ export function parseInteger(raw: string, min: number, max: number): Parsed<numb
   return ok(Number(raw));
 }
 
-/** A positive decimal number (allocation ratios). */
+/** The largest allocation ratio accepted: Nova takes any float, no real cloud goes near this. */
+export const MAX_RATIO = 1000;
+
+/** A positive decimal number of at most MAX_RATIO (allocation ratios). */
 export function parsePositiveNumber(raw: string): Parsed<number> {
-  if (!/^\d+(\.\d+)?$/.test(raw) || Number(raw) <= 0) {
-    return fail(`expected a positive number such as 1.5, got '${raw}'`);
+  if (!/^\d{1,12}(\.\d{1,12})?$/.test(raw) || Number(raw) <= 0 || Number(raw) > MAX_RATIO) {
+    return fail(`expected a positive number up to ${MAX_RATIO} such as 1.5, got '${shorten(raw)}'`);
   }
   return ok(Number(raw));
+}
+
+/** `raw`, or its first 40 characters and its length when it is longer (messages stay one line). */
+export function shorten(raw: string): string {
+  return raw.length <= 48 ? raw : `${raw.slice(0, 40)}... (${raw.length} characters)`;
 }
 
 /** One of a fixed set of words. */
@@ -141,9 +169,14 @@ export function parseChoiceList<T extends string>(raw: string, choices: readonly
   return dup ? fail(`'${dup}' is listed twice`) : r;
 }
 
-/** A name such as a physnet or bridge: letters, digits, `_`, `.`, `-`. */
+/** The longest name accepted (Neutron caps physnet names at 64, Keystone region ids at 255). */
+export const MAX_NAME_LENGTH = 64;
+
+/** A name such as a physnet, bridge or region: letters, digits, `_`, `.`, `-`, at most 64 of them. */
 export function parseName(raw: string): Parsed<string> {
-  return NAME.test(raw) ? ok(raw) : fail(`expected a name of letters, digits, '_', '.' or '-', got '${raw}'`);
+  if (!NAME.test(raw)) return fail(`expected a name of letters, digits, '_', '.' or '-', got '${shorten(raw)}'`);
+  if (raw.length > MAX_NAME_LENGTH) return fail(`expected a name of at most ${MAX_NAME_LENGTH} characters, got ${shorten(raw)}`);
+  return ok(raw);
 }
 
 /** A Linux interface name (at most 15 characters). */
@@ -212,7 +245,7 @@ export function parseRanges(raw: string, max: number): Parsed<Range[]> {
 
 /** `physnet[:vlan_min:vlan_max][,...]` (CONFIG_NEUTRON_ML2_VLAN_RANGES). */
 export function parseVlanRanges(raw: string): Parsed<VlanRange[]> {
-  return listOf(raw, (s): Parsed<VlanRange> => {
+  const r = listOf(raw, (s): Parsed<VlanRange> => {
     const [physnet, ...rest] = s.split(':');
     const name = parseName(physnet ?? '');
     if (!name.ok) return fail(`expected physnet or physnet:min:max such as physnet1:100:200, got '${s}'`);
@@ -221,19 +254,50 @@ export function parseVlanRanges(raw: string): Parsed<VlanRange[]> {
     const range = parseRange(rest.join(':'), 4094);
     return range.ok ? ok({ physnet: name.value, range: range.value }) : fail(range.message);
   });
+  if (!r.ok) return r;
+  // Two ranges of one physnet that share an id would hand the same VLAN to two networks' worth
+  // of bookkeeping; Neutron merges them silently, which hides the typo.
+  for (const [i, a] of r.value.entries()) {
+    for (const b of r.value.slice(i + 1)) {
+      if (a.physnet !== b.physnet || !a.range || !b.range) continue;
+      if (a.range.min <= b.range.max && b.range.min <= a.range.max) {
+        return fail(`ranges ${a.physnet}:${a.range.min}:${a.range.max} and ${b.physnet}:${b.range.min}:${b.range.max} overlap; give each VLAN id once per physnet`);
+      }
+    }
+  }
+  return r;
 }
 
-/** Comma-separated repository URLs (http, https, ftp or file). */
+/**
+ * Comma-separated repository URLs (http, https, ftp or file), each as the URL parser
+ * normalised it. Refused: blanks (two URLs missing their comma), quotes, backslashes and shell
+ * syntax such as `$(...)` or a backtick; yum's own `$releasever`-style variables are kept.
+ */
 export function parseUrlList(raw: string): Parsed<string[]> {
   return listOf(raw, (s) => {
+    const expected = `expected repository URLs such as http://mirror.example/debian, got '${shorten(s)}'`;
+    if (/\s/.test(s)) return fail(`${expected}: a URL has no blanks; separate URLs with commas`);
+    const shell = /\$\(|\$\{|`|["'\\;|&<>]/.exec(s);
+    if (shell) return fail(`${expected}: '${shell[0]}' has no place in a repository URL`);
+    let u: URL;
     try {
-      const u = new URL(s);
-      if (!['http:', 'https:', 'ftp:', 'file:'].includes(u.protocol)) throw new Error();
-      return ok(s);
+      u = new URL(s);
     } catch {
-      return fail(`expected repository URLs such as http://mirror.example/debian, got '${s}'`);
+      return fail(expected);
     }
+    if (!['http:', 'https:', 'ftp:', 'file:'].includes(u.protocol)) return fail(expected);
+    return ok(u.href);
   });
+}
+
+/** Whether a repository URL carries a user name or password (its file must not be world-readable). */
+export function hasCredentials(url: string): boolean {
+  try {
+    const u = new URL(url);
+    return u.username !== '' || u.password !== '';
+  } catch {
+    return false;
+  }
 }
 
 /** An e-mail address (loosely: something@something). */

@@ -2,11 +2,12 @@
  * Copies of the admin credentials for the deploy host, from the rendered files (mode 0600):
  * Packstack leaves keystonerc_admin where it ran; cairn puts it in its state directory.
  */
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Deployment } from '../config/model.js';
 import { controllerOf } from '../config/model.js';
 import type { RenderedFile } from '../render/render-files.js';
+import { writePrivateFile } from '../local/user-files.js';
 
 /** Writes keystonerc_admin and clouds.yaml into `stateDir`; returns the paths written. */
 export function writeLocalCredentials(d: Deployment, files: readonly RenderedFile[], stateDir: string): string[] {
@@ -17,8 +18,8 @@ export function writeLocalCredentials(d: Deployment, files: readonly RenderedFil
     if (!f) continue;
     mkdirSync(stateDir, { recursive: true });
     const local = join(stateDir, name);
-    writeFileSync(local, f.content, { mode: 0o600 });
-    chmodSync(local, 0o600); // an existing file keeps its old mode otherwise
+    // Never through a symlink planted in the state directory; 0600 also when it existed.
+    writePrivateFile(local, f.content, { overwrite: true, what: 'admin credentials' });
     written.push(local);
   }
   return written;

@@ -5,6 +5,7 @@
  * stay the only ones.
  */
 import type { OsFamily } from '../config/model.js';
+import { hasCredentials } from '../config/value-types.js';
 import type { ServiceDescriptor } from './descriptor.js';
 import type { CommandStep, FileStep } from './steps.js';
 
@@ -37,12 +38,14 @@ export const repos: ServiceDescriptor = {
   files: ({ deployment: d, os }) => {
     const urls = d.repos.urls;
     if (urls.length === 0) return [];
+    // A user:password@ in a URL is a credential: only root may read the file then.
+    const mode = urls.some(hasCredentials) ? '0600' : '0644';
     if (os === 'debian') {
       return [
         {
           path: '/etc/apt/sources.list.d/cairn.sources',
           template: 'repos/cairn.sources.hbs',
-          mode: '0644',
+          mode,
           owner: 'root',
           group: 'root',
           restarts: [],
@@ -61,7 +64,7 @@ export const repos: ServiceDescriptor = {
       {
         path: '/etc/yum.repos.d/cairn.repo',
         template: 'repos/cairn.repo.hbs',
-        mode: '0644',
+        mode,
         owner: 'root',
         group: 'root',
         restarts: [],

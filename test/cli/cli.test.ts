@@ -136,7 +136,7 @@ test('validate with an inventory reports both files', async (t) => {
 test('missing files and bad usage: one line, exit 2, no stack trace', async (t) => {
   const missing = await run('validate', '-a', '/nonexistent/answer.ini');
   t.is(missing.code, 2);
-  t.is(missing.err, 'cairn: cannot read answer file /nonexistent/answer.ini: no such file');
+  t.is(missing.err, 'cairn: cannot read answer file /nonexistent/answer.ini: no such file or directory');
   const noOption = await run('validate');
   t.is(noOption.code, 2);
   t.regex(noOption.err, /required option '-a, --answer-file <file>' not specified/);
