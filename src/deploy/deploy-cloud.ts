@@ -16,7 +16,7 @@ import type { VerifyReport } from '../verify/run-verify.js';
 import { writeLocalCredentials } from './local-credentials.js';
 import { planDeployment, type Planned, type Stages } from './plan-deployment.js';
 import { shippedPlaybooks } from './playbooks.js';
-import { openRunDir, planForDisk, type RunDir } from './run-dir.js';
+import { discardingRunDir, openRunDir, planForDisk, type RunDir } from './run-dir.js';
 import { verifyCloud } from './verify-cloud.js';
 
 /** How to deploy. */
@@ -63,9 +63,9 @@ export interface DeployOutcome {
 export async function deployCloud(d: Deployment, opts: DeployCloudOptions): Promise<DeployOutcome> {
   const playbooks = shippedPlaybooks();
   const templates = new TemplateSet();
-  const run = openRunDir(opts.stateDir);
+  const run = opts.dryRun ? discardingRunDir() : openRunDir(opts.stateDir);
   const phaseMarks: { phase: string; at: number }[] = [];
-  const connect = opts.connect ?? ((host: Host) => connectSsh(host, { ...(opts.trustNewHosts ? { trustNewHosts: true } : {}), log: (line) => run.log(host.name, line) }));
+  const connect = opts.connect ?? ((host: Host) => connectSsh(host, { ...(opts.trustNewHosts ? { trustNewHosts: true, recordNewHosts: !opts.dryRun } : {}), log: (line) => run.log(host.name, line) }));
   const emit = (e: ApplyEvent): void => {
     if (e.type === 'phase') phaseMarks.push({ phase: e.phase, at: Date.now() });
     run.event(e);

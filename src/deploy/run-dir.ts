@@ -36,6 +36,15 @@ export function openRunDir(base: string, now: Date = new Date()): RunDir {
   };
 }
 
+/**
+ * A run directory that keeps nothing, for a dry run (which must write nothing anywhere, its
+ * own logs included: --verbose shows each step as it happens instead).
+ */
+export function discardingRunDir(now: Date = new Date()): RunDir {
+  const id = `${now.toISOString().replace(/[-:]/g, '').replace(/\..*$/, '')}-dry-run`;
+  return { id, path: 'none kept (a dry run writes nothing; --verbose shows every step)', log: () => {}, event: () => {}, writeJson: () => {} };
+}
+
 /** The plan without file contents (they carry passwords); hashes say what would be written. */
 export function planForDisk(plan: Plan): unknown {
   return {

@@ -138,9 +138,12 @@ export function hostsFieldMatches(hosts: string, name: string): boolean {
 /** What the known_hosts entries say about the key a host offered. */
 export type HostKeyVerdict =
   | { kind: 'match'; entry: KnownHostEntry }
-  /** Nothing recorded for this host with this key type (other types may be: `knownTypes`). */
-  | { kind: 'unknown'; knownTypes: string[] }
-  /** A different key of the same type is recorded: refused, whatever the options. */
+  /** Nothing at all is recorded for this host. */
+  | { kind: 'unknown' }
+  /**
+   * A different key is recorded for this host, of the same type or another one (a host that
+   * offered ED25519 and now offers only RSA changed its key too): refused, whatever the options.
+   */
   | { kind: 'changed'; entry: KnownHostEntry }
   | { kind: 'revoked'; entry: KnownHostEntry };
 
@@ -152,10 +155,12 @@ export function checkHostKey(entries: readonly KnownHostEntry[], address: string
   const mine = entries.filter((e) => e.marker === undefined && hostsFieldMatches(e.hosts, name));
   const exact = mine.find((e) => e.key.equals(blob));
   if (exact) return { kind: 'match', entry: exact };
+  // cairn offers the recorded key types first (preferredHostKeyAlgorithms), so a host that
+  // still has its recorded key shows it; one that offers another type no longer does.
   const type = keyTypeOf(blob);
-  const sameType = mine.find((e) => e.keyType === type);
-  if (sameType) return { kind: 'changed', entry: sameType };
-  return { kind: 'unknown', knownTypes: [...new Set(mine.map((e) => e.keyType))] };
+  const recorded = mine.find((e) => e.keyType === type) ?? mine[0];
+  if (recorded) return { kind: 'changed', entry: recorded };
+  return { kind: 'unknown' };
 }
 
 /** The known_hosts line cairn records for a host it trusted on first use (plain, unhashed). */

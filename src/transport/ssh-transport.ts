@@ -34,6 +34,8 @@ import type { TransportLog } from './transport.js';
 export interface SshOptions {
   /** Accept a host key not in known_hosts and append it there (TOFU). Never a changed key. */
   trustNewHosts?: boolean;
+  /** With trustNewHosts: record a trusted key in known_hosts (default), or trust it for this connection only (dry runs). */
+  recordNewHosts?: boolean;
   /** Bound on TCP connect + SSH handshake + authentication (default 15000 ms). */
   readyTimeoutMs?: number;
   /** SSH keepalive interval (default 15000 ms); the connection counts as lost after keepaliveCountMax unanswered. */
@@ -101,11 +103,15 @@ export async function connectSsh(host: Host, opts: SshOptions = {}): Promise<Ssh
         return false;
       case 'changed':
         hostKeyError =
-          `HOST KEY CHANGED for ${name}: ${verdict.entry.file}:${verdict.entry.line} records a different ${verdict.entry.keyType} key ` +
-          `(${fingerprint(verdict.entry.key)}), the host now offers ${fp}. Someone may be intercepting the connection, or the host was reinstalled. ` +
+          `HOST KEY CHANGED for ${name}: ${verdict.entry.file}:${verdict.entry.line} records ${verdict.entry.keyType === type ? 'a different' : 'its'} ${verdict.entry.keyType} key ` +
+          `(${fingerprint(verdict.entry.key)}), the host now offers ${verdict.entry.keyType === type ? '' : `no such key but ${type} key `}${fp}. Someone may be intercepting the connection, or the host was reinstalled. ` +
           `Refused (--trust-new-hosts never accepts a changed key); if the change is expected, remove the old key with: ssh-keygen -R '${name}' -f ${verdict.entry.file}`;
         return false;
       case 'unknown':
+        if (opts.trustNewHosts && opts.recordNewHosts === false) {
+          log(`${host.name}: trusted new ${keyTypeLabel(type)} host key ${fp} of ${name} for this run only (a dry run records nothing in ${knownHostsFile})`);
+          return true;
+        }
         if (opts.trustNewHosts) {
           try {
             appendKnownHost(knownHostsFile, host.address, host.ssh.port, key);

@@ -267,6 +267,34 @@ test('a CHANGED host key is refused even with --trust-new-hosts, naming the file
   t2.is(readFileSync(kh, 'utf8'), before, 'known_hosts untouched');
 });
 
+test('a host recorded by a key type it no longer offers is CHANGED, both fingerprints shown, refused with --trust-new-hosts', async (t2) => {
+  const dir = mkdtempSync(join(scratch, 'type-changed-'));
+  const kh = join(dir, 'known_hosts');
+  // The host was known by an ECDSA key; the test sshd has no ECDSA key, so it offers ED25519.
+  const old = keygen(dir, 'old_ecdsa_host_key', 'ecdsa');
+  writeKnownHosts(kh, [`[127.0.0.1]:${sshd.port} ${old.type} ${old.blob.toString('base64')}`]);
+  const before = readFileSync(kh, 'utf8');
+  const { err } = await rejection(connectSsh(sshd.host({ knownHostsFile: kh }), { trustNewHosts: true }));
+  t2.is(err.phase, 'host-key');
+  const oldFp = execFileSync('ssh-keygen', ['-lf', old.pubPath]).toString().split(' ')[1] ?? '';
+  const ed = sshd.hostKeys.find((k) => k.type === 'ssh-ed25519');
+  const newFp = execFileSync('ssh-keygen', ['-lf', ed?.pubPath ?? '']).toString().split(' ')[1] ?? '';
+  t2.true(err.message.includes(`HOST KEY CHANGED for [127.0.0.1]:${sshd.port}: ${kh}:1 records its ${old.type} key (${oldFp})`), err.message);
+  t2.true(err.message.includes(`ssh-ed25519 key ${newFp}`), err.message);
+  t2.is(readFileSync(kh, 'utf8'), before, 'known_hosts untouched');
+});
+
+test('--trust-new-hosts without recording (a dry run) connects and writes no known_hosts', async (t2) => {
+  const dir = mkdtempSync(join(scratch, 'dry-tofu-'));
+  const kh = join(dir, 'sub', 'known_hosts');
+  const logs: string[] = [];
+  const tr = await connectSsh(sshd.host({ knownHostsFile: kh }), { trustNewHosts: true, recordNewHosts: false, log: (l) => logs.push(l) });
+  t2.is((await tr.run({ argv: ['true'] })).code, 0);
+  await tr.close();
+  t2.deepEqual(readdirSync(dir), [], 'neither the file nor its directory was created');
+  t2.true(logs.some((l) => l.includes('for this run only')));
+});
+
 test('hashed known_hosts entries (ssh-keygen -H) are honoured', async (t2) => {
   const kh = join(mkdtempSync(join(scratch, 'hashed-')), 'known_hosts');
   writeKnownHosts(kh, sshd.knownHostsLines());
