@@ -73,7 +73,7 @@ export async function deployInContainers(d: Deployment, flags: { dryRun?: boolea
 
 function nodeOptions(cmd: Command): Command {
   return cmd
-    .addOption(new Option('-a, --answer-file <file>', 'Packstack-style answer file (INI)').makeOptionMandatory())
+    .addOption(new Option('-a, --answer-file <file>', 'Packstack-style answer file, INI (required)').makeOptionMandatory())
     .option('-i, --inventory <file>', 'YAML inventory of hosts and groups (optional)')
     .option('--trust-new-hosts', 'accept and record host keys not in known_hosts (never a changed key)')
     .option('--health-timeout <seconds>', 'how long a new container may take to become healthy', '120')
@@ -93,10 +93,10 @@ export function registerContainersCommands(program: Command, io: Io): void {
       await deploy(d, { ...opts, ...(flags.tag !== undefined ? { tag: flags.tag } : {}), skipHostSide: Boolean(flags.skipHostSide) }, io);
     });
 
-  const withService = (cmd: Command): Command => nodeOptions(cmd).requiredOption('--service <name>', `container service (${containerServices.map((x) => x.name).join(', ')})`);
+  const withService = (cmd: Command): Command => nodeOptions(cmd).requiredOption('--service <name>', `container service, one of ${containerServices.map((x) => x.name).join(', ')} (required)`);
   withService(program.command('upgrade'))
     .description('move one service to a new image tag: canary host first, migrations once, each host health-gated; a refused version is replaced by the old one automatically')
-    .requiredOption('--tag <tag>', 'image tag to move to, e.g. zed-2')
+    .requiredOption('--tag <tag>', 'image tag to move to, e.g. zed-2 (required)')
     .option('--hosts <names>', 'only these hosts (comma-separated; the first is the canary)')
     .action(async (flags: NodeFlags & { service: string; tag: string; hosts?: string }) => {
       const [service] = selectServices([flags.service]);

@@ -71,7 +71,7 @@ export function registerDeployCommand(program: Command, io: Io, setCode: (code: 
   program
     .command('deploy')
     .description('deploy the cloud over SSH: prechecks on every host, then only the changes each host still needs')
-    .option('-a, --answer-file <file>', 'Packstack-style answer file (INI)')
+    .option('-a, --answer-file <file>', 'Packstack-style answer file, INI (required unless --gen-answer-file)')
     .option('-i, --inventory <file>', 'YAML inventory of hosts and groups (optional)')
     .option('-n, --dry-run', 'connect read-only and show, per host, what would change (with diffs, secrets masked)')
     .option('--forks <n>', 'hosts worked on at once', '50')

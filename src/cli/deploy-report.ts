@@ -8,10 +8,11 @@ import { CLOUD_NAME } from '../services/credentials.js';
 
 /** Prints the outcome of the apply stage; returns its exit code. `say`: stdout (stderr with --json). */
 export function printApplyReport(report: ApplyReport, dryRun: boolean, json: boolean, say: (l: string) => void, err: (l: string) => void, runPath: string, ms: number): number {
-  const stopped = { connect: 'cannot connect to every host', lock: `another run holds the lock on ${report.hosts.filter((h) => h.error).length} host(s)`, prechecks: '' } as const;
+  const stopped = { connect: 'cannot connect to', lock: 'another run holds the lock on', prechecks: '' } as const;
   if (report.abortedBefore === 'connect' || report.abortedBefore === 'lock') {
-    for (const h of report.hosts) if (h.error) err(`cairn: ${h.error}`);
-    err(`no host was changed: ${stopped[report.abortedBefore]} (logs: ${runPath})`);
+    // Each host's reason was shown by the progress display as it failed; name them once here.
+    const failed = report.hosts.filter((h) => h.error).map((h) => h.host);
+    err(`no host was changed: ${stopped[report.abortedBefore]} ${failed.join(', ')} (${failed.length} of ${report.hosts.length} hosts; the reasons are above; logs: ${runPath})`);
     return EXIT.failed;
   }
   if (report.abortedBefore === 'prechecks') {

@@ -16,7 +16,7 @@ import { version } from './version.js';
 
 /** Adds gen-answer-file, validate and render to `program`. */
 export function registerFileCommands(program: Command, io: Io, setCode: (code: number) => void): void {
-  const answerFileOption = (): Option => new Option('-a, --answer-file <file>', 'Packstack-style answer file (INI)').makeOptionMandatory();
+  const answerFileOption = (): Option => new Option('-a, --answer-file <file>', 'Packstack-style answer file, INI (required)').makeOptionMandatory();
   const inventoryOption = (): Option => new Option('-i, --inventory <file>', 'YAML inventory of hosts and groups (optional)');
 
   program
@@ -56,7 +56,7 @@ export function registerFileCommands(program: Command, io: Io, setCode: (code: n
     .description('write every file cairn would put on every host to DIR/<host>/<path>, plus DIR/manifest.json')
     .addOption(answerFileOption())
     .addOption(inventoryOption())
-    .requiredOption('-o, --out <dir>', 'output directory (new, empty, or an earlier render)')
+    .requiredOption('-o, --out <dir>', 'output directory: new, empty, or an earlier render (required)')
     .action((opts: DeploymentOptions & { out: string }) => {
       const result = loadFromFiles(opts);
       printProblems(result, io.err);

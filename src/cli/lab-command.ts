@@ -52,7 +52,7 @@ export function registerLabCommands(program: Command, hooks: LabCommandHooks = {
   const out = hooks.out ?? ((l: string) => process.stdout.write(`${l}\n`));
   const err = hooks.err ?? ((l: string) => process.stderr.write(`${l}\n`));
   const progressOut = { write: (text: string) => err(text.replace(/\n$/, '')) };
-  const nameOption = (): Option => new Option('-n, --name <name>', 'lab name').default(DEFAULT_LAB_NAME);
+  const nameOption = (): Option => new Option('--name <name>', 'lab name').default(DEFAULT_LAB_NAME);
 
   const lab = program
     .command('lab')

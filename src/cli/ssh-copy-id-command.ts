@@ -17,7 +17,7 @@ export function registerSshCopyIdCommand(program: Command, deps: Partial<SshCopy
   return program
     .command('ssh-copy-id')
     .description("install the deployment's public SSH key (CONFIG_SSH_KEY, or each host's ssh_key + .pub) in each host's ~/.ssh/authorized_keys, asking each host's password once on the terminal")
-    .requiredOption('-a, --answer-file <file>', 'Packstack-style answer file (INI)')
+    .requiredOption('-a, --answer-file <file>', 'Packstack-style answer file, INI (required)')
     .option('-i, --inventory <file>', 'YAML inventory of hosts and groups (optional)')
     .option('--trust-new-hosts', 'accept and record (in known_hosts) host keys seen for the first time; a changed key is always refused')
     .action(async (opts: { answerFile: string; inventory?: string; trustNewHosts?: boolean }) => {

@@ -25,7 +25,7 @@ export function registerVerifyCommand(program: Command, io: Io, setCode: (code: 
   program
     .command('verify')
     .description('check the deployed cloud: services on every host, clocks, bridges, and the APIs through the openstack client')
-    .requiredOption('-a, --answer-file <file>', 'Packstack-style answer file (INI)')
+    .requiredOption('-a, --answer-file <file>', 'Packstack-style answer file, INI (required)')
     .option('-i, --inventory <file>', 'YAML inventory of hosts and groups (optional)')
     .option('--json', 'print the results as JSON')
     .option('--wait <seconds>', 'retry failed checks for up to this long', '0')

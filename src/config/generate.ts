@@ -4,7 +4,7 @@
  * deploy set to n so that nobody wonders where Cinder went.
  */
 import { randomBytes } from 'node:crypto';
-import { KEYS, KEY_BY_NAME } from './keys.js';
+import { KEYS, KEY_BY_NAME, isGenerated } from './keys.js';
 import { NOT_DEPLOYED_TOGGLES, ignoredGroupOf } from './packstack-keys.js';
 
 /** A fresh password: 16 random bytes from the CSPRNG, hex (safe in URLs, shells and INI). */
@@ -35,10 +35,10 @@ export function generateAnswerFile(settings: Record<string, string> = {}, passwo
       group = spec.group;
       lines.push('', `# ---- ${group} ----`);
     }
-    const value = settings[spec.name] ?? (spec.secret && spec.name !== 'CONFIG_DEFAULT_PASSWORD' ? password() : spec.default);
+    const value = settings[spec.name] ?? (isGenerated(spec) ? password() : spec.default);
     lines.push('');
     lines.push(`# ${spec.doc}.`);
-    lines.push(`# Expects: ${spec.expects}. Default: ${spec.secret ? '(generated)' : spec.default === '' ? '(empty)' : spec.default}`);
+    lines.push(`# Expects: ${spec.expects}. Default: ${isGenerated(spec) ? '(generated)' : spec.default === '' ? '(empty)' : spec.default}`);
     lines.push(`${spec.name}=${value}`);
   }
   lines.push('', '# ---- Services cairn does not deploy yet (must stay n) ----');

@@ -5,7 +5,7 @@
  */
 import { isAbsolute, dirname, resolve } from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
-import { LineCounter, parseDocument, type Node } from 'yaml';
+import { isNode, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
 import { lineAt } from './yaml-lines.js';
 import type { OsFamily, Role } from './model.js';
 import type { Problem } from './problems.js';
@@ -88,6 +88,34 @@ const SCHEMA = {
 const ajv = new Ajv({ allErrors: true, strict: true });
 const validate = ajv.compile(SCHEMA);
 
+/** Aliases an inventory may expand (yaml's own default, named here because the message says it). */
+const MAX_ALIAS_COUNT = 100;
+/** Tags that only say what plain YAML already means. */
+const PLAIN_TAGS = new Set(['tag:yaml.org,2002:str', 'tag:yaml.org,2002:int', 'tag:yaml.org,2002:bool', 'tag:yaml.org,2002:map', 'tag:yaml.org,2002:seq', 'tag:yaml.org,2002:null', 'tag:yaml.org,2002:float']);
+
+/** The first node with an explicit tag other than the plain ones, and its line. */
+function firstExplicitTag(doc: Document, lineOf: (n: Node) => number): { tag: string; line: number } | undefined {
+  let found: { tag: string; line: number } | undefined;
+  visit(doc, (_key, node) => {
+    if (!isNode(node) || node.tag === undefined || PLAIN_TAGS.has(node.tag)) return undefined;
+    // Only a tag written in the source: resolved nodes carry none until converted.
+    found = { tag: node.tag.replace(/^tag:yaml.org,2002:/, '!!'), line: lineOf(node) };
+    return visit.BREAK;
+  });
+  return found;
+}
+
+function firstAliasLine(doc: Document, lineOf: (n: Node) => number): number {
+  let line = 0;
+  visit(doc, {
+    Alias: (_key, node) => {
+      line = lineOf(node);
+      return visit.BREAK;
+    },
+  });
+  return line;
+}
+
 /** Reads an inventory. Never throws on bad input; `inventory` is undefined when it has errors. */
 export function readInventory(text: string, file: string): { inventory?: Inventory; problems: Problem[] } {
   const lineCounter = new LineCounter();
@@ -100,11 +128,27 @@ export function readInventory(text: string, file: string): { inventory?: Invento
   };
 
   for (const e of doc.errors) {
-    report(e.linePos?.[0].line ?? 0, '(yaml)', e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, ''));
+    const message = e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+    report(e.linePos?.[0].line ?? 0, '(yaml)', /call stack/i.test(message) ? 'is nested too deeply to read (an inventory is four levels deep)' : message);
   }
   if (doc.errors.length > 0) return { problems };
+  const tagged = firstExplicitTag(doc, lineOf);
+  if (tagged) {
+    // !!binary turns a value into bytes, an unknown !tag into whatever it wraps: neither is
+    // something an inventory needs, and both make the errors that follow meaningless.
+    report(tagged.line, '(yaml)', `the tag ${tagged.tag} has no meaning in an inventory; write plain strings, numbers, lists and maps`);
+    return { problems };
+  }
 
-  const data: unknown = doc.toJS();
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (e) {
+    // yaml refuses aliases that expand without bound ("billion laughs"); that is the input's fault.
+    if (!(e instanceof ReferenceError)) throw e;
+    report(firstAliasLine(doc, lineOf), '(yaml)', `aliases (*name) expand to more than ${MAX_ALIAS_COUNT} copies; an inventory needs a few at most`);
+    return { problems };
+  }
   if (!validate(data)) {
     for (const e of validate.errors ?? []) {
       const { path, message } = describeAjvError(e);

@@ -2,7 +2,7 @@
  * The README's answer-file key reference, generated from the key table so the two cannot
  * drift apart (a test compares them; `npm run docs` rewrites the README block).
  */
-import { KEYS } from './keys.js';
+import { KEYS, isGenerated } from './keys.js';
 import { IGNORED_GROUPS } from './packstack-keys.js';
 
 const cell = (s: string): string => s.replace(/\|/g, '\\|');
@@ -16,7 +16,7 @@ export function keysMarkdown(): string {
       group = k.group;
       out.push('', `#### ${group}`, '', '| key | default | expects | meaning |', '| --- | --- | --- | --- |');
     }
-    const def = k.secret ? '(generated)' : k.default === '' ? '(empty)' : `\`${k.default}\``;
+    const def = isGenerated(k) ? '(generated)' : k.default === '' ? '(empty)' : `\`${k.default}\``;
     out.push(`| \`${k.name}\` | ${def} | ${cell(k.expects)} | ${cell(k.doc)} |`);
   }
   out.push('', '#### Packstack keys cairn recognises but does not act on', '', '| keys | when switched on | why |', '| --- | --- | --- |');

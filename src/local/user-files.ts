@@ -72,7 +72,7 @@ export function readUserBytes(path: string, what: string, limit = INPUT_LIMIT_BY
   try {
     const st = fstatSync(fd);
     if (!st.isFile()) return fail(`is ${kindOf(st)}, not a regular file`);
-    if (st.size > limit) return fail(`is ${formatSize(st.size)}; cairn reads a ${what} of at most ${formatSize(limit)}`);
+    if (st.size > limit) return fail(`is ${formatSize(st.size)}; cairn reads at most ${formatSize(limit)} here`);
     // Read to the limit, not to st.size: files under /proc report size 0 and may grow.
     const buf = Buffer.alloc(limit + 1);
     let length = 0;
@@ -80,7 +80,7 @@ export function readUserBytes(path: string, what: string, limit = INPUT_LIMIT_BY
       const n = readSync(fd, buf, length, buf.length - length, null);
       if (n === 0) break;
       length += n;
-      if (length > limit) return fail(`is larger than ${formatSize(limit)}; cairn reads a ${what} of at most that`);
+      if (length > limit) return fail(`is larger than ${formatSize(limit)}; cairn reads at most that here`);
     }
     return buf.subarray(0, length);
   } catch (e) {

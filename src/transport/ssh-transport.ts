@@ -200,7 +200,11 @@ function connectError(
     ENOTFOUND: 'cannot resolve the address',
     EAI_AGAIN: 'cannot resolve the address (temporary DNS failure)',
   };
-  const reason = (e.code && why[e.code]) ?? e.message;
+  // ssh2's own words for a peer that hung up before saying "SSH-2.0": name the likely causes.
+  const lostBeforeHandshake = /Connection lost before handshake/i.test(e.message)
+    ? 'the server closed the connection before the SSH handshake (not an SSH server on that port, sshd rejecting new connections (MaxStartups), or a firewall)'
+    : undefined;
+  const reason = (e.code && why[e.code]) ?? lostBeforeHandshake ?? e.message;
   return transportError(hostName, 'connect', `cannot connect to ${target}: ${reason}`, { cause: e });
 }
 
