@@ -26,32 +26,23 @@ export function kindOf(st: Stats): string {
   return 'a regular file';
 }
 
+const FS_REASONS: Readonly<Record<string, string>> = {
+  ENOENT: 'no such file or directory',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  EISDIR: 'is a directory',
+  ENOTDIR: 'a part of the path is a file, not a directory',
+  ELOOP: 'is a symbolic link (cairn does not read or write through one here)',
+  ENXIO: 'is a FIFO or device with no reader',
+  EEXIST: 'already exists',
+  EROFS: 'read-only file system',
+  ENOSPC: 'no space left on the device',
+};
+
 /** The reason an fs call failed, as a user reads it. */
 export function describeFsError(e: unknown): string {
   const err = e as NodeJS.ErrnoException;
-  switch (err.code) {
-    case 'ENOENT':
-      return 'no such file or directory';
-    case 'EACCES':
-    case 'EPERM':
-      return 'permission denied';
-    case 'EISDIR':
-      return 'is a directory';
-    case 'ENOTDIR':
-      return 'a part of the path is a file, not a directory';
-    case 'ELOOP':
-      return 'is a symbolic link (cairn does not read or write through one here)';
-    case 'ENXIO':
-      return 'is a FIFO or device with no reader';
-    case 'EEXIST':
-      return 'already exists';
-    case 'EROFS':
-      return 'read-only file system';
-    case 'ENOSPC':
-      return 'no space left on the device';
-    default:
-      return err.code ?? String(err.message);
-  }
+  return (err.code !== undefined ? FS_REASONS[err.code] : undefined) ?? err.code ?? String(err.message);
 }
 
 /**
