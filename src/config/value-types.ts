@@ -276,9 +276,9 @@ export function parseVlanRanges(raw: string): Parsed<VlanRange[]> {
 export function parseUrlList(raw: string): Parsed<string[]> {
   return listOf(raw, (s) => {
     const expected = `expected repository URLs such as http://mirror.example/debian, got '${shorten(s)}'`;
-    if (/\s/.test(s)) return fail(`${expected}: a URL has no blanks; separate URLs with commas`);
     const shell = /\$\(|\$\{|`|["'\\;|&<>]/.exec(s);
     if (shell) return fail(`${expected}: '${shell[0]}' has no place in a repository URL`);
+    if (/\s/.test(s)) return fail(`${expected}: a URL has no blanks; separate URLs with commas`);
     let u: URL;
     try {
       u = new URL(s);

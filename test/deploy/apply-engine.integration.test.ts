@@ -7,10 +7,11 @@
  * an unreachable host within a bound.
  */
 import test from 'ava';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseDocument } from 'yaml';
 import { applyPlan, type ApplyOptions, type ApplyReport } from '../../src/apply/apply-plan.js';
 import { acquireLock } from '../../src/apply/lock.js';
 import type { Host } from '../../src/config/model.js';
@@ -18,6 +19,7 @@ import type { HostPlan, Plan, Step } from '../../src/plan/steps.js';
 import { sha256 } from '../../src/render/render-files.js';
 import { connectSsh } from '../../src/transport/ssh-transport.js';
 import type { Transport } from '../../src/transport/transport.js';
+import { repoRoot } from '../helpers/paths.js';
 import { startTestLab, type TestLab } from '../helpers/test-lab.js';
 
 let lab: TestLab;
@@ -195,4 +197,51 @@ test.serial('single NIC: the management interface goes into an OVS bridge and th
   const again = await applyPlan(lab.deployment, single, options());
   t.true(again.ok, JSON.stringify(again.hosts[0]));
   t.true(Object.values(statuses(again)).every((s) => s === 'ok'), JSON.stringify(statuses(again)));
+});
+
+/** Every file and directory under `dir` with its size and modification time. */
+function snapshot(dir: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const walk = (d: string): void => {
+    for (const name of readdirSync(d)) {
+      const p = join(d, name);
+      const st = lstatSync(p);
+      out.set(p, `${st.size} ${st.mtimeMs}`);
+      if (st.isDirectory()) walk(p);
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+test.serial('cairn deploy --dry-run --trust-new-hosts writes nothing anywhere: not under HOME, not in the state dir, no known_hosts', async (t) => {
+  t.timeout(5 * 60_000);
+  // A user of their own: fresh HOME and working directory, the lab's key, a known_hosts file
+  // that does not exist yet (so every host key is new and --trust-new-hosts has work to do).
+  const top = mkdtempSync(join(tmpdir(), 'cairn-dry-'));
+  const home = join(top, 'home');
+  const work = join(top, 'work');
+  mkdirSync(home);
+  mkdirSync(work);
+  copyFileSync(lab.paths.privateKey, join(work, 'id_ed25519'));
+  const inv = parseDocument(readFileSync(lab.paths.inventory, 'utf8'));
+  inv.setIn(['defaults', 'ssh_key'], 'id_ed25519');
+  inv.setIn(['defaults', 'known_hosts'], 'known_hosts');
+  writeFileSync(join(work, 'lab.yml'), inv.toString());
+  copyFileSync(lab.paths.answerFile, join(work, 'lab.ini'));
+  const before = new Map([...snapshot(home), ...snapshot(work)]);
+
+  const r = spawnSync(process.execPath, [join(repoRoot, 'bin', 'cairn.js'), 'deploy', '-a', 'lab.ini', '-i', 'lab.yml', '--dry-run', '--trust-new-hosts'], {
+    cwd: work,
+    env: { ...process.env, HOME: home },
+    encoding: 'utf8',
+    timeout: 4 * 60_000,
+  });
+  t.is(r.status, 0, r.stderr);
+  t.regex(r.stdout + r.stderr, /dry run finished/);
+  t.false(existsSync(join(work, 'known_hosts')), 'no host key was recorded');
+  t.false(existsSync(join(work, '.cairn')), 'no state directory, no run directory');
+  const after = new Map([...snapshot(home), ...snapshot(work)]);
+  const changed = [...new Set([...before.keys(), ...after.keys()])].filter((p) => before.get(p) !== after.get(p));
+  t.deepEqual(changed, [], 'files changed by the dry run');
 });
