@@ -10,7 +10,7 @@ import { lineAt } from './yaml-lines.js';
 import type { OsFamily, Role } from './model.js';
 import type { Problem } from './problems.js';
 import { didYouMean } from './did-you-mean.js';
-import { parseHost, parseInterface, parseInterfaceAddress } from './value-types.js';
+import { isIpv4, parseHost, parseInterface, parseInterfaceAddress, type Parsed } from './value-types.js';
 
 /** One host as the inventory declares it (relative paths already resolved). */
 export interface InventoryHost {
@@ -57,7 +57,8 @@ const SCHEMA = {
     hosts: {
       type: 'object',
       minProperties: 1,
-      propertyNames: { pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$' },
+      // At most 63 characters: a host name label, and a container and directory name in the lab.
+      propertyNames: { pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$' },
       additionalProperties: {
         type: 'object',
         additionalProperties: false,
@@ -87,6 +88,8 @@ const SCHEMA = {
 
 const ajv = new Ajv({ allErrors: true, strict: true });
 const validate = ajv.compile(SCHEMA);
+
+const HOST_NAME_RULE = 'host names must start with a letter or digit, hold only letters, digits, _, . and -, and be at most 63 characters long';
 
 /** Aliases an inventory may expand (yaml's own default, named here because the message says it). */
 const MAX_ALIAS_COUNT = 100;
@@ -184,7 +187,8 @@ export function readInventory(text: string, file: string): { inventory?: Invento
       }
     }
     if (h.gateway !== undefined) {
-      const g = parseHost(h.gateway);
+      // A route's next hop is an address; a name would be resolved by nobody.
+      const g: Parsed<string> = isIpv4(h.gateway) ? parseHost(h.gateway) : { ok: false, message: `expected the gateway's IPv4 address, got '${h.gateway}'` };
       if (!g.ok) report(lineAt(doc, [...path, 'gateway'], lineOf), `hosts/${name}/gateway`, g.message);
     }
     const sshUser = h.ssh_user ?? d.ssh_user ?? 'root';
@@ -292,9 +296,9 @@ function describeAjvError(e: ErrorObject): { path: (string | number)[]; message:
     case 'type':
       return { path, message: `expected ${TYPE_NAMES[String(e.params.type)] ?? String(e.params.type)}` };
     case 'propertyNames':
-      return { path: [...path, String(e.params.propertyName)], message: 'host names must start with a letter or digit and hold only letters, digits, _, . and -' };
+      return { path: [...path, String(e.params.propertyName).slice(0, 80)], message: HOST_NAME_RULE };
     case 'pattern':
-      return { path, message: 'host names must start with a letter or digit and hold only letters, digits, _, . and -' };
+      return { path, message: HOST_NAME_RULE };
     default:
       return { path, message: e.message ?? 'invalid' };
   }
