@@ -10,7 +10,7 @@ import { lineAt } from './yaml-lines.js';
 import type { OsFamily, Role } from './model.js';
 import type { Problem } from './problems.js';
 import { didYouMean } from './did-you-mean.js';
-import { isIpv4, parseHost, parseInterface, parseInterfaceAddress, type Parsed } from './value-types.js';
+import { isIpv4, isLoopback, parseHost, parseInterface, parseInterfaceAddress, type Parsed } from './value-types.js';
 
 /** One host as the inventory declares it (relative paths already resolved). */
 export interface InventoryHost {
@@ -188,7 +188,11 @@ export function readInventory(text: string, file: string): { inventory?: Invento
     }
     if (h.gateway !== undefined) {
       // A route's next hop is an address; a name would be resolved by nobody.
-      const g: Parsed<string> = isIpv4(h.gateway) ? parseHost(h.gateway) : { ok: false, message: `expected the gateway's IPv4 address, got '${h.gateway}'` };
+      const g: Parsed<string> = !isIpv4(h.gateway)
+        ? { ok: false, message: `expected the gateway's IPv4 address, got '${h.gateway}'` }
+        : isLoopback(h.gateway)
+          ? { ok: false, message: `'${h.gateway}' is a loopback address: no route leaves the host through it` }
+          : parseHost(h.gateway);
       if (!g.ok) report(lineAt(doc, [...path, 'gateway'], lineOf), `hosts/${name}/gateway`, g.message);
     }
     const sshUser = h.ssh_user ?? d.ssh_user ?? 'root';

@@ -7,6 +7,7 @@ import type { Inventory } from './inventory.js';
 import { KEY_BY_NAME } from './keys.js';
 import type { Deployment, Role } from './model.js';
 import type { Problem, Severity } from './problems.js';
+import { isLoopback } from './value-types.js';
 
 /** What a rule sees. */
 export interface RuleContext {
@@ -273,6 +274,30 @@ export const RULES: readonly Rule[] = [
       compare('CONFIG_CONTROLLER_HOST', 'control');
       compare('CONFIG_NETWORK_HOSTS', 'network');
       compare('CONFIG_COMPUTE_HOSTS', 'compute');
+      return out;
+    },
+  },
+  {
+    // 127.0.0.1 means "this host" on every host: fine for an all-in-one reached over SSH on
+    // loopback, wrong as soon as another host must reach it (or sync its clock from it).
+    name: 'loopback-only-on-one-host',
+    check: (ctx) => {
+      const out: Problem[] = [];
+      const count = ctx.deployment.hosts.length;
+      const why = (ip: string): string => `'${ip}' is a loopback address: on every host it means that host itself`;
+      const fix = 'use the address the other hosts reach it at';
+      for (const key of ['CONFIG_NTP_SERVERS', 'CONFIG_CONTROLLER_HOST', 'CONFIG_COMPUTE_HOSTS', 'CONFIG_NETWORK_HOSTS', 'CONFIG_AMQP_HOST', 'CONFIG_MARIADB_HOST']) {
+        const raw = valueOf<string | string[] | undefined>(ctx.answers, key);
+        const ip = (Array.isArray(raw) ? raw : raw === undefined ? [] : [raw]).find(isLoopback);
+        if (!ip) continue;
+        if (key === 'CONFIG_NTP_SERVERS') out.push(err(ctx, key, `${why(ip)}, so every host would sync with its own clock; name a real NTP server or leave it empty (the controller then serves the others)`));
+        else if (count > 1) out.push(err(ctx, key, `${why(ip)}, and this deployment has ${count} hosts; ${fix}`));
+      }
+      for (const h of ctx.inventory?.hosts ?? []) {
+        if (isLoopback(h.address) && count > 1) {
+          out.push({ severity: 'error', file: ctx.inventory!.file, line: h.line, key: `hosts/${h.name}/address`, message: `${why(h.address)}, and this deployment has ${count} hosts; ${fix}` });
+        }
+      }
       return out;
     },
   },

@@ -52,14 +52,19 @@ export function parseYesNo(raw: string): Parsed<boolean> {
   return fail(`expected y or n, got '${raw}'`);
 }
 
+/** True for 127.0.0.0/8: every host's own address for itself (rules allow it for one host only). */
+export function isLoopback(ip: string): boolean {
+  return IPV4.test(ip) && ip.startsWith('127.');
+}
+
 /**
- * Why an IPv4 address cannot be a host's (another host could not reach it there), or
- * undefined for an ordinary unicast address.
+ * Why an IPv4 address can be no host's at all, or undefined for a unicast address. Loopback is
+ * not refused here: it works when one host is the whole deployment (the rule
+ * loopback-only-on-one-host says when it does not).
  */
 export function notAHostAddress(ip: string): string | undefined {
   const first = Number(ip.split('.')[0]);
   if (first === 0) return `'${ip}' means "this host, any address" (0.0.0.0/8), not an address other hosts can reach`;
-  if (first === 127) return `'${ip}' is a loopback address: on every host it means that host itself; use the address the other hosts reach it at`;
   if (first >= 224 && first <= 239) return `'${ip}' is a multicast group (224.0.0.0/4), not a host's address`;
   if (ip === '255.255.255.255') return `'${ip}' is the broadcast address, not a host's address`;
   if (first >= 240) return `'${ip}' is in the reserved range 240.0.0.0/4, not a usable host address`;
@@ -68,7 +73,7 @@ export function notAHostAddress(ip: string): string | undefined {
 
 /**
  * An IPv4 address or a host name. A number-and-dots string that is not an address is refused,
- * and so are addresses no other host can reach a host at (loopback, 0.0.0.0, multicast...).
+ * and so are addresses that are nobody's (0.0.0.0, multicast, broadcast, 240.0.0.0/4).
  */
 export function parseHost(raw: string): Parsed<string> {
   if (IPV4.test(raw)) {

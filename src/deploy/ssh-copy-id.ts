@@ -3,7 +3,7 @@
  * log in with the key if it already works, else with the password the caller asks for once,
  * and append the key to the login user's ~/.ssh/authorized_keys unless it is there.
  */
-import { readFileSync } from 'node:fs';
+import { readUserText } from '../local/user-files.js';
 import { homedir } from 'node:os';
 import type { Deployment, Host } from '../config/model.js';
 import { CairnError, HostError } from '../errors.js';
@@ -37,10 +37,9 @@ export function publicKeyFileFor(host: Host, deployment: Pick<Deployment, 'sshPu
 export function readPublicKey(file: string): { line: string; key: string } {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readUserText(file, 'public key', 64 * 1024);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new HostError(`cannot read public key ${file}: ${code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+    throw new HostError((e as Error).message);
   }
   const line = text.split('\n').map((l) => l.trim()).find((l) => l && !l.startsWith('#')) ?? '';
   const [type, key] = line.split(/\s+/);

@@ -6,7 +6,8 @@
  * The host's key is checked against known_hosts (known-hosts.ts) before anything is sent;
  * unknown keys are refused unless trustNewHosts (TOFU), changed keys always.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { readUserBytes } from '../local/user-files.js';
 import { homedir } from 'node:os';
 import ssh2, { type ConnectConfig, type ClientChannel } from 'ssh2';
 import type { Host } from '../config/model.js';
@@ -214,11 +215,10 @@ function loadCredential(host: Host, opts: SshOptions, home: string): Credential 
     const keyFile = expandHome(host.ssh.keyFile, home);
     let data: Buffer;
     try {
-      data = readFileSync(keyFile);
+      // A regular file of sane size only: a FIFO or /dev/zero named as the key must not hang.
+      data = readUserBytes(keyFile, 'SSH key', 64 * 1024);
     } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
-      throw transportError(host.name, 'auth', `cannot read SSH key ${keyFile}: ${why}`);
+      throw transportError(host.name, 'auth', (e as Error).message);
     }
     const parsed = ssh2.utils.parseKey(data);
     if (parsed instanceof Error) {

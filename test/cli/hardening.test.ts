@@ -237,3 +237,16 @@ test('credentials in CONFIG_REPO make the repository file 0600 on the host; shel
     t.regex(r.err, why);
   }
 });
+
+test('loopback is a host address only when one host is the whole deployment', async (t) => {
+  const dir = tmp();
+  const one = join(dir, 'one.ini');
+  writeFileSync(one, '[general]\nCONFIG_DEFAULT_PASSWORD=secret\nCONFIG_CONTROLLER_HOST=127.0.0.1\n');
+  const r = await run('validate', '-a', one);
+  t.is(r.code, 0, r.err);
+  const two = join(dir, 'two.ini');
+  writeFileSync(two, '[general]\nCONFIG_DEFAULT_PASSWORD=secret\nCONFIG_CONTROLLER_HOST=127.0.0.1\nCONFIG_COMPUTE_HOSTS=198.18.10.12\n');
+  const r2 = await run('validate', '-a', two);
+  t.is(r2.code, 2);
+  t.true(r2.err.includes(`${two}:3: CONFIG_CONTROLLER_HOST: '127.0.0.1' is a loopback address: on every host it means that host itself, and this deployment has 2 hosts`), r2.err);
+});

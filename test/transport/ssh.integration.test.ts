@@ -197,7 +197,7 @@ test('an RSA key works; a missing key file and a passphrase-protected key fail c
   await tr.close();
 
   const missing = await rejection(connectSsh(sshd.host({ ssh: { keyFile: join(dir, 'nope') } })));
-  t2.is(missing.err.message, `host sshd-${sshd.port}: cannot read SSH key ${join(dir, 'nope')}: no such file`);
+  t2.is(missing.err.message, `host sshd-${sshd.port}: cannot read SSH key ${join(dir, 'nope')}: no such file or directory`);
 
   const locked = keygen(dir, 'locked', 'ed25519', 'a passphrase');
   const enc = await rejection(connectSsh(sshd.host({ ssh: { keyFile: locked.path } })));
