@@ -22,10 +22,10 @@ function missingTool(argv: readonly string[], err: NodeJS.ErrnoException): HostE
 }
 
 /** Runs `argv`, logging the command line and its output; resolves with its exit status. */
-export function runCommand(argv: readonly string[], progress?: Progress, input?: string): Promise<CommandResult> {
-  progress?.log(`$ ${shJoin(argv)}`);
+export function runCommand(argv: readonly string[], progress?: Progress, input?: string, cwd?: string): Promise<CommandResult> {
+  progress?.log(`$ ${cwd ? `(in ${cwd}) ` : ''}${shJoin(argv)}`);
   return new Promise((resolve, reject) => {
-    const child = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'], ...(cwd ? { cwd } : {}) });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => {
@@ -49,8 +49,8 @@ export function runCommand(argv: readonly string[], progress?: Progress, input?:
 }
 
 /** Runs `argv` and fails with its output's tail unless it exits 0. */
-export async function runChecked(argv: readonly string[], progress?: Progress, input?: string): Promise<CommandResult> {
-  const r = await runCommand(argv, progress, input);
+export async function runChecked(argv: readonly string[], progress?: Progress, input?: string, cwd?: string): Promise<CommandResult> {
+  const r = await runCommand(argv, progress, input, cwd);
   if (r.code !== 0) {
     throw new HostError(
       `${shJoin(argv)} failed (exit ${r.code}):\n${tail(r.stderr || r.stdout, 15)}`,
