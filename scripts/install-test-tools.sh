@@ -1,6 +1,7 @@
 #!/bin/sh
 # Install the real tools cairn's transport tests run against: OpenSSH's server (sshd) and
-# client tools (ssh-keygen), from the Debian archive this machine's apt sources name.
+# client tools (ssh-keygen), and qemu for the guest image's boot test, from the Debian archive
+# this machine's apt sources name.
 #
 # Idempotent: nothing happens when /usr/sbin/sshd and ssh-keygen are already there, and
 # `apt-get update` runs only when a package is missing. The package's service is NOT started:
@@ -17,6 +18,8 @@ check_missing() {
     command -v ssh-keygen >/dev/null 2>&1 || missing="$missing openssh-client"
     # sudo: the transport's `sudo -n` wrapping is exercised against the real one.
     command -v sudo >/dev/null 2>&1 || missing="$missing sudo"
+    # qemu: the guest image's own boot test (TCG, no KVM needed).
+    command -v qemu-system-x86_64 >/dev/null 2>&1 || missing="$missing qemu-system-x86"
 }
 
 check_missing

@@ -9,9 +9,12 @@ import { selectServices } from '../deploy/containers.js';
 import { UsageError } from '../errors.js';
 import { connectDocker } from '../local/docker-engine.js';
 import { Progress } from '../local/progress.js';
+import { buildGuestImage, exportGuestImage } from '../guest/guest-image.js';
 import type { Io } from './io.js';
 
 const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
+/** Where guest images are cached (one directory per content key). */
+const GUEST_CACHE = '.cairn/images/guest';
 
 /** Adds `images` and its subcommands to `program`. */
 export function registerImagesCommands(program: Command, io: Io): void {
@@ -34,6 +37,25 @@ export function registerImagesCommands(program: Command, io: Io): void {
       const tag = opts.tag ?? nextTag(opts.release, (await listCairnImages(docker)).map((r) => r.tag));
       const progress = new Progress(progressOut, '.cairn/images/build.log');
       for (const ref of await buildServiceImages(docker, services, opts.release, tag, progress, !opts.cache)) io.out(ref);
+    });
+
+  images
+    .command('guest')
+    .description("build cairn's guest (Debian's cloud kernel + a busybox/dropbear initramfs: DHCP, metadata, SSH) from Debian packages; cached")
+    .option('--out <dir>', 'also copy vmlinuz, initrd.img and manifest.json there')
+    .option('--json', 'print the manifest as JSON')
+    .action(async (opts: { out?: string; json?: boolean }) => {
+      const progress = new Progress(progressOut, '.cairn/images/guest.log');
+      const image = await buildGuestImage(GUEST_CACHE, progress);
+      const copies = opts.out ? exportGuestImage(image, opts.out) : [];
+      if (opts.json) {
+        io.out(JSON.stringify({ dir: image.dir, kernel: image.kernel, initrd: image.initrd, cached: image.cached, ...image.manifest }, null, 2));
+        return;
+      }
+      const { kernel, initrd } = image.manifest.files;
+      io.out(`kernel  ${image.kernel} (${image.manifest.kernelRelease}, ${(kernel.bytes / 1e6).toFixed(1)} MB)`);
+      io.out(`ramdisk ${image.initrd} (${(initrd.bytes / 1e6).toFixed(1)} MB)${image.cached ? ' (cached)' : ''}`);
+      for (const c of copies) io.out(`copied  ${c}`);
     });
 
   images

@@ -59,7 +59,7 @@ export async function buildGuestImage(cacheRoot: string, progress: Progress): Pr
   progress.phase('guest image: asking apt which packages it would use');
   const kernelPackage = await resolveKernelPackage(progress);
   const names = [kernelPackage, ...USERSPACE_PACKAGES];
-  const packages = await Promise.all(names.map(async (name) => ({ name, version: await candidateVersion(name, progress) })));
+  const packages = await candidateVersions(names, progress);
   const init = readFileSync(join(packageRoot(), 'templates', 'guest', 'init'));
   const udhcpc = readFileSync(join(packageRoot(), 'templates', 'guest', 'udhcpc.script'));
   // The builder's own code is part of the key: a change to what goes in makes a new image.
@@ -130,11 +130,20 @@ async function resolveKernelPackage(progress: Progress): Promise<string> {
   return dep;
 }
 
-async function candidateVersion(name: string, progress: Progress): Promise<string> {
-  const r = await runChecked(['apt-cache', 'show', '--no-all-versions', name], progress);
-  const v = /^Version: (\S+)$/m.exec(r.stdout)?.[1];
-  if (!v) throw new HostError(`apt knows no version of ${name}: run apt-get update`);
-  return v;
+/** The version apt would download of each package (one apt-cache run: each costs a second). */
+async function candidateVersions(names: readonly string[], progress: Progress): Promise<{ name: string; version: string }[]> {
+  const r = await runChecked(['apt-cache', 'show', '--no-all-versions', ...names], progress);
+  const found = new Map<string, string>();
+  for (const block of r.stdout.split(/\n\s*\n/)) {
+    const name = /^Package: (\S+)$/m.exec(block)?.[1];
+    const version = /^Version: (\S+)$/m.exec(block)?.[1];
+    if (name && version && !found.has(name)) found.set(name, version);
+  }
+  return names.map((name) => {
+    const version = found.get(name);
+    if (!version) throw new HostError(`apt knows no version of ${name}: run apt-get update`);
+    return { name, version };
+  });
 }
 
 /**
