@@ -10,13 +10,13 @@ import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { createServer as createTcpServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Host } from '../../src/config/model.js';
 import { buildGuestImage, type GuestImage } from '../../src/guest/guest-image.js';
 import { Progress } from '../../src/local/progress.js';
 import { connectSsh } from '../../src/transport/ssh-transport.js';
+import { freePort } from '../helpers/ports.js';
 import { keygen, type KeyPair } from '../helpers/sshd.js';
 import { repoRoot } from '../helpers/paths.js';
 
@@ -28,16 +28,6 @@ let metadataPort = 0;
 let qemu: ChildProcess | undefined;
 let console_ = '';
 const requests: string[] = [];
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createTcpServer();
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
-}
 
 test.before(async (t) => {
   t.timeout(10 * 60_000);

@@ -14,6 +14,7 @@ import { HostError } from '../../src/errors.js';
 import { REDACTED, shJoin } from '../../src/transport/quote.js';
 import { connectSsh, type SshTransport } from '../../src/transport/ssh-transport.js';
 import { mapLimit } from '../../src/transport/limiter.js';
+import { freePort } from '../helpers/ports.js';
 import { authorize, keygen, startSshd, writeKnownHosts, type TestSshd } from '../helpers/sshd.js';
 
 let sshd: TestSshd;
@@ -315,15 +316,8 @@ test('a host known only by its RSA key is asked for that key (not refused for it
   await tr.close();
 });
 
-async function closedPort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
-}
+/** A port nothing listens on. */
+const closedPort = freePort;
 
 test('connection refused fails fast with a clear message', async (t2) => {
   const port = await closedPort();
