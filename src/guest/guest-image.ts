@@ -32,10 +32,9 @@ const LIBRARIES = ['ld-linux-x86-64.so.2', 'libc.so.6', 'libcrypt.so.1', 'libtom
 /** The NIC and disk drivers a Nova guest needs, loaded with their dependencies. */
 const MODULES = ['virtio_pci', 'virtio_net', 'virtio_blk'];
 /**
- * Module parameters. virtio_net without checksum and segmentation offload: Open vSwitch's
- * userspace (netdev) datapath, which labs use, forwards a guest's TCP segments with the
- * checksum left to a NIC that never computes it, so TCP died while ARP, DHCP and ping passed
- * (measured on the lab; the OVS maintainers' answer in openvswitch/ovs-issues#273). The cost
+ * Module parameters. virtio_net without checksum and segmentation offload: with Open vSwitch's
+ * userspace (netdev) datapath, which labs use, a guest that leaves TCP checksums to its NIC
+ * gets no TCP through (the OVS maintainers' answer in openvswitch/ovs-issues#273). The cost
  * is a little CPU in a test guest.
  */
 const MODULE_PARAMS: Readonly<Record<string, string>> = { virtio_net: 'csum=0 gso=0' };
