@@ -158,7 +158,6 @@ function listOfNames(raw: string): Parsed<string[]> {
   return { ok: true, value: out };
 }
 
-/** Lookup by name. */
 /**
  * Whether gen-answer-file writes a fresh random value for `spec`: every secret but
  * CONFIG_DEFAULT_PASSWORD, which stays empty as in Packstack (a value there would stand in for
@@ -168,6 +167,7 @@ export function isGenerated(spec: KeySpec): boolean {
   return Boolean(spec.secret) && spec.name !== 'CONFIG_DEFAULT_PASSWORD';
 }
 
+/** Lookup by name. */
 export const KEY_BY_NAME: ReadonlyMap<string, KeySpec> = new Map(KEYS.map((k) => [k.name, k]));
 
 /** A Puppet fact reference as Packstack writes it, e.g. `%{::processorcount}`. */

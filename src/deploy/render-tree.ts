@@ -43,7 +43,7 @@ export function writeRenderTree(dir: string, files: readonly RenderedFile[], man
  * missing parents), or checks that it is empty or an earlier render, whose host directories
  * it then removes.
  */
-export function prepareOutputDir(dir: string): string {
+function prepareOutputDir(dir: string): string {
   const st = statOrUndefined(dir);
   if (!st) {
     createParents(dir);

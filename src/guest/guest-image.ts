@@ -12,7 +12,7 @@
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join, posix } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { HostError } from '../errors.js';
@@ -158,7 +158,7 @@ async function candidateVersions(names: readonly string[], progress: Progress): 
  * package ships no modules.dep (depmod makes it on install), so each module's own
  * `depends=` modinfo string is read.
  */
-export function moduleLoadOrder(moduleDir: string, wanted: readonly string[]): string[] {
+function moduleLoadOrder(moduleDir: string, wanted: readonly string[]): string[] {
   const paths = new Map<string, string>();
   const walk = (d: string): void => {
     for (const name of readdirSync(d)) {
@@ -181,11 +181,7 @@ export function moduleLoadOrder(moduleDir: string, wanted: readonly string[]): s
     order.push(mod);
   };
   for (const m of wanted) visit(m, []);
-  return order.map((m) => posix.join(...relativeParts(moduleDir, paths.get(m)!)));
-}
-
-function relativeParts(from: string, to: string): string[] {
-  return to.slice(from.length + 1).split('/');
+  return order.map((m) => relative(moduleDir, paths.get(m)!));
 }
 
 /** Every file, directory and link of the initramfs. */

@@ -90,8 +90,8 @@ export function readUserText(path: string, what: string, limit = INPUT_LIMIT_BYT
   return decodeUserText(readUserBytes(path, what, limit), path, what);
 }
 
-/** Decodes the bytes of a user's text file; exported for the tests. */
-export function decodeUserText(bytes: Buffer, path: string, what: string): string {
+/** Decodes the bytes of a user's text file. */
+function decodeUserText(bytes: Buffer, path: string, what: string): string {
   if (looksUtf16(bytes)) {
     throw new UsageError(`cannot read ${what} ${path}: it is UTF-16 text, cairn reads UTF-8; convert it with: iconv -f UTF-16 -t UTF-8 ${path} > ${path}.utf8`);
   }
