@@ -5,11 +5,11 @@
  * Packstack does not validate its answer file. Run: npm run bench:bad-inputs
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BAD_INPUTS, BASE_ANSWER, BASE_INVENTORY_ANSWER } from '../test/fixtures/bad-inputs.js';
+import { BAD_INPUTS, writeBases } from '../test/fixtures/bad-inputs.js';
 
 const LIMIT_MS = 2000;
 const LIMIT_KB = 200 * 1024;
@@ -25,11 +25,7 @@ interface Row {
 
 const rows: Row[] = [];
 for (const c of BAD_INPUTS) {
-  const dir = mkdtempSync(join(tmpdir(), 'cairn-bench-bad-'));
-  mkdirSync(join(dir, 'keys'));
-  writeFileSync(join(dir, 'keys', 'id_ed25519'), 'x\n', { mode: 0o600 });
-  writeFileSync(join(dir, 'answer.ini'), BASE_ANSWER);
-  writeFileSync(join(dir, 'inv.ini'), BASE_INVENTORY_ANSWER);
+  const dir = writeBases(tmpdir());
   const file = join(dir, c.kind === 'answer' ? 'bad.ini' : 'bad.yml');
   writeFileSync(file, c.content);
   const args = c.kind === 'answer' ? [file] : [join(dir, 'inv.ini'), file];

@@ -5,11 +5,11 @@
  * so each failure is the mutation's.
  */
 import test from 'ava';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main.js';
-import { BAD_INPUTS, BASE_ANSWER, BASE_INVENTORY, BASE_INVENTORY_ANSWER, type BadInput } from '../fixtures/bad-inputs.js';
+import { BAD_INPUTS, writeBases, type BadInput } from '../fixtures/bad-inputs.js';
 
 async function validate(answer: string, inventory?: string): Promise<{ code: number; err: string }> {
   const err: string[] = [];
@@ -18,16 +18,7 @@ async function validate(answer: string, inventory?: string): Promise<{ code: num
   return { code, err: err.join('\n') };
 }
 
-/** A directory with the base files and the key the base inventory names. */
-function workdir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'cairn-corpus-'));
-  mkdirSync(join(dir, 'keys'));
-  writeFileSync(join(dir, 'keys', 'id_ed25519'), 'not read by validate\n', { mode: 0o600 });
-  writeFileSync(join(dir, 'answer.ini'), BASE_ANSWER);
-  writeFileSync(join(dir, 'inv.ini'), BASE_INVENTORY_ANSWER);
-  writeFileSync(join(dir, 'inventory.yml'), BASE_INVENTORY);
-  return dir;
-}
+const workdir = (): string => writeBases(tmpdir());
 
 const esc = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 /** What a line of validate's stderr may look like (README: "FILE:LINE: KEY: message"). */
