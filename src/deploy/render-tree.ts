@@ -14,7 +14,7 @@ import { dirname, join, relative, resolve, sep, isAbsolute } from 'node:path';
 import type { Manifest } from '../render/manifest.js';
 import type { RenderedFile } from '../render/render-files.js';
 import { UsageError } from '../errors.js';
-import { describeFsError, kindOf, readUserText, writePrivateFile } from '../local/user-files.js';
+import { createDirectories, describeFsError, kindOf, readUserText, writePrivateFile } from '../local/user-files.js';
 
 const MANIFEST = 'manifest.json';
 /** A host's directory name: what inventory host names and IP addresses are made of, one component. */
@@ -46,7 +46,7 @@ export function writeRenderTree(dir: string, files: readonly RenderedFile[], man
 function prepareOutputDir(dir: string): string {
   const st = statOrUndefined(dir);
   if (!st) {
-    createParents(dir);
+    createDirectories(dir, 'render output');
     return realpathSync(dir);
   }
   if (!st.isDirectory()) throw new UsageError(`render output ${dir}: is ${kindOf(st)}, not a directory; choose a new or empty directory`);
@@ -94,31 +94,6 @@ function earlierHosts(path: string): Set<string> {
     hosts.add(host);
   }
   return hosts;
-}
-
-/** Creates `dir` and its missing parents one at a time (mode 0700), refusing what is in the way. */
-function createParents(dir: string): void {
-  const missing: string[] = [];
-  let cur = resolve(dir);
-  for (;;) {
-    const st = statOrUndefined(cur);
-    if (st) {
-      if (!st.isDirectory()) throw new UsageError(`render output ${dir}: ${cur} is ${kindOf(st)}, not a directory`);
-      break;
-    }
-    missing.unshift(cur);
-    const parent = dirname(cur);
-    if (parent === cur) break;
-    cur = parent;
-  }
-  for (const d of missing) {
-    try {
-      // One level at a time: mkdir({recursive}) spins forever on some paths (under /proc).
-      mkdirSync(d, { mode: 0o700 });
-    } catch (e) {
-      throw new UsageError(`render output ${dir}: cannot create ${d}: ${describeFsError(e)}`);
-    }
-  }
 }
 
 /** Makes the directories from `root` down to `dir`, each new (so none can be a symlink). */

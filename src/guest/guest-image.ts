@@ -10,13 +10,14 @@
  * image bytes (fixed times and owners in the archive, gzip without a timestamp).
  */
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { HostError } from '../errors.js';
 import type { Progress } from '../local/progress.js';
+import { createDirectories, writePrivateFile } from '../local/user-files.js';
 import { runChecked } from '../local/run-command.js';
 import { packageRoot } from '../render/templates.js';
 import { writeCpio, type CpioEntry } from './cpio.js';
@@ -240,12 +241,13 @@ function findLibrary(root: string, soname: string): string {
   throw new HostError(`${soname} is in none of the downloaded packages (${USERSPACE_PACKAGES.join(', ')})`);
 }
 
-/** Copies the image's two files to `outDir` (for a user who wants them elsewhere). */
+/** Copies the image's two files and its manifest to `outDir` (for a user who wants them elsewhere). */
 export function exportGuestImage(image: GuestImage, outDir: string): string[] {
-  mkdirSync(outDir, { recursive: true });
+  createDirectories(outDir, '--out');
   return [image.kernel, image.initrd, join(image.dir, 'manifest.json')].map((f) => {
     const to = join(outDir, basename(f));
-    copyFileSync(f, to);
+    // The user's directory: never through a link planted there, never into a FIFO or device.
+    writePrivateFile(to, readFileSync(f), { overwrite: true, mode: 0o644, what: 'guest image file' });
     return to;
   });
 }

@@ -9,7 +9,8 @@
  * on every write, before the content goes in: an existing 0644 file must not hold a password,
  * not even for an instant.
  */
-import { closeSync, constants, fchmodSync, fstatSync, ftruncateSync, openSync, readSync, writeSync, type Stats } from 'node:fs';
+import { closeSync, constants, fchmodSync, fstatSync, ftruncateSync, mkdirSync, openSync, readSync, statSync, writeSync, type Stats } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 
 /** The largest answer file or inventory cairn reads (real ones are under 100 kB). */
@@ -163,5 +164,38 @@ export function writePrivateFile(path: string, content: string | Uint8Array, opt
     return fail(describeFsError(e));
   } finally {
     closeSync(fd);
+  }
+}
+
+/**
+ * Creates `dir` and its missing parents one at a time (mode 0700), refusing what is in the way
+ * with a UsageError that starts with `what`. Not mkdir({recursive}): that spins forever on some
+ * paths (under /proc).
+ */
+export function createDirectories(dir: string, what: string): void {
+  const missing: string[] = [];
+  let cur = resolve(dir);
+  for (;;) {
+    let st: Stats | undefined;
+    try {
+      st = statSync(cur);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new UsageError(`${what} ${dir}: ${describeFsError(e)}`);
+    }
+    if (st) {
+      if (!st.isDirectory()) throw new UsageError(`${what} ${dir}: ${cur} is ${kindOf(st)}, not a directory`);
+      break;
+    }
+    missing.unshift(cur);
+    const parent = dirname(cur);
+    if (parent === cur) break;
+    cur = parent;
+  }
+  for (const d of missing) {
+    try {
+      mkdirSync(d, { mode: 0o700 });
+    } catch (e) {
+      throw new UsageError(`${what} ${dir}: cannot create ${d}: ${describeFsError(e)}`);
+    }
   }
 }
