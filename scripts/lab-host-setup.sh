@@ -53,9 +53,10 @@ say() { printf 'lab-host-setup: %s\n' "$*"; }
 #   debootstrap  builds the node image's root file system from the Debian archive
 #   openssh-client  ssh / ssh-keygen for the lab key pair and `cairn lab ssh`
 #   tar          streams the root file system into `docker import`
+#   ethtool      turns checksum offload off on the lab's external bridge (src/lab/bridge-offload.ts)
 packages="openssh-client tar"
 if [ "$provider" = docker ]; then
-    packages="$packages docker.io debootstrap"
+    packages="$packages docker.io debootstrap ethtool"
 else
     # libvirt-daemon-system: libvirtd; qemu-utils: qemu-img overlays; genisoimage: cloud-init seed
     packages="$packages libvirt-daemon-system libvirt-clients qemu-system-x86 qemu-utils genisoimage"

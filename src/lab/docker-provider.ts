@@ -11,6 +11,7 @@ import { allSubnets, execIn, inspectContainer, inspectNetwork } from '../local/d
 import { labContainers, labNetworks, labVolumes } from './lab-objects.js';
 import { externalEndpoint, gatewayContainerSpec, networkSpec, nodeContainerSpec, nodeVolumeSpec } from './docker-specs.js';
 import { HostError, tail } from '../errors.js';
+import { bridgeDevice, txChecksumOff } from './bridge-offload.js';
 import { ensureNodeImage, nodeImageTags } from './image-build.js';
 import { LABELS, gatewayContainerName, networkName, nodeDockerVolumeName } from './lab-name.js';
 import type { NodeHostKeys } from './known-hosts.js';
@@ -67,6 +68,7 @@ export class DockerProvider implements LabProvider {
     const changes: string[] = [];
     const createdNetworks = await this.#ensureNetworks(plan, p);
     changes.push(...createdNetworks);
+    if ((await this.#externalOffloadOff(plan, p)) && !changes.includes(plan.external.name)) changes.push(plan.external.name);
 
     const archive = this.archive;
     const gatewayName = gatewayContainerName(plan.name);
@@ -119,6 +121,16 @@ export class DockerProvider implements LabProvider {
       p.phase(`network ${net.name} ${net.subnet}: exists`);
     }
     return created;
+  }
+
+  /** See bridge-offload.ts: true when the external bridge's setting changed. */
+  async #externalOffloadOff(plan: LabPlan, p: Progress): Promise<boolean> {
+    const external = await inspectNetwork(this.docker, plan.external.name);
+    if (!external) return false;
+    const device = bridgeDevice(external);
+    if (!(await txChecksumOff(device))) return false;
+    p.phase(`network ${plan.external.name}: transmit checksum offload off on ${device} (so TCP from this host reaches the guests)`);
+    return true;
   }
 
   async #ensureGateway(
