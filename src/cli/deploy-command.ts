@@ -7,7 +7,7 @@ import { writeAnswerFile } from '../deploy/answer-file-writer.js';
 import { deployCloud } from '../deploy/deploy-cloud.js';
 import { EXIT, UsageError } from '../errors.js';
 import { dashboardUrl } from '../verify/checks.js';
-import { credentialsLine, phaseTimes, printApplyReport } from './deploy-report.js';
+import { credentialsLine, phaseTimes, printApplyReport, provisionLine } from './deploy-report.js';
 import { deployInContainers } from './containers-command.js';
 import { printHealth } from './health-table.js';
 import { seconds, wholeNumber, type Io } from './io.js';
@@ -59,6 +59,10 @@ export async function runDeploy(opts: DeployOptions, io: Io): Promise<number> {
   });
   await progress.done();
   if (code !== EXIT.ok || opts.dryRun || !outcome.planned) return code;
+  if (outcome.provision) {
+    say(provisionLine(outcome.provision));
+    if (!outcome.provision.ok) return EXIT.failed;
+  }
   if (outcome.health) printHealth(outcome.health, say);
   say(`times: ${phaseTimes(outcome.phaseMarks, outcome.report, outcome.planned.plan, outcome.health?.ms ?? 0)}`);
   if (d.services.horizon) say(`dashboard: ${dashboardUrl(d)} (user ${d.keystone.adminUser}, password in the answer file: CONFIG_KEYSTONE_ADMIN_PW)`);

@@ -5,6 +5,7 @@ import { controllerOf } from '../config/model.js';
 import { EXIT } from '../errors.js';
 import type { Plan } from '../plan/steps.js';
 import { CLOUD_NAME } from '../services/credentials.js';
+import type { ProvisionReport } from '../provision/run-provision.js';
 
 /** Prints the outcome of the apply stage; returns its exit code. `say`: stdout (stderr with --json). */
 export function printApplyReport(report: ApplyReport, dryRun: boolean, json: boolean, say: (l: string) => void, err: (l: string) => void, runPath: string, ms: number): number {
@@ -66,4 +67,13 @@ export function phaseTimes(marks: readonly { phase: string; at: number }[], repo
 /** Where the admin credentials are, on the control host and here. */
 export function credentialsLine(d: Deployment, local: readonly string[]): string {
   return `credentials: /root/keystonerc_admin on ${controllerOf(d).name}; here: ${local.join(', ')} (source the first, or openstack --os-cloud ${CLOUD_NAME} with OS_CLIENT_CONFIG_FILE set to the second)`;
+}
+
+/** One line on demo provisioning: what it made, or why it failed and where to look. */
+export function provisionLine(r: ProvisionReport): string {
+  const s = (r.ms / 1000).toFixed(1);
+  if (!r.ok) return `demo provisioning FAILED after ${s} s: ${r.error ?? 'unknown error'} (a re-run of cairn deploy resumes it; the run directory has provision.json)`;
+  if (r.unchanged) return 'demo provisioning: unchanged since the last run';
+  const made = r.changes.filter((c) => c.action !== 'exists');
+  return `demo provisioning in ${s} s: ${made.length === 0 ? 'everything existed' : `made ${made.map((c) => c.resource).join(', ')}`}`;
 }

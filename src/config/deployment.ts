@@ -152,6 +152,7 @@ function buildDraft(answers: AnswerValues, inventory: Inventory | undefined, pro
     },
     horizon: { secretKey: secret('CONFIG_HORIZON_SECRET_KEY'), ssl: v('CONFIG_HORIZON_SSL') },
     provisionDemo: v('CONFIG_PROVISION_DEMO'),
+    demoFloatRange: v('CONFIG_PROVISION_DEMO_FLOATRANGE'),
   };
 }
 

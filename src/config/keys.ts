@@ -145,7 +145,8 @@ export const KEYS: readonly KeySpec[] = [
   { name: 'CONFIG_HORIZON_SSL', group: G.horizon, doc: 'Serve the dashboard over HTTPS (not implemented by cairn yet: must be n)', default: 'n', ...yn },
   { name: 'CONFIG_HORIZON_SECRET_KEY', group: G.horizon, doc: 'Django secret key of the dashboard', default: '', ...secret },
 
-  { name: 'CONFIG_PROVISION_DEMO', group: G.provision, doc: 'Create a demo project and user (password CONFIG_KEYSTONE_DEMO_PW)', default: 'y', ...yn },
+  { name: 'CONFIG_PROVISION_DEMO', group: G.provision, doc: 'Demo provisioning after the deploy: demo project and user, the guest image cairn builds (`cairn images guest`), flavors m1.nano up to m1.large, an external network, a router and a demo private network, security group rules for ICMP and SSH', default: 'y', ...yn },
+  { name: 'CONFIG_PROVISION_DEMO_FLOATRANGE', group: G.provision, doc: 'Subnet of the external network (floating IPs) made by demo provisioning, on the physnet of the first CONFIG_NEUTRON_OVS_BRIDGE_MAPPINGS entry; its first address is the gateway, the pool is the longest run of addresses no host uses', default: '172.24.4.0/24', expects: 'IPv4 network in CIDR form', parse: t.parseCidr },
 ];
 
 function listOfNames(raw: string): Parsed<string[]> {

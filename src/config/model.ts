@@ -195,6 +195,8 @@ export interface Deployment {
     ssl: boolean;
   };
   provisionDemo: boolean;
+  /** CONFIG_PROVISION_DEMO_FLOATRANGE: the demo external network's subnet (CIDR). */
+  demoFloatRange: string;
 }
 
 /** True when `host` has `role`. */

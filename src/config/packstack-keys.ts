@@ -71,7 +71,7 @@ export const IGNORED_GROUPS: readonly IgnoredGroup[] = [
   { label: 'CONFIG_RH_*, CONFIG_SATELLITE_*', match: /^(CONFIG_RH_|CONFIG_SATELLITE_)/, reason: 'cairn does not register hosts with Red Hat subscription services: register them before deploying' },
   { label: 'CONFIG_NOVA_* extras', match: /^(CONFIG_NOVA_(MANAGE_FLAVORS|COMPUTE_MANAGER|COMPUTE_PRIVIF|PCI_|LIBVIRT_[A-Z_]+$)|CONFIG_VNC_SSL_)/, reason: 'these Nova options are not implemented by cairn; Nova\'s defaults apply' },
   { label: 'CONFIG_NEUTRON_* extras', match: /^CONFIG_NEUTRON_(LB_|OVS_BRIDGES_COMPUTE|OVS_EXTERNAL_PHYSNET|OVS_TUNNEL_SUBNETS|ML2_SRIOV_|ML2_SUPPORTED_PCI_|OVN_)/, reason: 'these Neutron options (Linux bridge, OVN, SR-IOV, compute-side bridges) are not implemented by cairn' },
-  { label: 'CONFIG_PROVISION_* extras', match: /^(CONFIG_PROVISION_(DEMO_|IMAGE_|UEC_|OVS_BRIDGE|ALL_IN_ONE_OVS_BRIDGE))/, reason: 'cairn\'s demo provisioning creates the demo project and user only (no image download, networks or router yet)' },
+  { label: 'CONFIG_PROVISION_* extras', match: /^(CONFIG_PROVISION_(DEMO_|IMAGE_|UEC_|OVS_BRIDGE|ALL_IN_ONE_OVS_BRIDGE))/, reason: 'cairn\'s demo provisioning boots its own guest image (`cairn images guest`, built from Debian\'s packages) and downloads none; of the CONFIG_PROVISION_DEMO_* keys it reads CONFIG_PROVISION_DEMO_FLOATRANGE' },
   { label: 'CONFIG_UNSUPPORTED', match: /^CONFIG_UNSUPPORTED$/, reason: 'cairn has no unsupported-options switch' },
   { label: 'EXCLUDE_SERVERS', match: /^EXCLUDE_SERVERS$/, reason: 'cairn has no server exclusion list: use an inventory to choose the hosts of a run' },
 ];

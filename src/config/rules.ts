@@ -8,6 +8,16 @@ import { KEY_BY_NAME } from './keys.js';
 import type { Deployment, Role } from './model.js';
 import type { Problem, Severity } from './problems.js';
 import { isLoopback } from './value-types.js';
+import { demoSpec } from '../provision/demo-spec.js';
+import { cidrAddress, cidrPrefix } from '../services/common.js';
+
+/** Whether two IPv4 networks (CIDR, host bits allowed) share an address. */
+function cidrsOverlap(a: string, b: string): boolean {
+  const num = (ip: string): number => ip.split('.').reduce((n, o) => n * 256 + Number(o), 0);
+  const prefix = Math.min(cidrPrefix(a) ?? 32, cidrPrefix(b) ?? 32);
+  const block = 2 ** (32 - prefix);
+  return Math.floor(num(cidrAddress(a)) / block) === Math.floor(num(cidrAddress(b)) / block);
+}
 
 /** What a rule sees. */
 export interface RuleContext {
@@ -134,6 +144,31 @@ export const RULES: readonly Rule[] = [
       const out: Problem[] = [];
       if (s.nova && !s.neutron) out.push(err(ctx, 'CONFIG_NEUTRON_INSTALL', 'Nova needs Neutron for networking (nova-network no longer exists); set y, or CONFIG_NOVA_INSTALL=n'));
       if (s.nova && !s.glance) out.push(err(ctx, 'CONFIG_GLANCE_INSTALL', 'Nova needs Glance for images; set y, or CONFIG_NOVA_INSTALL=n'));
+      return out;
+    },
+  },
+  {
+    // Demo provisioning makes networks, a router, flavors and an image: it needs the services
+    // that hold them, a provider bridge, and a floating range on the external network.
+    name: 'demo-provisioning-possible',
+    check: (ctx) => {
+      const d = ctx.deployment;
+      if (!d.provisionDemo) return [];
+      const missing = (['neutron', 'nova', 'glance'] as const).filter((s) => !d.services[s]);
+      if (missing.length > 0) {
+        const keys = missing.map((s) => `CONFIG_${s.toUpperCase()}_INSTALL`).join(', ');
+        return [err(ctx, 'CONFIG_PROVISION_DEMO', `demo provisioning makes networks, a router, flavors and an image, which needs ${keys}=y; set CONFIG_PROVISION_DEMO=n or turn them on`)];
+      }
+      const spec = demoSpec(d);
+      if (typeof spec === 'string') return [err(ctx, /FLOATRANGE/.test(spec) ? 'CONFIG_PROVISION_DEMO_FLOATRANGE' : 'CONFIG_PROVISION_DEMO', spec)];
+      const out: Problem[] = [];
+      const mapping = d.neutron.ovs.bridgeMappings[0]!;
+      const iface = d.neutron.ovs.bridgeIfaces.find((b) => b.bridge === mapping.bridge)?.iface;
+      for (const h of d.hosts) {
+        const cidr = iface === undefined || !h.roles.includes('network') ? undefined : h.interfaceAddresses[iface];
+        if (cidr === undefined || cidrsOverlap(cidr, d.demoFloatRange)) continue;
+        out.push(err(ctx, 'CONFIG_PROVISION_DEMO_FLOATRANGE', `${d.demoFloatRange} is not on the external network of network host ${h.name} (${iface} ${cidr}, the port of ${mapping.bridge} for physnet ${mapping.physnet}): floating IPs there would be unreachable; use that network's subnet`));
+      }
       return out;
     },
   },

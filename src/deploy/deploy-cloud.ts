@@ -5,9 +5,14 @@
  * Nothing is printed: progress goes to `onEvent`, everything else is in the returned value.
  */
 import { hostname, userInfo } from 'node:os';
+import { join } from 'node:path';
 import { applyPlan, type ApplyReport } from '../apply/apply-plan.js';
 import type { ApplyEvent } from '../apply/events.js';
 import type { Deployment, Host } from '../config/model.js';
+import { controllerOf } from '../config/model.js';
+import { buildGuestImage, type GuestImage } from '../guest/guest-image.js';
+import { Progress } from '../local/progress.js';
+import { provisionDemo, type ProvisionReport } from '../provision/run-provision.js';
 import { secretsOf } from '../config/secrets.js';
 import { TemplateSet } from '../render/templates.js';
 import { connectSsh } from '../transport/ssh-transport.js';
@@ -57,6 +62,43 @@ export interface DeployOutcome {
   health?: VerifyReport;
   /** Local copies of the admin credentials (a successful, real deploy). */
   credentials: string[];
+  /** Demo provisioning (CONFIG_PROVISION_DEMO=y, after a successful, real deploy). */
+  provision?: ProvisionReport;
+}
+
+/**
+ * Demo provisioning: the guest image is built here (or found in the cache), then the control
+ * host makes the demo resources. Failures are in the report, never thrown.
+ */
+export async function provisionAfterDeploy(
+  d: Deployment,
+  run: RunDir,
+  opts: Pick<DeployCloudOptions, 'stateDir' | 'trustNewHosts'>,
+  emit: (e: ApplyEvent) => void,
+  apiContainer?: string,
+): Promise<ProvisionReport> {
+  const ctrl = controllerOf(d);
+  const note = (message: string): void => emit({ type: 'note', host: ctrl.name, message });
+  const started = Date.now();
+  let image: GuestImage;
+  try {
+    const progress = new Progress({ write: (text: string) => note(text.trim()) }, join(run.path, 'guest-image.log'));
+    image = await buildGuestImage(join(opts.stateDir, 'images', 'guest'), progress);
+  } catch (e) {
+    return { ok: false, unchanged: false, changes: [], ms: Date.now() - started, error: `building the guest image: ${(e as Error).message}` };
+  }
+  let t: Transport | undefined;
+  try {
+    t = await connectSsh(ctrl, { ...(opts.trustNewHosts ? { trustNewHosts: true } : {}), log: (line) => run.log(ctrl.name, line) });
+    const report = await provisionDemo(d, t, image, apiContainer);
+    const made = report.changes.filter((c) => c.action !== 'exists');
+    note(report.unchanged ? 'demo provisioning: unchanged' : `demo provisioning: ${made.length} made (${made.map((c) => c.resource).join(', ') || 'nothing new'})`);
+    return report;
+  } catch (e) {
+    return { ok: false, unchanged: false, changes: [], ms: Date.now() - started, error: (e as Error).message };
+  } finally {
+    await t?.close().catch(() => undefined);
+  }
 }
 
 /** Deploys `d` (packages mode). Expected failures are in the outcome; bugs throw. */
@@ -99,6 +141,11 @@ export async function deployCloud(d: Deployment, opts: DeployCloudOptions): Prom
   if (!report.ok || opts.dryRun || !planned) return outcome;
 
   outcome.credentials = writeLocalCredentials(planned.deployment, planned.files, opts.stateDir);
+  if (planned.deployment.provisionDemo) {
+    outcome.provision = await provisionAfterDeploy(planned.deployment, run, opts, emit);
+    run.writeJson('provision.json', outcome.provision);
+    if (!outcome.provision.ok) return outcome;
+  }
   if (opts.verifyWaitMs !== undefined) {
     outcome.health = await verifyCloud(planned.deployment, planned.plan, { waitMs: opts.verifyWaitMs, forks: opts.forks, ...(opts.trustNewHosts ? { trustNewHosts: true } : {}) });
     run.writeJson('verify.json', outcome.health);

@@ -10,7 +10,7 @@
  * image bytes (fixed times and owners in the archive, gzip without a timestamp).
  */
 import { createHash } from 'node:crypto';
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -64,10 +64,8 @@ const sha256 = (b: Buffer | string): string => createHash('sha256').update(b).di
 
 /** Builds the guest image under `cacheRoot` (or finds it there). */
 export async function buildGuestImage(cacheRoot: string, progress: Progress): Promise<GuestImage> {
-  progress.phase('guest image: asking apt which packages it would use');
-  const kernelPackage = await resolveKernelPackage(progress);
-  const names = [kernelPackage, ...USERSPACE_PACKAGES];
-  const packages = await candidateVersions(names, progress);
+  const { kernelPackage, packages } = await resolvePackages(cacheRoot, progress);
+  const names = packages.map((p) => p.name);
   const init = readFileSync(join(packageRoot(), 'templates', 'guest', 'init'));
   const udhcpc = readFileSync(join(packageRoot(), 'templates', 'guest', 'udhcpc.script'));
   // The builder's own code is part of the key: a change to what goes in makes a new image.
@@ -130,6 +128,38 @@ function readCached(dir: string): GuestManifest | undefined {
     return undefined;
   }
 }
+
+/**
+ * Which packages (and versions) the image is made of. Asking apt costs seconds (each apt-cache
+ * run loads its whole cache), which every deploy with demo provisioning would pay; the answer
+ * only changes when apt's package lists do, so it is kept beside the images, keyed by the
+ * lists' and apt's cache's modification times.
+ */
+async function resolvePackages(cacheRoot: string, progress: Progress): Promise<{ kernelPackage: string; packages: { name: string; version: string }[] }> {
+  const file = join(cacheRoot, 'resolved.json');
+  const stamp = APT_STATE.map((p) => {
+    try {
+      return `${p}:${statSync(p).mtimeMs}`;
+    } catch {
+      return `${p}:absent`;
+    }
+  }).join(' ');
+  try {
+    const kept = JSON.parse(readFileSync(file, 'utf8')) as { stamp: string; kernelPackage: string; packages: { name: string; version: string }[] };
+    if (kept.stamp === stamp && kept.packages.length === USERSPACE_PACKAGES.length + 1) return kept;
+  } catch {
+    // not resolved yet
+  }
+  progress.phase('guest image: asking apt which packages it would use');
+  const kernelPackage = await resolveKernelPackage(progress);
+  const packages = await candidateVersions([kernelPackage, ...USERSPACE_PACKAGES], progress);
+  mkdirSync(cacheRoot, { recursive: true });
+  writeFileSync(file, JSON.stringify({ stamp, kernelPackage, packages }) + '\n');
+  return { kernelPackage, packages };
+}
+
+/** What apt's answers depend on: its package lists and the cache apt-cache builds from them. */
+const APT_STATE = ['/var/lib/apt/lists', '/var/cache/apt/pkgcache.bin', '/etc/apt/sources.list', '/etc/apt/sources.list.d'];
 
 async function resolveKernelPackage(progress: Progress): Promise<string> {
   const r = await runChecked(['apt-cache', 'depends', KERNEL_META], progress);

@@ -35,6 +35,7 @@ export const LAB_HOST_KEYS = [
   'CONFIG_NTP_SERVERS',
   'CONFIG_SSH_KEY',
   'CONFIG_NEUTRON_OVS_TUNNEL_IF',
+  'CONFIG_PROVISION_DEMO_FLOATRANGE',
 ] as const;
 
 /** Every setting the lab passes to the answer-file generator. `publicKey` is an absolute path. */
@@ -56,7 +57,10 @@ export function labAnswerSettings(plan: LabPlan, publicKey: string): Record<stri
     // No /dev/kvm in a container lab: software emulation. The kernel has no openvswitch module.
     CONFIG_NOVA_LIBVIRT_VIRT_TYPE: 'qemu',
     CAIRN_OVS_DATAPATH_TYPE: 'netdev',
-    CONFIG_PROVISION_DEMO: 'n',
+    // Demo provisioning with the lab's external network as the floating range: the deploy host
+    // holds its gateway address, so floating IPs answer from here.
+    CONFIG_PROVISION_DEMO: 'y',
+    CONFIG_PROVISION_DEMO_FLOATRANGE: plan.external.subnet,
     // Nodes already use the host's Debian archive (the node image's apt sources).
     CONFIG_REPO: '',
   };

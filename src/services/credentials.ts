@@ -25,12 +25,18 @@ function adminSettings(d: Deployment): [string, string][] {
   ];
 }
 
-/** keystonerc_admin's view: each value shell-quoted so any password survives `source`. */
-export function keystonercView(d: Deployment): Record<string, unknown> {
+/** The demo user's settings (CONFIG_PROVISION_DEMO=y): Packstack's keystonerc_demo. */
+function demoSettings(d: Deployment): [string, string][] {
+  const demo: Record<string, string> = { OS_USERNAME: 'demo', OS_PASSWORD: d.keystone.demoPassword, OS_PROJECT_NAME: 'demo' };
+  return adminSettings(d).map(([name, value]) => [name, demo[name] ?? value]);
+}
+
+/** keystonerc_admin's (or keystonerc_demo's) view: each value shell-quoted so any password survives `source`. */
+export function keystonercView(d: Deployment, who: 'admin' | 'demo' = 'admin'): Record<string, unknown> {
   return {
-    exports: adminSettings(d).map(([name, value]) => ({ name, value: shellQuote(value) })),
-    // Packstack's prompt marker, so a shell with admin credentials loaded says so.
-    ps1: shellQuote('[\\u@\\h \\W(keystone_admin)]\\$ '),
+    exports: (who === 'admin' ? adminSettings(d) : demoSettings(d)).map(([name, value]) => ({ name, value: shellQuote(value) })),
+    // Packstack's prompt marker, so a shell with credentials loaded says whose.
+    ps1: shellQuote(`[\\u@\\h \\W(keystone_${who})]\\$ `),
   };
 }
 
@@ -73,6 +79,7 @@ export const credentials: ServiceDescriptor = {
         template: 'credentials/clouds.yaml.hbs',
         view: cloudsYamlView(d),
       },
+      ...(d.provisionDemo ? [{ ...common, path: '/root/keystonerc_demo', template: 'credentials/keystonerc_admin.hbs', view: keystonercView(d, 'demo') }] : []),
     ];
   },
 };

@@ -85,6 +85,7 @@ export function exampleDeployment(overrides: Partial<Deployment> = {}): Deployme
     },
     horizon: { secretKey: 'horizon-secret-key', ssl: false },
     provisionDemo: false,
+    demoFloatRange: '172.24.4.0/24',
     ...overrides,
   };
 }
