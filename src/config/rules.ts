@@ -167,7 +167,10 @@ export const RULES: readonly Rule[] = [
       for (const h of d.hosts) {
         const cidr = iface === undefined || !h.roles.includes('network') ? undefined : h.interfaceAddresses[iface];
         if (cidr === undefined || cidrsOverlap(cidr, d.demoFloatRange)) continue;
-        out.push(err(ctx, 'CONFIG_PROVISION_DEMO_FLOATRANGE', `${d.demoFloatRange} is not on the external network of network host ${h.name} (${iface} ${cidr}, the port of ${mapping.bridge} for physnet ${mapping.physnet}): floating IPs there would be unreachable; use that network's subnet`));
+        const why = `${d.demoFloatRange} is not on the external network of network host ${h.name} (${iface} ${cidr}, the port of ${mapping.bridge} for physnet ${mapping.physnet}): floating IPs there would be unreachable from outside the cloud`;
+        // Set by the user: a mistake. Packstack's default: said, since the demo still deploys.
+        if (lineOf(ctx.answers, 'CONFIG_PROVISION_DEMO_FLOATRANGE') > 0) out.push(err(ctx, 'CONFIG_PROVISION_DEMO_FLOATRANGE', `${why}; use that network's subnet`));
+        else out.push(warn(ctx, 'CONFIG_PROVISION_DEMO_FLOATRANGE', `the default ${why}; set it to that network's subnet`));
       }
       return out;
     },
