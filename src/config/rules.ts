@@ -153,11 +153,15 @@ export const RULES: readonly Rule[] = [
     name: 'demo-provisioning-possible',
     check: (ctx) => {
       const d = ctx.deployment;
-      if (!d.provisionDemo) return [];
+      // A floating range that did not parse is reported by its type already.
+      if (!d.provisionDemo || typeof d.demoFloatRange !== 'string') return [];
       const missing = (['neutron', 'nova', 'glance'] as const).filter((s) => !d.services[s]);
       if (missing.length > 0) {
         const keys = missing.map((s) => `CONFIG_${s.toUpperCase()}_INSTALL`).join(', ');
         return [err(ctx, 'CONFIG_PROVISION_DEMO', `demo provisioning makes networks, a router, flavors and an image, which needs ${keys}=y; set CONFIG_PROVISION_DEMO=n or turn them on`)];
+      }
+      if (d.mode === 'containers') {
+        return [warn(ctx, 'CONFIG_PROVISION_DEMO', 'in containers mode cairn makes the demo project and user only, not yet the image, flavors, networks and router of demo provisioning (packages mode does), so `cairn verify --workload` has nothing to boot on')];
       }
       const spec = demoSpec(d);
       if (typeof spec === 'string') return [err(ctx, /FLOATRANGE/.test(spec) ? 'CONFIG_PROVISION_DEMO_FLOATRANGE' : 'CONFIG_PROVISION_DEMO', spec)];

@@ -90,7 +90,7 @@ export function demoSpec(d: Deployment): DemoSpec | string {
   if (!mapping) return 'demo provisioning needs a provider bridge for its external network: set CONFIG_NEUTRON_OVS_BRIDGE_MAPPINGS (e.g. extnet:br-ex)';
   if (!d.hosts.some((h) => hasRole(h, 'network'))) return 'demo provisioning needs a network host (CONFIG_NETWORK_HOSTS)';
   const range = floatingRange(d.demoFloatRange, hostAddresses(d));
-  if (!range) return `CONFIG_PROVISION_DEMO_FLOATRANGE ${d.demoFloatRange} leaves no address for floating IPs once the gateway and the hosts' addresses are taken`;
+  if (!range) return `the floating range ${d.demoFloatRange} (CONFIG_PROVISION_DEMO_FLOATRANGE) leaves no address for floating IPs once the gateway and the hosts' addresses are taken`;
   return {
     image: { kernel: 'cairn-guest-kernel', ramdisk: 'cairn-guest-ramdisk', guest: 'cairn-guest' },
     flavors: [...DEMO_FLAVORS],

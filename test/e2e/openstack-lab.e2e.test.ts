@@ -17,6 +17,8 @@ import { main } from '../../src/cli/main.js';
 import type { Io } from '../../src/cli/io.js';
 import { controllerOf } from '../../src/config/model.js';
 import type { VerifyReport } from '../../src/verify/run-verify.js';
+import type { WorkloadReport } from '../../src/verify/workload.js';
+import type { ProvisionReport } from '../../src/provision/run-provision.js';
 import { startTestLab, type TestLab } from '../helpers/test-lab.js';
 
 let lab: TestLab;
@@ -57,6 +59,13 @@ test.serial('deploy from a fresh lab, then every health check passes', async (t)
   // The deploy host's copy of the credentials, readable by its owner only.
   const rc = join(stateDir, 'keystonerc_admin');
   t.regex(readFileSync(rc, 'utf8'), /OS_AUTH_URL=/);
+  // Demo provisioning (the lab turns it on): everything made on the first run.
+  const provision = latest<ProvisionReport>('provision.json');
+  t.true(provision.ok, provision.error);
+  t.log(`demo provisioning: ${(provision.ms / 1000).toFixed(1)} s`);
+  for (const r of ['image cairn-guest', 'flavor m1.nano', 'network public', 'subnet public_subnet', 'router router1', 'security group rule tcp/22']) {
+    t.true(provision.changes.some((c) => c.resource === r && c.action === 'created'), `${r}: ${JSON.stringify(provision.changes)}`);
+  }
 });
 
 test.serial('cairn verify on its own exits 0 and prints a table', async (t) => {
@@ -67,11 +76,26 @@ test.serial('cairn verify on its own exits 0 and prints a table', async (t) => {
   t.regex(run.out.at(-1)!, /^all \d+ checks passed/);
 });
 
+test.serial('verify --workload: a guest on each compute gets DHCP and its key, answers ping and SSH on its floating IP, reaches the other and the router', async (t) => {
+  t.timeout(15 * 60_000);
+  const run = await cairn(['verify', '-a', lab.paths.answerFile, '-i', lab.paths.inventory, '--workload', '--json']);
+  const report = JSON.parse(run.out.join('\n')) as VerifyReport & { workload: WorkloadReport };
+  t.log(report.workload.results.map((r) => `${r.check} ${r.host} ${r.ok ? 'ok' : 'FAILED'} ${r.detail}`).join('\n'));
+  t.is(run.code, 0, JSON.stringify(report.workload.results.filter((r) => !r.ok)));
+  const computes = lab.deployment.hosts.filter((h) => h.roles.includes('compute')).map((h) => h.name);
+  for (const step of ['active', 'dhcp', 'metadata', 'floating-ip', 'ping-external', 'ssh-external', 'ping-east-west', 'ping-router']) {
+    t.deepEqual(report.workload.results.filter((r) => r.check === step && r.ok).map((r) => r.host).sort(), [...computes].sort(), step);
+  }
+  t.true(report.workload.results.some((r) => r.check === 'clean' && r.ok && /deleted server/.test(r.detail)));
+  t.log(`workload check: ${(report.workload.ms / 1000).toFixed(1)} s`);
+});
+
 test.serial('a no-op re-run changes nothing and restarts nothing', async (t) => {
   t.timeout(10 * 60_000);
   const run = await cairn(deployArgs(lab.paths.answerFile, '--no-verify'));
   t.is(run.code, 0, run.err.join('\n'));
   t.deepEqual(changedSteps(latest<ApplyReport>('report.json')), []);
+  t.true(latest<ProvisionReport>('provision.json').unchanged, 'demo provisioning skipped by its stamp');
   t.log(`no-op re-run of the 3-node lab: ${(run.ms / 1000).toFixed(1)} s`);
 });
 
