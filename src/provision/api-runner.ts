@@ -22,3 +22,21 @@ export function apiRunner(d: Deployment, apiContainer?: string): ApiRunner {
   if (apiContainer) return { argv: ['docker', 'exec', '-i', apiContainer, 'sh', '-s'], preamble: adminEnvScript(d), secrets };
   return { argv: ['sh', '-s'], preamble: '. /root/keystonerc_admin', secrets };
 }
+
+/**
+ * The JSON objects a cloud-side script printed one per line that `accept` takes; other lines
+ * (Python's warnings, a traceback) are left out.
+ */
+export function jsonLines<T>(stdout: string, accept: (v: Record<string, unknown>) => boolean): T[] {
+  const out: T[] = [];
+  for (const line of stdout.split('\n')) {
+    if (!line.startsWith('{')) continue;
+    try {
+      const v = JSON.parse(line) as Record<string, unknown>;
+      if (accept(v)) out.push(v as T);
+    } catch {
+      // not one of the script's lines
+    }
+  }
+  return out;
+}

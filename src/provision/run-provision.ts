@@ -15,7 +15,7 @@ import type { GuestImage } from '../guest/guest-image.js';
 import { packageRoot } from '../render/templates.js';
 import type { Transport } from '../transport/transport.js';
 import { demoSpec, type DemoSpec } from './demo-spec.js';
-import { apiRunner, type ApiRunner } from './api-runner.js';
+import { apiRunner, jsonLines, type ApiRunner } from './api-runner.js';
 
 /** Where the guest image's files go on the control host. */
 export const GUEST_DIR = '/var/lib/cairn/guest';
@@ -71,17 +71,7 @@ export function provisionScript(payload: Record<string, unknown>, preamble: stri
 
 /** Parses the script's JSON lines (other lines are ignored). */
 export function parseChanges(stdout: string): ProvisionChange[] {
-  const out: ProvisionChange[] = [];
-  for (const line of stdout.split('\n')) {
-    if (!line.startsWith('{')) continue;
-    try {
-      const v = JSON.parse(line) as ProvisionChange;
-      if (typeof v.resource === 'string' && typeof v.action === 'string') out.push(v);
-    } catch {
-      // not one of the script's lines
-    }
-  }
-  return out;
+  return jsonLines<ProvisionChange>(stdout, (v) => typeof v.resource === 'string' && typeof v.action === 'string');
 }
 
 /**

@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Deployment, Host } from '../config/model.js';
 import { controllerOf, hasRole } from '../config/model.js';
-import { apiRunner } from '../provision/api-runner.js';
+import { apiRunner, jsonLines } from '../provision/api-runner.js';
 import { demoSpec } from '../provision/demo-spec.js';
 import { packageRoot } from '../render/templates.js';
 import { connectSsh } from '../transport/ssh-transport.js';
@@ -81,17 +81,7 @@ const HINTS: Readonly<Record<string, (host: string, ctrl: string) => string>> = 
 
 /** Parses the script's JSON lines. */
 export function parseScriptLines(stdout: string): ScriptLine[] {
-  const out: ScriptLine[] = [];
-  for (const line of stdout.split('\n')) {
-    if (!line.startsWith('{')) continue;
-    try {
-      const v = JSON.parse(line) as ScriptLine;
-      if (typeof v.step === 'string' && typeof v.ok === 'boolean') out.push(v);
-    } catch {
-      // not one of the script's lines
-    }
-  }
-  return out;
+  return jsonLines<ScriptLine>(stdout, (v) => typeof v.step === 'string' && typeof v.ok === 'boolean');
 }
 
 /** The row of one step. */
