@@ -9,14 +9,11 @@ import type { Deployment, Role } from './model.js';
 import type { Problem, Severity } from './problems.js';
 import { isLoopback } from './value-types.js';
 import { demoSpec } from '../provision/demo-spec.js';
-import { cidrAddress, cidrPrefix } from '../services/common.js';
+import { cidrAddress, ipv4InCidr } from '../services/common.js';
 
-/** Whether two IPv4 networks (CIDR, host bits allowed) share an address. */
+/** Whether two IPv4 networks (CIDR, host bits allowed) share an address: one holds the other's. */
 function cidrsOverlap(a: string, b: string): boolean {
-  const num = (ip: string): number => ip.split('.').reduce((n, o) => n * 256 + Number(o), 0);
-  const prefix = Math.min(cidrPrefix(a) ?? 32, cidrPrefix(b) ?? 32);
-  const block = 2 ** (32 - prefix);
-  return Math.floor(num(cidrAddress(a)) / block) === Math.floor(num(cidrAddress(b)) / block);
+  return ipv4InCidr(cidrAddress(a), b) || ipv4InCidr(cidrAddress(b), a);
 }
 
 /** What a rule sees. */
@@ -164,7 +161,7 @@ export const RULES: readonly Rule[] = [
         return [warn(ctx, 'CONFIG_PROVISION_DEMO', 'in containers mode cairn makes the demo project and user only, not yet the image, flavors, networks and router of demo provisioning (packages mode does), so `cairn verify --workload` has nothing to boot on')];
       }
       const spec = demoSpec(d);
-      if (typeof spec === 'string') return [err(ctx, /FLOATRANGE/.test(spec) ? 'CONFIG_PROVISION_DEMO_FLOATRANGE' : 'CONFIG_PROVISION_DEMO', spec)];
+      if ('message' in spec) return [err(ctx, spec.key, spec.message)];
       const out: Problem[] = [];
       const mapping = d.neutron.ovs.bridgeMappings[0]!;
       const iface = d.neutron.ovs.bridgeIfaces.find((b) => b.bridge === mapping.bridge)?.iface;

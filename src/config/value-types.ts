@@ -116,7 +116,8 @@ export function parseInterfaceAddress(raw: string): Parsed<string> {
   return ok(raw);
 }
 
-function numberToIpv4(n: number): string {
+/** A 32-bit unsigned number as a dotted-quad IPv4 address. */
+export function numberToIpv4(n: number): string {
   return [24, 16, 8, 0].map((s) => (n >>> s) & 255).join('.');
 }
 

@@ -6,6 +6,7 @@
  */
 import type { Deployment } from '../config/model.js';
 import { hasRole } from '../config/model.js';
+import { ipv4ToNumber, isIpv4, numberToIpv4 } from '../config/value-types.js';
 import { cidrAddress, cidrPrefix } from '../services/common.js';
 
 /** A Nova flavor. */
@@ -40,15 +41,12 @@ export const DEMO_FLAVORS: readonly FlavorSpec[] = [
 /** The demo private network's subnet (Packstack's). */
 export const DEMO_PRIVATE_CIDR = '10.0.0.0/24';
 
-const toNumber = (ip: string): number => ip.split('.').reduce((n, o) => n * 256 + Number(o), 0);
-const toIp = (n: number): string => [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join('.');
-
 /** Every address a host of `d` declares (management and interface addresses), as numbers. */
 function hostAddresses(d: Deployment): Set<number> {
   const used = new Set<number>();
   for (const h of d.hosts) {
-    if (/^\d+\.\d+\.\d+\.\d+$/.test(h.address)) used.add(toNumber(h.address));
-    for (const cidr of Object.values(h.interfaceAddresses)) used.add(toNumber(cidrAddress(cidr)));
+    if (isIpv4(h.address)) used.add(ipv4ToNumber(h.address));
+    for (const cidr of Object.values(h.interfaceAddresses)) used.add(ipv4ToNumber(cidrAddress(cidr)));
   }
   return used;
 }
@@ -61,7 +59,7 @@ function hostAddresses(d: Deployment): Set<number> {
  */
 export function floatingRange(cidr: string, used: ReadonlySet<number>): { gateway: string; poolStart: string; poolEnd: string } | undefined {
   const prefix = cidrPrefix(cidr) ?? 32;
-  const base = toNumber(cidrAddress(cidr));
+  const base = ipv4ToNumber(cidrAddress(cidr));
   const size = 2 ** (32 - prefix);
   if (size < 4) return undefined;
   const first = base + 1;
@@ -77,20 +75,27 @@ export function floatingRange(cidr: string, used: ReadonlySet<number>): { gatewa
     }
   }
   if (!best) return undefined;
-  return { gateway: toIp(first), poolStart: toIp(best[0]), poolEnd: toIp(best[1]) };
+  return { gateway: numberToIpv4(first), poolStart: numberToIpv4(best[0]), poolEnd: numberToIpv4(best[1]) };
+}
+
+/** Why there is no demo cloud: a sentence, and the answer-file key it is about. */
+export interface NoDemo {
+  key: string;
+  message: string;
 }
 
 /**
- * The demo cloud of `d`, or why there is none (a sentence for validate). Needs Neutron with a
- * provider bridge mapping on a network host.
+ * The demo cloud of `d`, or why there is none (for validate and verify --workload). Needs
+ * Neutron with a provider bridge mapping on a network host.
  */
-export function demoSpec(d: Deployment): DemoSpec | string {
-  if (!d.services.neutron) return 'demo provisioning needs Neutron (CONFIG_NEUTRON_INSTALL=y): its networks and router are Neutron\'s';
+export function demoSpec(d: Deployment): DemoSpec | NoDemo {
+  const no = (key: string, message: string): NoDemo => ({ key, message });
+  if (!d.services.neutron) return no('CONFIG_PROVISION_DEMO', 'demo provisioning needs Neutron (CONFIG_NEUTRON_INSTALL=y): its networks and router are Neutron\'s');
   const mapping = d.neutron.ovs.bridgeMappings[0];
-  if (!mapping) return 'demo provisioning needs a provider bridge for its external network: set CONFIG_NEUTRON_OVS_BRIDGE_MAPPINGS (e.g. extnet:br-ex)';
-  if (!d.hosts.some((h) => hasRole(h, 'network'))) return 'demo provisioning needs a network host (CONFIG_NETWORK_HOSTS)';
+  if (!mapping) return no('CONFIG_PROVISION_DEMO', 'demo provisioning needs a provider bridge for its external network: set CONFIG_NEUTRON_OVS_BRIDGE_MAPPINGS (e.g. extnet:br-ex)');
+  if (!d.hosts.some((h) => hasRole(h, 'network'))) return no('CONFIG_PROVISION_DEMO', 'demo provisioning needs a network host (CONFIG_NETWORK_HOSTS)');
   const range = floatingRange(d.demoFloatRange, hostAddresses(d));
-  if (!range) return `the floating range ${d.demoFloatRange} (CONFIG_PROVISION_DEMO_FLOATRANGE) leaves no address for floating IPs once the gateway and the hosts' addresses are taken`;
+  if (!range) return no('CONFIG_PROVISION_DEMO_FLOATRANGE', `the floating range ${d.demoFloatRange} (CONFIG_PROVISION_DEMO_FLOATRANGE) leaves no address for floating IPs once the gateway and the hosts' addresses are taken`);
   return {
     image: { kernel: 'cairn-guest-kernel', ramdisk: 'cairn-guest-ramdisk', guest: 'cairn-guest' },
     flavors: [...DEMO_FLAVORS],

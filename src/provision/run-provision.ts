@@ -82,7 +82,7 @@ export async function provisionDemo(d: Deployment, t: Transport, image: GuestIma
   const started = Date.now();
   const done = (r: Omit<ProvisionReport, 'ms'>): ProvisionReport => ({ ...r, ms: Date.now() - started });
   const spec = demoSpec(d);
-  if (typeof spec === 'string') return done({ ok: false, unchanged: false, changes: [], error: spec });
+  if ('message' in spec) return done({ ok: false, unchanged: false, changes: [], error: spec.message });
   const runner: ApiRunner = apiRunner(d, apiContainer);
   const fileDir = apiContainer ? '/tmp/cairn-guest' : GUEST_DIR;
   const payload = provisionPayload(d, spec, image, fileDir);

@@ -129,8 +129,8 @@ export async function verifyWorkload(d: Deployment, opts: WorkloadOptions = {}):
     opts.onResult?.(r);
   };
   const spec = demoSpec(d);
-  if (typeof spec === 'string' || !d.provisionDemo) {
-    add(row('setup', ctrl.name, false, 0, typeof spec === 'string' ? spec : 'verify --workload boots guests on the demo network: set CONFIG_PROVISION_DEMO=y and run cairn deploy', ctrl.name));
+  if ('message' in spec || !d.provisionDemo) {
+    add(row('setup', ctrl.name, false, 0, 'message' in spec ? spec.message : 'verify --workload boots guests on the demo network: set CONFIG_PROVISION_DEMO=y and run cairn deploy', ctrl.name));
     return { ok: false, results, ms: Date.now() - started };
   }
   const network = d.hosts.find((h) => hasRole(h, 'network')) ?? ctrl;

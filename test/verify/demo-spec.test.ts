@@ -17,7 +17,7 @@ test('the pool is the longest run no host, gateway or broadcast address takes', 
 test('the demo spec follows the deployment: physnet of the first mapping, hosts kept out of the pool', (t) => {
   const d = exampleDeployment({ provisionDemo: true, demoFloatRange: '198.18.10.0/24' });
   const spec = demoSpec(d);
-  if (typeof spec === 'string') return t.fail(spec);
+  if ('message' in spec) return t.fail(spec.message);
   t.is(spec.external.physnet, d.neutron.ovs.bridgeMappings[0]!.physnet);
   t.is(spec.external.gateway, '198.18.10.1');
   for (const h of d.hosts) t.true(n(h.address) < n(spec.external.poolStart) || n(h.address) > n(spec.external.poolEnd), h.address);
@@ -27,6 +27,11 @@ test('the demo spec follows the deployment: physnet of the first mapping, hosts 
 
 test('no demo spec without Neutron or a provider bridge: the reason says which', (t) => {
   const base = exampleDeployment({ provisionDemo: true });
-  t.regex(demoSpec({ ...base, services: { ...base.services, neutron: false } }) as string, /needs Neutron/);
-  t.regex(demoSpec({ ...base, neutron: { ...base.neutron, ovs: { ...base.neutron.ovs, bridgeMappings: [] } } }) as string, /CONFIG_NEUTRON_OVS_BRIDGE_MAPPINGS/);
+  const reason = (d: typeof base): string => {
+    const r = demoSpec(d);
+    return 'message' in r ? `${r.key}: ${r.message}` : 'a spec';
+  };
+  t.regex(reason({ ...base, services: { ...base.services, neutron: false } }), /^CONFIG_PROVISION_DEMO: .*needs Neutron/);
+  t.regex(reason({ ...base, neutron: { ...base.neutron, ovs: { ...base.neutron.ovs, bridgeMappings: [] } } }), /^CONFIG_PROVISION_DEMO: .*CONFIG_NEUTRON_OVS_BRIDGE_MAPPINGS/);
+  t.regex(reason({ ...base, demoFloatRange: '198.18.10.0/31' }), /^CONFIG_PROVISION_DEMO_FLOATRANGE: .*leaves no address/);
 });

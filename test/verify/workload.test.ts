@@ -22,7 +22,7 @@ test('a failed step gets a hint naming the host to look at; a passed one none', 
 test('the ICMP probe and the provisioning script are valid Python', (t) => {
   const d = exampleDeployment({ provisionDemo: true, demoFloatRange: '198.18.10.0/24' });
   const spec = demoSpec(d);
-  if (typeof spec === 'string') return t.fail(spec);
+  if ('message' in spec) return t.fail(spec.message);
   const image = { manifest: { builder: 1, kernelRelease: 'x', packages: [], modules: [], files: { kernel: { bytes: 1, sha256: 'k' }, initrd: { bytes: 1, sha256: 'i' } } } };
   const payload = provisionPayload(d, spec, image, '/var/lib/cairn/guest');
   const images = payload.images as { role: string; file: string; refs?: string[] }[];
