@@ -146,7 +146,9 @@ async function resolvePackages(cacheRoot: string, progress: Progress): Promise<{
   }).join(' ');
   try {
     const kept = JSON.parse(readFileSync(file, 'utf8')) as { stamp: string; kernelPackage: string; packages: { name: string; version: string }[] };
-    if (kept.stamp === stamp && kept.packages.length === USERSPACE_PACKAGES.length + 1) return kept;
+    // Kept only for the same apt state and the same package list (the kernel, then these).
+    const names = kept.packages.slice(1).map((p) => p.name);
+    if (kept.stamp === stamp && names.join(' ') === USERSPACE_PACKAGES.join(' ')) return kept;
   } catch {
     // not resolved yet
   }
