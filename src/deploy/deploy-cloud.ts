@@ -75,7 +75,6 @@ export async function provisionAfterDeploy(
   run: RunDir,
   opts: Pick<DeployCloudOptions, 'stateDir' | 'trustNewHosts'>,
   emit: (e: ApplyEvent) => void,
-  apiContainer?: string,
 ): Promise<ProvisionReport> {
   const ctrl = controllerOf(d);
   const note = (message: string): void => emit({ type: 'note', host: ctrl.name, message });
@@ -90,7 +89,7 @@ export async function provisionAfterDeploy(
   let t: Transport | undefined;
   try {
     t = await connectSsh(ctrl, { ...(opts.trustNewHosts ? { trustNewHosts: true } : {}), log: (line) => run.log(ctrl.name, line) });
-    const report = await provisionDemo(d, t, image, apiContainer);
+    const report = await provisionDemo(d, t, image);
     const made = report.changes.filter((c) => c.action !== 'exists');
     note(report.unchanged ? 'demo provisioning: unchanged' : `demo provisioning: ${made.length} made (${made.map((c) => c.resource).join(', ') || 'nothing new'})`);
     return report;

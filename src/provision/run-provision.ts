@@ -75,17 +75,16 @@ export function parseChanges(stdout: string): ProvisionChange[] {
 }
 
 /**
- * Provisions the demo cloud of `d` through the control host's transport `t`. In containers mode
- * (`apiContainer`) the script runs in that container, which gets the image files first.
+ * Provisions the demo cloud of `d` through the control host's transport `t` (packages mode: the
+ * host has the clients and keystonerc_admin; containers mode has no provisioning yet).
  */
-export async function provisionDemo(d: Deployment, t: Transport, image: GuestImage, apiContainer?: string): Promise<ProvisionReport> {
+export async function provisionDemo(d: Deployment, t: Transport, image: GuestImage): Promise<ProvisionReport> {
   const started = Date.now();
   const done = (r: Omit<ProvisionReport, 'ms'>): ProvisionReport => ({ ...r, ms: Date.now() - started });
   const spec = demoSpec(d);
   if ('message' in spec) return done({ ok: false, unchanged: false, changes: [], error: spec.message });
-  const runner: ApiRunner = apiRunner(d, apiContainer);
-  const fileDir = apiContainer ? '/tmp/cairn-guest' : GUEST_DIR;
-  const payload = provisionPayload(d, spec, image, fileDir);
+  const runner: ApiRunner = apiRunner(d);
+  const payload = provisionPayload(d, spec, image, GUEST_DIR);
   const stamp = sha256(JSON.stringify(payload));
   const seen = await t.run({ argv: ['cat', STAMP] });
   if (seen.code === 0 && seen.stdout.trim() === stamp) return done({ ok: true, unchanged: true, changes: [] });
@@ -98,10 +97,6 @@ export async function provisionDemo(d: Deployment, t: Transport, image: GuestIma
   const have = await t.hashFiles(files.map(([n]) => `${GUEST_DIR}/${n}`));
   for (const [name, bytes] of files) {
     if (have.get(`${GUEST_DIR}/${name}`) !== sha256(bytes)) await t.put(`${GUEST_DIR}/${name}`, bytes, { mode: '0644', owner: 'root', group: 'root' });
-  }
-  if (apiContainer) {
-    const cp = await t.run({ argv: ['docker', 'cp', `${GUEST_DIR}/.`, `${apiContainer}:${fileDir}`], timeoutMs: 120_000 });
-    if (cp.code !== 0) return done({ ok: false, unchanged: false, changes: [], error: `docker cp into ${apiContainer}: ${cp.stderr.trim()}` });
   }
   const r = await t.run({ argv: runner.argv, stdin: provisionScript(payload, runner.preamble), timeoutMs: 900_000, secrets: runner.secrets });
   const changes = parseChanges(r.stdout);
