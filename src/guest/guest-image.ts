@@ -28,6 +28,11 @@ const BUILDER_VERSION = 1;
 const KERNEL_META = 'linux-image-cloud-amd64';
 /** What the initramfs is made of, besides the kernel's modules. */
 const USERSPACE_PACKAGES = ['busybox-static', 'dropbear-bin', 'libc6', 'libcrypt1', 'libtomcrypt1', 'libtommath1', 'libgmp10', 'zlib1g'];
+/**
+ * Shell stand-ins for the two commands Tempest's remote client runs in a guest that busybox
+ * lacks (cirros has both): path in the guest -> file in templates/guest.
+ */
+const GUEST_TOOLS: Readonly<Record<string, string>> = { 'usr/bin/sudo': 'sudo', 'usr/bin/curl': 'curl' };
 /** The shared libraries dropbear and dropbearkey load (with the loader). */
 const LIBRARIES = ['ld-linux-x86-64.so.2', 'libc.so.6', 'libcrypt.so.1', 'libtomcrypt.so.1', 'libtommath.so.1', 'libgmp.so.10', 'libz.so.1'];
 /** The NIC and disk drivers a Nova guest needs, loaded with their dependencies. */
@@ -68,9 +73,11 @@ export async function buildGuestImage(cacheRoot: string, progress: Progress): Pr
   const names = packages.map((p) => p.name);
   const init = readFileSync(join(packageRoot(), 'templates', 'guest', 'init'));
   const udhcpc = readFileSync(join(packageRoot(), 'templates', 'guest', 'udhcpc.script'));
+  const tools = new Map(Object.entries(GUEST_TOOLS).map(([path, name]) => [path, readFileSync(join(packageRoot(), 'templates', 'guest', name))]));
   // The builder's own code is part of the key: a change to what goes in makes a new image.
   const builder = sha256(readFileSync(fileURLToPath(import.meta.url)));
-  const key = sha256(JSON.stringify({ BUILDER_VERSION, builder, packages, init: sha256(init), udhcpc: sha256(udhcpc) })).slice(0, 16);
+  const toolHashes = Object.fromEntries([...tools].map(([path, data]) => [path, sha256(data)]));
+  const key = sha256(JSON.stringify({ BUILDER_VERSION, builder, packages, init: sha256(init), udhcpc: sha256(udhcpc), tools: toolHashes })).slice(0, 16);
   const dir = join(cacheRoot, key);
   const cached = readCached(dir);
   if (cached) {
@@ -90,7 +97,7 @@ export async function buildGuestImage(cacheRoot: string, progress: Progress): Pr
     const kernelRelease = readdirSync(join(root, 'lib', 'modules'))[0];
     if (!kernelRelease) throw new HostError(`${kernelPackage} holds no /lib/modules/<release>: not a kernel package?`);
     const modules = moduleLoadOrder(join(root, 'lib', 'modules', kernelRelease), MODULES);
-    const entries = initramfsEntries(root, kernelRelease, modules, init, udhcpc);
+    const entries = initramfsEntries(root, kernelRelease, modules, init, udhcpc, tools);
     const initrd = gzipSync(writeCpio(entries), { level: 9 });
     const kernel = readFileSync(join(root, 'boot', `vmlinuz-${kernelRelease}`));
 
@@ -218,7 +225,7 @@ function moduleLoadOrder(moduleDir: string, wanted: readonly string[]): string[]
 }
 
 /** Every file, directory and link of the initramfs. */
-function initramfsEntries(root: string, kernelRelease: string, modules: readonly string[], init: Buffer, udhcpc: Buffer): CpioEntry[] {
+function initramfsEntries(root: string, kernelRelease: string, modules: readonly string[], init: Buffer, udhcpc: Buffer, tools: ReadonlyMap<string, Buffer>): CpioEntry[] {
   const entries: CpioEntry[] = [];
   const dirs = new Set<string>();
   const dir = (path: string): void => {
@@ -235,6 +242,7 @@ function initramfsEntries(root: string, kernelRelease: string, modules: readonly
 
   file('init', init, 0o755);
   file('etc/udhcpc.script', udhcpc, 0o755);
+  for (const [path, data] of tools) file(path, data, 0o755);
   file('bin/busybox', readFileSync(join(root, 'bin', 'busybox')), 0o755);
   dir('bin');
   entries.push({ kind: 'symlink', path: 'bin/sh', target: 'busybox' });
