@@ -48,6 +48,16 @@ def clean():
     report("clean", "", True, started, "deleted " + (", ".join(gone) if gone else "nothing (none left)"))
 
 
+def stuck(s):
+    # Where a build stands: Nova's task (spawning is the hypervisor driver, which also waits for
+    # Neutron's network-vif-plugged), and each port's status (DOWN: the host's L2 agent has not
+    # wired it, so Neutron never says it is plugged).
+    s = conn.compute.get_server(s.id)
+    ports = ["port %s %s (bound to %s, %s)" % (p.fixed_ips[0]["ip_address"] if p.fixed_ips else p.id[:8], p.status, p.binding_host_id or "no host", p.binding_vif_type)
+             for p in conn.network.ports(device_id=s.id)]
+    return "still %s, task %s, on %s; %s" % (s.status, s.task_state, s.compute_host or "no host yet", "; ".join(ports) or "no port yet")
+
+
 def boot():
     started = time.monotonic()
     conn.compute.create_keypair(name=prefix, public_key=spec["publicKey"])
@@ -88,7 +98,7 @@ def boot():
                     active[host] = (t0, s)
         time.sleep(1)
     for host, (t0, s) in pending.items():
-        report("active", host, False, t0, "still %s after %d s" % (conn.compute.get_server(s.id).status, spec["activeTimeoutS"]))
+        report("active", host, False, t0, "%s after %d s" % (stuck(s), spec["activeTimeoutS"]))
 
     # The console says what the guest got: its DHCP address and the key metadata served.
     key_tail = spec["publicKey"].split()[1][-12:]
