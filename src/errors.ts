@@ -121,3 +121,8 @@ export function isExpected(e: unknown): e is CairnError {
 export function tail(text: string, lines = 10): string {
   return text.trimEnd().split('\n').slice(-lines).join('\n');
 }
+
+/** The last `n` non-empty lines of `text` on one line, joined with ' | ' (for a table cell or a one-line error). */
+export function tailLine(text: string, n: number): string {
+  return text.trim().split('\n').filter(Boolean).slice(-n).join(' | ');
+}

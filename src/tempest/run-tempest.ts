@@ -12,10 +12,11 @@
 import type { Deployment } from '../config/model.js';
 import { controllerOf } from '../config/model.js';
 import { secretsOf } from '../config/secrets.js';
-import { HostError, UsageError } from '../errors.js';
+import { HostError, UsageError, tailLine } from '../errors.js';
 import { apiRunner, jsonLines } from '../provision/api-runner.js';
 import { demoSpec } from '../provision/demo-spec.js';
 import { packageRoot } from '../render/templates.js';
+import { shellQuote } from '../services/common.js';
 import { connectSsh } from '../transport/ssh-transport.js';
 import type { Transport } from '../transport/transport.js';
 import { readFileSync } from 'node:fs';
@@ -83,11 +84,6 @@ export function selectionArgs(opts: Pick<TempestOptions, 'smoke' | 'regex'>): st
   return ['--smoke'];
 }
 
-/** A POSIX shell word for `s`. */
-function sh(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
-}
-
 /** Runs Tempest against the deployed cloud `d`. Throws HostError when it could not run at all. */
 export async function runTempest(d: Deployment, opts: TempestOptions = {}): Promise<TempestRun> {
   const selection = selectionArgs(opts);
@@ -139,7 +135,7 @@ export async function runTempest(d: Deployment, opts: TempestOptions = {}): Prom
     );
     if (!ids)
       throw new HostError(
-        `${ctrl.name}: could not read the cloud (is it deployed? cairn deploy first): ${tail(resolved.stderr || resolved.stdout, 3)}`,
+        `${ctrl.name}: could not read the cloud (is it deployed? cairn deploy first): ${tailLine(resolved.stderr || resolved.stdout, 3)}`,
       );
     if (!ids.ok)
       throw new HostError(
@@ -151,13 +147,13 @@ export async function runTempest(d: Deployment, opts: TempestOptions = {}): Prom
       argv: [
         'sh',
         '-c',
-        `dpkg -s tempest python3-subunit >/dev/null 2>&1 || DEBIAN_FRONTEND=noninteractive apt-get install -y -q tempest python3-subunit; [ -f ${WORKSPACE}/etc/tempest.conf ] || [ -d ${WORKSPACE}/etc ] || tempest init ${WORKSPACE}`,
+        `dpkg -s tempest python3-subunit >/dev/null 2>&1 || DEBIAN_FRONTEND=noninteractive apt-get install -y -q tempest python3-subunit; [ -d ${WORKSPACE}/etc ] || tempest init ${WORKSPACE}`,
       ],
       timeoutMs: 900_000,
     });
     if (install.code !== 0)
       throw new HostError(
-        `${ctrl.name}: installing tempest failed (exit ${install.code}): ${tail(install.stderr || install.stdout, 4)}`,
+        `${ctrl.name}: installing tempest failed (exit ${install.code}): ${tailLine(install.stderr || install.stdout, 4)}`,
       );
     await t.put(`${WORKSPACE}/etc/tempest.conf`, tempestConf(d, spec, ids, WORKSPACE), {
       mode: '0600',
@@ -171,13 +167,13 @@ export async function runTempest(d: Deployment, opts: TempestOptions = {}): Prom
       argv: [
         'sh',
         '-c',
-        `cd ${WORKSPACE} && tempest run --list-tests ${selection.map(sh).join(' ')}`,
+        `cd ${WORKSPACE} && tempest run --list-tests ${selection.map(shellQuote).join(' ')}`,
       ],
       timeoutMs: 300_000,
     });
     if (list.code !== 0)
       throw new HostError(
-        `${ctrl.name}: tempest run --list-tests failed (exit ${list.code}): ${tail(list.stderr || list.stdout, 4)}`,
+        `${ctrl.name}: tempest run --list-tests failed (exit ${list.code}): ${tailLine(list.stderr || list.stdout, 4)}`,
       );
     const total = countListed(list.stdout);
     if (total === 0)
@@ -192,7 +188,7 @@ export async function runTempest(d: Deployment, opts: TempestOptions = {}): Prom
       argv: [
         'sh',
         '-c',
-        `cd ${WORKSPACE} && rm -f ${runLog} && tempest run --concurrency ${concurrency} ${selection.map(sh).join(' ')} > ${runLog} 2>&1; echo "tempest run exited $?" >> ${runLog}`,
+        `cd ${WORKSPACE} && rm -f ${runLog} && tempest run --concurrency ${concurrency} ${selection.map(shellQuote).join(' ')} > ${runLog} 2>&1; echo "tempest run exited $?" >> ${runLog}`,
       ],
       timeoutMs: 4 * 3600_000,
     });
@@ -239,7 +235,7 @@ export async function runTempest(d: Deployment, opts: TempestOptions = {}): Prom
     });
     if (last.code !== 0)
       throw new HostError(
-        `${ctrl.name}: tempest ran but its results could not be read (stestr last, exit ${last.code}): ${tail(last.stderr, 3)}; its output: ${tail(output, 6)}`,
+        `${ctrl.name}: tempest ran but its results could not be read (stestr last, exit ${last.code}): ${tailLine(last.stderr, 3)}; its output: ${tailLine(output, 6)}`,
       );
     const resultsScript = readFileSync(
       join(packageRoot(), 'templates', 'tempest', 'results.py'),
@@ -253,7 +249,7 @@ export async function runTempest(d: Deployment, opts: TempestOptions = {}): Prom
     const tests = parseTempestLines(parsed.stdout);
     if (parsed.code !== 0 || tests.length === 0)
       throw new HostError(
-        `${ctrl.name}: the results of tempest run could not be read (exit ${parsed.code}): ${tail(parsed.stderr, 4)}; its output: ${tail(output, 6)}`,
+        `${ctrl.name}: the results of tempest run could not be read (exit ${parsed.code}): ${tailLine(parsed.stderr, 4)}; its output: ${tailLine(output, 6)}`,
       );
     const subunit = (await t.get(`${WORKSPACE}/cairn-last.subunit`)) ?? Buffer.alloc(0);
     return { report: summarize(tests, ms), tests, subunit, output, selection };
@@ -266,9 +262,4 @@ export async function runTempest(d: Deployment, opts: TempestOptions = {}): Prom
 export function countListed(stdout: string): number {
   return stdout.split('\n').filter((l) => /^[A-Za-z_]\w*(\.\w+){2,}(\[[^\]]*\])?$/.test(l.trim()))
     .length;
-}
-
-/** The last `n` non-empty lines of `text`, joined with ' | '. */
-function tail(text: string, n: number): string {
-  return text.trim().split('\n').filter(Boolean).slice(-n).join(' | ');
 }

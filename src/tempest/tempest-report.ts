@@ -91,17 +91,3 @@ export function formatDuration(ms: number): string {
   const s = Math.round(ms / 1000);
   return s >= 60 ? `${Math.floor(s / 60)}m ${s % 60}s` : `${s}s`;
 }
-
-/** Counts of finished tests in the human output of `tempest run` so far (its progress). */
-export function progressOf(log: string): { done: number; failed: number } {
-  let done = 0;
-  let failed = 0;
-  for (const line of log.split('\n')) {
-    // subunit-trace: "{0} tempest.api.x.Y.test_z [1.2s] ... ok" (or "... FAILED", "... SKIPPED: why")
-    const m = /\.\.\. (ok|FAILED|SKIPPED)/.exec(line);
-    if (!m) continue;
-    done++;
-    if (m[1] === 'FAILED') failed++;
-  }
-  return { done, failed };
-}

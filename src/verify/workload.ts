@@ -23,6 +23,7 @@ import { demoSpec } from '../provision/demo-spec.js';
 import { packageRoot } from '../render/templates.js';
 import { connectSsh } from '../transport/ssh-transport.js';
 import type { Transport } from '../transport/transport.js';
+import { tailLine } from '../errors.js';
 import type { CheckResult } from './checks.js';
 
 const run = promisify(execFile);
@@ -234,12 +235,12 @@ export async function verifyWorkload(d: Deployment, opts: WorkloadOptions = {}):
       if (other) {
         const t0 = Date.now();
         const p = await gt.run({ argv: ['ping', '-c', '3', '-W', '2', other.fixed], timeoutMs: 30_000 });
-        add(row('ping-east-west', g.host, p.code === 0, Date.now() - t0, `to ${other.fixed} on ${other.host}: ${lastLine(p.stdout, 2) || p.stderr.trim()}`, ctrl.name));
+        add(row('ping-east-west', g.host, p.code === 0, Date.now() - t0, `to ${other.fixed} on ${other.host}: ${tailLine(p.stdout, 2) || p.stderr.trim()}`, ctrl.name));
       }
       if (router) {
         const t0 = Date.now();
         const p = await gt.run({ argv: ['ping', '-c', '3', '-W', '2', router], timeoutMs: 30_000 });
-        add(row('ping-router', g.host, p.code === 0, Date.now() - t0, `to the router ${router}: ${lastLine(p.stdout, 2) || p.stderr.trim()}`, ctrl.name));
+        add(row('ping-router', g.host, p.code === 0, Date.now() - t0, `to the router ${router}: ${tailLine(p.stdout, 2) || p.stderr.trim()}`, ctrl.name));
       }
     }
     // Closed while the guests still answer: a connection to a deleted guest never closes cleanly.
@@ -266,9 +267,4 @@ export async function verifyWorkload(d: Deployment, opts: WorkloadOptions = {}):
 async function closeAll(transports: readonly Transport[]): Promise<void> {
   const giveUp = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 5000).unref());
   await Promise.all(transports.map((x) => Promise.race([x.close().catch(() => undefined), giveUp()])));
-}
-
-/** The last `n` non-empty lines of `text`, joined with ' | '. */
-function lastLine(text: string, n: number): string {
-  return text.trim().split('\n').filter(Boolean).slice(-n).join(' | ');
 }
