@@ -230,21 +230,43 @@ export function unique<T>(items: readonly T[]): T[] {
   return [...new Set(items)];
 }
 
+/** What cairn adds to a Debian uwsgi API's arguments (see {@link uwsgiDefaults}). */
+export interface UwsgiArgs {
+  /** The systemd unit (and /etc/init.d script) that runs the API, restarted when the file changes. */
+  unit: string;
+  /** The init script's NAME, which names the /etc/default file it reads (neutron-api's is neutron-server). */
+  name?: string;
+  /** The uwsgi ini Debian ships for it, named in the file's comments. */
+  ini: string;
+  /** Add `Connection: close` (Debian's ini strips Content-Length and does not say it). */
+  connectionClose?: boolean;
+  /** The app is eventlet-patched when it loads: the module that patches, so uwsgi runs one thread per worker. */
+  eventletPatchedBy?: string;
+}
+
 /**
- * `/etc/default/<unit>` for a Debian OpenStack API that runs under uwsgi through
- * openstack-pkg-tools' init script (keystone, nova-api, nova-api-metadata), making uwsgi send
- * `Connection: close`: without it, clients reuse connections uwsgi has closed and get
- * "Connection reset by peer" under load (the template says why in full).
+ * `/etc/default/<name>` for a Debian OpenStack API that runs under uwsgi through
+ * openstack-pkg-tools' init script, appending to the arguments it built from Debian's ini:
+ * `Connection: close` (without it, clients reuse connections uwsgi has closed and get
+ * "Connection reset by peer" under load), and one thread per worker for eventlet-patched apps
+ * (Debian's 32 threads deadlock them). The template says why in full.
  */
-export function uwsgiConnectionClose(unit: string): FileSpec {
+export function uwsgiDefaults(a: UwsgiArgs): FileSpec {
   return {
-    path: `/etc/default/${unit}`,
-    template: 'uwsgi/connection-close.default.hbs',
+    path: `/etc/default/${a.name ?? a.unit}`,
+    template: 'uwsgi/daemon-args.default.hbs',
     mode: '0644',
     owner: 'root',
     group: 'root',
-    restarts: [unit],
-    view: { unit },
+    restarts: [a.unit],
+    view: {
+      unit: a.unit,
+      ini: a.ini,
+      connectionClose: Boolean(a.connectionClose),
+      singleThread: a.eventletPatchedBy !== undefined,
+      app: a.unit,
+      patcher: a.eventletPatchedBy ?? '',
+    },
   };
 }
 

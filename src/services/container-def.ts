@@ -173,15 +173,17 @@ export const AMQP_PORT = 5672;
 /**
  * uwsgi as the Debian packages run it (their -uwsgi.ini settings), on the command line so
  * the log goes to stdout (`docker logs`) instead of the ini's log file, plus --reuse-port.
+ * An app that eventlet-patches the interpreter when it loads (nova's APIs, neutron-api) gets
+ * one thread per worker and more workers: native threads under eventlet's patched locks
+ * deadlock a worker with requests already accepted.
  */
-export function uwsgi(wsgiFile: string, port: number): string[] {
+export function uwsgi(wsgiFile: string, port: number, opts: { eventletPatched?: boolean } = {}): string[] {
   return [
     'uwsgi_python3',
     '--http-socket', `:${port}`,
     '--wsgi-file', wsgiFile,
     '--master',
-    '--processes', '2',
-    '--threads', '4',
+    ...(opts.eventletPatched ? ['--processes', '4', '--threads', '1'] : ['--processes', '2', '--threads', '4']),
     '--enable-threads',
     '--lazy-apps',
     '--die-on-term',

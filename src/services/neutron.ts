@@ -19,6 +19,7 @@ import {
   transportUrl,
   unique,
   urlHost,
+  uwsgiDefaults,
   workerCount,
 } from './common.js';
 import { containerLogs, containersShell, lastLines, parseJson, type ApiCheck, type ApiCheckContext } from './api-checks.js';
@@ -210,7 +211,7 @@ const neutronServerContainer: ContainerDef = {
   layer: NEUTRON_LAYER,
   configLinks: NEUTRON_SERVER_CONF,
   files: NEUTRON_SERVER_CONF,
-  command: [...uwsgi('/usr/bin/neutron-api', NEUTRON_PORT), '--pyargv', NEUTRON_SERVER_CONF.map((f) => `--config-file=${f}`).join(' ')],
+  command: [...uwsgi('/usr/bin/neutron-api', NEUTRON_PORT, { eventletPatched: true }), '--pyargv', NEUTRON_SERVER_CONF.map((f) => `--config-file=${f}`).join(' ')],
   health: { kind: 'http', port: NEUTRON_PORT, path: '/' },
   data: [],
   overlapOnUpgrade: true,
@@ -359,6 +360,12 @@ export const neutron: ServiceDescriptor = {
     ];
     if (hasRole(host, 'control')) {
       files.push(spec('/etc/neutron/plugins/ml2/ml2_conf.ini', 'neutron/ml2_conf.ini.hbs', unitsReading(host, SERVER), ml2View(d)));
+      // Debian's neutron-api runs its eventlet-patched app with 32 uwsgi threads per worker,
+      // which deadlock (a guest's port update is accepted and never answered). Its init script
+      // is named neutron-api but reads /etc/default/neutron-server.
+      if (host.osFamily === 'debian' && d.mode === 'packages') {
+        files.push(uwsgiDefaults({ unit: 'neutron-api', name: 'neutron-server', ini: '/etc/neutron/neutron-api-uwsgi.ini', eventletPatchedBy: 'neutron.cmd.eventlet' }));
+      }
     }
     if (hasRole(host, 'network') || hasRole(host, 'compute')) {
       files.push(

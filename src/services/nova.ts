@@ -21,7 +21,7 @@ import {
   transportUrl,
   unique,
   urlHost,
-  uwsgiConnectionClose,
+  uwsgiDefaults,
   workerCount,
 } from './common.js';
 
@@ -169,7 +169,7 @@ const novaApiContainer: ContainerDef = {
   layer: NOVA_LAYER,
   configLinks: NOVA_CONF,
   files: NOVA_CONF,
-  command: uwsgi('/usr/bin/nova-api-wsgi', NOVA_API_PORT),
+  command: uwsgi('/usr/bin/nova-api-wsgi', NOVA_API_PORT, { eventletPatched: true }),
   health: { kind: 'http', port: NOVA_API_PORT, path: '/' },
   data: [],
   overlapOnUpgrade: true,
@@ -190,7 +190,7 @@ const novaMetadataApiContainer: ContainerDef = {
   layer: NOVA_LAYER,
   configLinks: NOVA_CONF,
   files: NOVA_CONF,
-  command: uwsgi('/usr/bin/nova-metadata-wsgi', NOVA_METADATA_PORT),
+  command: uwsgi('/usr/bin/nova-metadata-wsgi', NOVA_METADATA_PORT, { eventletPatched: true }),
   // The version list: unauthenticated, answered by nova's metadata application.
   health: { kind: 'http', port: NOVA_METADATA_PORT, path: '/' },
   data: [],
@@ -360,9 +360,15 @@ export const nova: ServiceDescriptor = {
       });
     }
     if (os === 'debian' && d.mode === 'packages') {
-      // Both APIs run under uwsgi with Debian's settings that keep clients reusing closed connections.
-      for (const api of ['nova-api', 'nova-metadata-api']) {
-        if (here.some((c) => c.name === api)) files.push(uwsgiConnectionClose(componentUnit(api, os)));
+      // Both APIs run under uwsgi with Debian's settings that keep clients reusing closed
+      // connections; the metadata API's ini also gives its eventlet-patched workers 32 threads
+      // (nova-api's already has one).
+      if (here.some((c) => c.name === 'nova-api')) {
+        files.push(uwsgiDefaults({ unit: componentUnit('nova-api', os), ini: '/etc/nova/nova-api-uwsgi.ini', connectionClose: true }));
+      }
+      if (here.some((c) => c.name === 'nova-metadata-api')) {
+        const unit = componentUnit('nova-metadata-api', os);
+        files.push(uwsgiDefaults({ unit, ini: '/etc/nova/nova-api-metadata-uwsgi.ini', connectionClose: true, eventletPatchedBy: 'nova.monkey_patch' }));
       }
     }
     if (os === 'debian' && hasRole(host, 'compute')) {

@@ -16,7 +16,8 @@ import time
 import openstack
 
 spec = json.loads(base64.b64decode(CAIRN_SPEC))  # noqa: F821 (defined by the sender)
-conn = openstack.connect()
+# Every API call gives up after a minute: a hung API fails its step instead of the whole check.
+conn = openstack.connect(api_timeout=60)
 prefix = spec["prefix"]
 
 
@@ -55,7 +56,10 @@ def stuck(s):
     s = conn.compute.get_server(s.id)
     ports = ["port %s %s (bound to %s, %s)" % (p.fixed_ips[0]["ip_address"] if p.fixed_ips else p.id[:8], p.status, p.binding_host_id or "no host", p.binding_vif_type)
              for p in conn.network.ports(device_id=s.id)]
-    return "still %s, task %s, on %s; %s" % (s.status, s.task_state, s.compute_host or "no host yet", "; ".join(ports) or "no port yet")
+    # A guest can turn ACTIVE between the last poll and this look (an API call that hung ate the
+    # wait): it is still late, so say that rather than "still ACTIVE".
+    state = "only %s now" % s.status if s.status == "ACTIVE" else "still %s, task %s" % (s.status, s.task_state)
+    return "%s, on %s; %s" % (state, s.compute_host or "no host yet", "; ".join(ports) or "no port yet")
 
 
 def boot():

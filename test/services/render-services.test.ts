@@ -70,6 +70,7 @@ test('control+network host gets the control and network files, computes only the
     '/etc/default/nova-api-metadata',
     '/etc/neutron/neutron.conf',
     '/etc/neutron/plugins/ml2/ml2_conf.ini',
+    '/etc/default/neutron-server',
     '/etc/neutron/plugins/ml2/openvswitch_agent.ini',
     '/etc/neutron/l3_agent.ini',
     '/etc/neutron/dhcp_agent.ini',
@@ -206,15 +207,23 @@ test('Debian computes own an empty nova-compute.conf (the package one would forc
   t.false(paths(render(rhel(exampleDeployment())), 'cmp1').includes('/etc/nova/nova-compute.conf'));
 });
 
-test('Debian uwsgi APIs that do not say Connection: close are made to (keystone, nova-api, nova-api-metadata)', (t) => {
+test('Debian uwsgi APIs get Connection: close where the ini lacks it, and one thread per worker where the app is eventlet-patched', (t) => {
   const files = render();
-  for (const unit of ['keystone', 'nova-api', 'nova-api-metadata']) {
-    const f = file(files, 'ctrl1', `/etc/default/${unit}`);
+  const want: Record<string, string> = {
+    keystone: ' --add-header Connection:close',
+    'nova-api': ' --add-header Connection:close',
+    'nova-api-metadata': ' --add-header Connection:close --threads 1',
+    // neutron-api's init script is named neutron-api but its NAME (the defaults file) is neutron-server.
+    'neutron-server': ' --threads 1',
+  };
+  for (const [name, added] of Object.entries(want)) {
+    const f = file(files, 'ctrl1', `/etc/default/${name}`);
     t.is(f.mode, '0644');
     // openstack-pkg-tools' init script sources the file after building uwsgi's arguments.
     const args = execFileSync('sh', ['-c', `DAEMON_ARGS='--http-socket :5000 --ini /etc/x.ini'\n${f.content}\nprintf %s "$DAEMON_ARGS"`], { encoding: 'utf8' });
-    t.is(args, '--http-socket :5000 --ini /etc/x.ini --add-header Connection:close', unit);
+    t.is(args, `--http-socket :5000 --ini /etc/x.ini${added}`, name);
   }
+  t.deepEqual(file(files, 'ctrl1', '/etc/default/neutron-server').restarts, ['neutron-api']);
   t.deepEqual(paths(files, 'cmp1').filter((p) => p.startsWith('/etc/default/')), []);
   // RHEL runs them in httpd; the containers run uwsgi with their own arguments.
   t.false(render(rhel(exampleDeployment())).some((f) => f.path.startsWith('/etc/default/')));
