@@ -27,7 +27,9 @@ export function plainProgress(io: Io, verbose: boolean): Progress {
           else if (e.state === 'done' || verbose) io.err(`${e.host}: ${e.state}`);
           break;
         case 'step':
-          if (e.status !== 'ok' || verbose) io.err(`${e.host}: ${SYMBOL[e.status]} ${e.title}: ${e.reason}${e.detail ? ` (${e.detail})` : ''} [${e.ms} ms]`);
+          // A changed step's reason is the state before (why it ran), its detail what its action
+          // printed after; a check's detail is what it read.
+          if (e.status !== 'ok' || verbose) io.err(`${e.host}: ${SYMBOL[e.status]} ${e.title}: ${e.reason}${e.detail ? (e.status === 'changed' ? `; now: ${e.detail}` : ` (${e.detail})`) : ''} [${e.ms} ms]`);
           break;
         case 'precheck':
           io.err(`${e.host}: precheck ${e.check}: ${e.severity === 'warning' ? 'warning: ' : ''}${e.message}`);
