@@ -14,6 +14,20 @@ import { shQuote } from '../transport/quote.js';
 import { containerLogs, lastLines, type ApiCheck, type ApiCheckContext } from './api-checks.js';
 import type { ContainerDef } from './container-def.js';
 
+/** cairn's WEBROOT, after Debian's own local_settings.d file that moves it to /horizon. */
+const DEBIAN_WEBROOT_OVERRIDE = '/etc/openstack-dashboard/local_settings.d/_0100_cairn_webroot.py';
+
+/**
+ * Debian's own rebuild of Horizon's static files (its postinst runs it when WEBROOT changes):
+ * the offline-compressed CSS and JS embed WEBROOT, and a page whose compressed block is not in
+ * the manifest answers 500. 17 s on the lab's control node.
+ */
+const REBUILD_STATIC = [
+  '/usr/share/openstack-dashboard/manage.py collectstatic --noinput --clear >/dev/null',
+  '/usr/share/openstack-dashboard/manage.py compress --force',
+  'chown -R www-data /var/lib/openstack-dashboard/static',
+].join(' && ');
+
 /** The local_settings view-model: every Python literal is computed (and escaped) here. */
 export function localSettingsView(d: Deployment, os: OsFamily): Record<string, unknown> {
   const ctrl = controllerOf(d);
@@ -51,7 +65,12 @@ const horizonContainer: ContainerDef = {
   configLinks: ['/etc/openstack-dashboard/local_settings.py', DASHBOARD_SITE],
   // The dashboard site is the one site: the default site would answer port 80 first, the
   // package's default-ssl needs mod_ssl and the alias-only site maps the dashboard twice.
-  imageSetup: `rm -f /etc/apache2/sites-enabled/*.conf && ln -s ${DASHBOARD_SITE} /etc/apache2/sites-enabled/openstack-dashboard.conf`,
+  // WEBROOT / as in packages mode (the image bakes it in, with the static files built for it).
+  imageSetup: [
+    `rm -f /etc/apache2/sites-enabled/*.conf && ln -s ${DASHBOARD_SITE} /etc/apache2/sites-enabled/openstack-dashboard.conf`,
+    `printf '%s\\n' "WEBROOT = '/'" > ${DEBIAN_WEBROOT_OVERRIDE}`,
+    REBUILD_STATIC,
+  ].join(' && '),
   // apache2ctl would stay as the parent shell and not pass docker's SIGTERM on: Apache itself,
   // with the environment Debian's envvars sets, is PID 1.
   command: ['sh', '-c', '. /etc/apache2/envvars && mkdir -p "$APACHE_RUN_DIR" "$APACHE_LOCK_DIR" "$APACHE_LOG_DIR" && exec apache2 -DFOREGROUND'],
@@ -70,13 +89,19 @@ export function dashboardUrl(d: Deployment): string {
 
 /** Horizon's API check: the login page answers 200 (Django, sessions and memcached work). */
 function horizonApiChecks({ deployment: d }: ApiCheckContext): ApiCheck[] {
-  const url = `${dashboardUrl(d)}auth/login/`;
+  // The URL the deploy prints, as a browser opens it: redirects followed to a page with the
+  // login form (a login URL outside the site's root answers 404 after the redirect).
+  const url = dashboardUrl(d);
+  const script = "import sys, urllib.request; r = urllib.request.urlopen(sys.argv[1], timeout=20); print(r.status, r.url, 'login-form' if b'id_username' in r.read() else 'no-login-form')";
   return [
     {
       id: 'dashboard',
-      script: `python3 -c 'import sys, urllib.request; print(urllib.request.urlopen(sys.argv[1], timeout=20).status)' ${shQuote(url)}`,
-      judge: (out, code) => ({ ok: code === 0 && out.trim() === '200', detail: code === 0 ? `${url} answered ${out.trim()}` : lastLines(out) }),
-      hint: 'on the control host: /var/log/apache2/error.log and /var/log/openstack-dashboard/ (httpd on RHEL)',
+      script: `python3 -c ${shQuote(script)} ${shQuote(url)}`,
+      judge: (out, code) => {
+        const [status, landed, form] = out.trim().split(/\s+/);
+        return { ok: code === 0 && status === '200' && form === 'login-form', detail: code === 0 ? `${url} answered ${status} at ${landed}${form === 'login-form' ? ' with the login form' : ' without a login form'}` : lastLines(out) };
+      },
+      hint: 'on the control host: /var/log/apache2/error.log and /var/log/openstack-dashboard/ (httpd on RHEL); WEBROOT in local_settings',
       containersHint: () => `on the control host: ${containerLogs('horizon')}; docker exec cairn-horizon tail /var/log/openstack-dashboard/error.log`,
     },
   ];
@@ -113,6 +138,21 @@ export const horizon: ServiceDescriptor = {
         restarts: [unit],
         view: localSettingsView(d, os),
       },
+      ...(os === 'debian' && d.mode === 'packages'
+        ? [
+            {
+              // Debian's local_settings.d/_0005_debian_webroot.py, read after local_settings.py,
+              // sets WEBROOT to /horizon, so the login redirect left the site (404). Read after it.
+              path: DEBIAN_WEBROOT_OVERRIDE,
+              template: 'horizon/webroot.py.hbs',
+              mode: '0644',
+              owner: 'root',
+              group: 'root',
+              restarts: [unit],
+              view: { webroot: localSettingsView(d, os).webroot },
+            },
+          ]
+        : []),
       {
         path:
           os === 'debian'
@@ -139,7 +179,18 @@ export const horizon: ServiceDescriptor = {
     // start) and its alias-only site maps the dashboard a second time.
     const enabled = '/etc/apache2/sites-enabled';
     const others = ['000-default', 'default-ssl', 'openstack-dashboard-alias-only'];
+    const webroot = localSettingsView(d, os).webroot as string;
     return [
+      {
+        name: 'static',
+        title: `dashboard static files built for WEBROOT ${webroot}`,
+        when: 'before-start',
+        argv: ['sh', '-c', REBUILD_STATIC],
+        // Stamped: runs once, and again when the WEBROOT it was built for changes.
+        inputs: [`WEBROOT ${webroot}`],
+        timeoutMs: 600_000,
+        restarts: ['apache2'],
+      },
       {
         name: 'site',
         title: 'apache serves the dashboard site only',

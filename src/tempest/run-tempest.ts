@@ -143,11 +143,14 @@ export async function runTempest(d: Deployment, opts: TempestOptions = {}): Prom
       );
 
     phase('installing tempest from the distribution (once)');
+    // Tempest's scenario tests ping guests with the host's ping, which Debian's tempest package
+    // does not pull in (minimal hosts, such as lab nodes, lack it).
+    const packages = 'tempest python3-subunit iputils-ping';
     const install = await t.run({
       argv: [
         'sh',
         '-c',
-        `dpkg -s tempest python3-subunit >/dev/null 2>&1 || DEBIAN_FRONTEND=noninteractive apt-get install -y -q tempest python3-subunit; [ -d ${WORKSPACE}/etc ] || tempest init ${WORKSPACE}`,
+        `dpkg -s ${packages} >/dev/null 2>&1 || DEBIAN_FRONTEND=noninteractive apt-get install -y -q ${packages}; [ -d ${WORKSPACE}/etc ] || tempest init ${WORKSPACE}`,
       ],
       timeoutMs: 900_000,
     });

@@ -1,6 +1,7 @@
 # cairn verify --tempest, the cloud side: the IDs tempest.conf wants, looked up by the names
 # demo provisioning gave them (sent as CAIRN_SPEC, base64 JSON, defined above this text).
-# Prints one JSON line: {"ok": true, "imageId", "flavorId", "flavorAltId", "publicNetworkId"}
+# Prints one JSON line: {"ok": true, "imageId", "flavorId", "flavorAltId", "publicNetworkId",
+# "networkExtensions"}
 # or {"ok": false, "detail": what is missing}.
 import base64
 import json
@@ -27,6 +28,7 @@ if net is None or not net.is_router_external:
     missing.append("external network " + spec["external"])
 else:
     found["publicNetworkId"] = net.id
+found["networkExtensions"] = sorted(e.alias for e in conn.network.extensions())
 if missing:
     print(json.dumps(dict(ok=False, detail="not in the cloud: " + ", ".join(missing))))
 else:

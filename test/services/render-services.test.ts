@@ -76,6 +76,7 @@ test('control+network host gets the control and network files, computes only the
     '/etc/neutron/dhcp_agent.ini',
     '/etc/neutron/metadata_agent.ini',
     '/etc/openstack-dashboard/local_settings.py',
+    '/etc/openstack-dashboard/local_settings.d/_0100_cairn_webroot.py',
     '/etc/apache2/sites-available/openstack-dashboard.conf',
     '/etc/network/interfaces.d/cairn-br-ex',
     '/usr/local/lib/cairn/ovs-netdev-addresses.sh',
@@ -342,6 +343,14 @@ test('horizon local_settings: Python literals computed and escaped', (t) => {
   t.true(f.content.includes(`'LOCATION': '198.18.10.11:11211',`));
   t.true(f.content.includes(`OPENSTACK_KEYSTONE_DEFAULT_DOMAIN = 'Default'\n`));
   t.deepEqual([f.mode, f.owner, f.group], ['0640', 'root', 'www-data']);
+});
+
+test('horizon on Debian: WEBROOT / again after Debian\'s local_settings.d file that moves it to /horizon (the site serves /)', (t) => {
+  const files = render();
+  const f = file(files, 'ctrl1', '/etc/openstack-dashboard/local_settings.d/_0100_cairn_webroot.py');
+  t.regex(f.content, /^WEBROOT = '\/'$/m);
+  t.true(file(files, 'ctrl1', '/etc/apache2/sites-available/openstack-dashboard.conf').content.includes('WSGIScriptAlias / '));
+  t.false(render(rhel(exampleDeployment())).some((r) => r.path.includes('local_settings.d')));
 });
 
 test('credentials: shell-quoted keystonerc and YAML-quoted clouds.yaml, root only', (t) => {

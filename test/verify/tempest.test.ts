@@ -25,7 +25,7 @@ function parseIni(text: string): Map<string, Map<string, string>> {
   return out;
 }
 
-const ids = { imageId: 'img-1', flavorId: 'fl-nano', flavorAltId: 'fl-tiny', publicNetworkId: 'net-pub' };
+const ids = { imageId: 'img-1', flavorId: 'fl-nano', flavorAltId: 'fl-tiny', publicNetworkId: 'net-pub', networkExtensions: ['router', 'binding', 'agent'] };
 
 test('tempest.conf: the APIs, the admin, the IDs of what provisioning made, the services cairn deployed', (t) => {
   const d = exampleDeployment({ provisionDemo: true });
@@ -44,6 +44,8 @@ test('tempest.conf: the APIs, the admin, the IDs of what provisioning made, the 
   t.is(get('compute', 'min_compute_nodes'), String(d.hosts.filter((h) => h.roles.includes('compute')).length));
   t.is(get('network', 'public_network_id'), 'net-pub');
   t.is(get('network', 'floating_network_name'), spec.external.network);
+  // The extensions Neutron lists, not Tempest's "all" (which expects metering and dvr).
+  t.is(get('network-feature-enabled', 'api_extensions'), 'agent,binding,router');
   t.is(get('validation', 'network_for_ssh'), spec.external.network);
   t.is(get('service_available', 'nova'), 'true');
   t.is(get('service_available', 'cinder'), 'false');
