@@ -63,6 +63,8 @@ const horizonContainer: ContainerDef = {
   packages: ['openstack-dashboard-apache', 'python3-pymemcache'],
   user: { name: 'www-data', uid: 33, gid: 33, home: '/var/www', system: true },
   configLinks: ['/etc/openstack-dashboard/local_settings.py', DASHBOARD_SITE],
+  // Packages mode's WEBROOT file is baked into the image instead (imageSetup).
+  files: ['/etc/openstack-dashboard/local_settings.py', DASHBOARD_SITE],
   // The dashboard site is the one site: the default site would answer port 80 first, the
   // package's default-ssl needs mod_ssl and the alias-only site maps the dashboard twice.
   // WEBROOT / as in packages mode (the image bakes it in, with the static files built for it).
