@@ -63,16 +63,13 @@ const horizonContainer: ContainerDef = {
   packages: ['openstack-dashboard-apache', 'python3-pymemcache'],
   user: { name: 'www-data', uid: 33, gid: 33, home: '/var/www', system: true },
   configLinks: ['/etc/openstack-dashboard/local_settings.py', DASHBOARD_SITE],
-  // Packages mode's WEBROOT file is baked into the image instead (imageSetup).
+  // Not packages mode's WEBROOT file (see imageSetup).
   files: ['/etc/openstack-dashboard/local_settings.py', DASHBOARD_SITE],
   // The dashboard site is the one site: the default site would answer port 80 first, the
   // package's default-ssl needs mod_ssl and the alias-only site maps the dashboard twice.
-  // WEBROOT / as in packages mode (the image bakes it in, with the static files built for it).
-  imageSetup: [
-    `rm -f /etc/apache2/sites-enabled/*.conf && ln -s ${DASHBOARD_SITE} /etc/apache2/sites-enabled/openstack-dashboard.conf`,
-    `printf '%s\\n' "WEBROOT = '/'" > ${DEBIAN_WEBROOT_OVERRIDE}`,
-    REBUILD_STATIC,
-  ].join(' && '),
+  // Not yet WEBROOT / as in packages mode: baking it in (with Debian's static rebuild) failed
+  // the image build in CI, so the container keeps Debian's /horizon and its root redirect.
+  imageSetup: `rm -f /etc/apache2/sites-enabled/*.conf && ln -s ${DASHBOARD_SITE} /etc/apache2/sites-enabled/openstack-dashboard.conf`,
   // apache2ctl would stay as the parent shell and not pass docker's SIGTERM on: Apache itself,
   // with the environment Debian's envvars sets, is PID 1.
   command: ['sh', '-c', '. /etc/apache2/envvars && mkdir -p "$APACHE_RUN_DIR" "$APACHE_LOCK_DIR" "$APACHE_LOG_DIR" && exec apache2 -DFOREGROUND'],
@@ -93,7 +90,9 @@ export function dashboardUrl(d: Deployment): string {
 function horizonApiChecks({ deployment: d }: ApiCheckContext): ApiCheck[] {
   // The URL the deploy prints, as a browser opens it: redirects followed to a page with the
   // login form (a login URL outside the site's root answers 404 after the redirect).
-  const url = dashboardUrl(d);
+  // Containers mode still serves Debian's WEBROOT /horizon (see horizonContainer): its login
+  // page is checked directly, as before.
+  const url = d.mode === 'containers' ? `${dashboardUrl(d)}auth/login/` : dashboardUrl(d);
   const script = "import sys, urllib.request; r = urllib.request.urlopen(sys.argv[1], timeout=20); print(r.status, r.url, 'login-form' if b'id_username' in r.read() else 'no-login-form')";
   return [
     {
