@@ -173,17 +173,18 @@ export const AMQP_PORT = 5672;
 /**
  * uwsgi as the Debian packages run it (their -uwsgi.ini settings), on the command line so
  * the log goes to stdout (`docker logs`) instead of the ini's log file, plus --reuse-port.
- * An app that eventlet-patches the interpreter when it loads (nova's APIs, neutron-api) gets
- * one thread per worker and more workers: native threads under eventlet's patched locks
- * deadlock a worker with requests already accepted.
+ * An eventlet-patched app (nova's APIs, neutron-api) has the same 4 threads for now: packages
+ * mode runs them with one (Debian's 32 deadlocked neutron-api), but one thread per worker has
+ * not yet run in a containers lab.
  */
-export function uwsgi(wsgiFile: string, port: number, opts: { eventletPatched?: boolean } = {}): string[] {
+export function uwsgi(wsgiFile: string, port: number): string[] {
   return [
     'uwsgi_python3',
     '--http-socket', `:${port}`,
     '--wsgi-file', wsgiFile,
     '--master',
-    ...(opts.eventletPatched ? ['--processes', '4', '--threads', '1'] : ['--processes', '2', '--threads', '4']),
+    '--processes', '2',
+    '--threads', '4',
     '--enable-threads',
     '--lazy-apps',
     '--die-on-term',

@@ -211,7 +211,7 @@ const neutronServerContainer: ContainerDef = {
   layer: NEUTRON_LAYER,
   configLinks: NEUTRON_SERVER_CONF,
   files: NEUTRON_SERVER_CONF,
-  command: [...uwsgi('/usr/bin/neutron-api', NEUTRON_PORT, { eventletPatched: true }), '--pyargv', NEUTRON_SERVER_CONF.map((f) => `--config-file=${f}`).join(' ')],
+  command: [...uwsgi('/usr/bin/neutron-api', NEUTRON_PORT), '--pyargv', NEUTRON_SERVER_CONF.map((f) => `--config-file=${f}`).join(' ')],
   health: { kind: 'http', port: NEUTRON_PORT, path: '/' },
   data: [],
   overlapOnUpgrade: true,

@@ -169,7 +169,7 @@ const novaApiContainer: ContainerDef = {
   layer: NOVA_LAYER,
   configLinks: NOVA_CONF,
   files: NOVA_CONF,
-  command: uwsgi('/usr/bin/nova-api-wsgi', NOVA_API_PORT, { eventletPatched: true }),
+  command: uwsgi('/usr/bin/nova-api-wsgi', NOVA_API_PORT),
   health: { kind: 'http', port: NOVA_API_PORT, path: '/' },
   data: [],
   overlapOnUpgrade: true,
@@ -190,7 +190,7 @@ const novaMetadataApiContainer: ContainerDef = {
   layer: NOVA_LAYER,
   configLinks: NOVA_CONF,
   files: NOVA_CONF,
-  command: uwsgi('/usr/bin/nova-metadata-wsgi', NOVA_METADATA_PORT, { eventletPatched: true }),
+  command: uwsgi('/usr/bin/nova-metadata-wsgi', NOVA_METADATA_PORT),
   // The version list: unauthenticated, answered by nova's metadata application.
   health: { kind: 'http', port: NOVA_METADATA_PORT, path: '/' },
   data: [],
