@@ -264,7 +264,6 @@ export function uwsgiDefaults(a: UwsgiArgs): FileSpec {
       ini: a.ini,
       connectionClose: Boolean(a.connectionClose),
       singleThread: a.eventletPatchedBy !== undefined,
-      app: a.unit,
       patcher: a.eventletPatchedBy ?? '',
     },
   };
