@@ -8,11 +8,11 @@ import { Command, Option } from 'commander';
 import type { Deployment } from '../config/model.js';
 import { HISTORY_FILE, formatHistory, historyFileIn, readHistory } from '../containers/history.js';
 import { containerServices } from '../containers/services.js';
-import { deployContainersCloud, rollbackService, selectServices, upgradeService, type NodeOptions } from '../deploy/containers.js';
+import { deployContainersCloud, provisionContainersCloud, rollbackService, selectServices, upgradeService, type NodeOptions } from '../deploy/containers.js';
 import { writeLocalCredentials } from '../deploy/local-credentials.js';
 import { verifyCloud } from '../deploy/verify-cloud.js';
 import { EXIT, UsageError } from '../errors.js';
-import { credentialsLine } from './deploy-report.js';
+import { credentialsLine, provisionLine } from './deploy-report.js';
 import { printHealth } from './health-table.js';
 import { registerImagesCommands } from './images-command.js';
 import { seconds, type Io } from './io.js';
@@ -60,6 +60,11 @@ export async function deployInContainers(d: Deployment, flags: { dryRun?: boolea
   const planned = await deploy(d, { trustNewHosts, healthDeadlineMs: 120_000, stateDir: flags.stateDir, log: io.err, onEvent: plainProgress(io, false).onEvent }, io);
   const credentials = writeLocalCredentials(planned.deployment, planned.files, flags.stateDir);
   const say = flags.json ? io.err : io.out;
+  const provision = await provisionContainersCloud(planned, { trustNewHosts, stateDir: flags.stateDir, log: io.err });
+  if (provision) {
+    say(provisionLine(provision.report));
+    if (!provision.report.ok) return EXIT.failed;
+  }
   let healthy = true;
   if (flags.verify) {
     checking('the containers and their APIs');

@@ -162,12 +162,15 @@ export function readInventory(text: string, file: string): { inventory?: Invento
   const root = data as InventoryData;
   const base = dirname(file);
   const hosts: InventoryHost[] = [];
+  /** Each host's `address:` line: a clash is reported where the address is written. */
+  const addressLines = new Map<string, number>();
   for (const [name, h] of Object.entries(root.hosts)) {
     const path = ['hosts', name];
     const line = lineAt(doc, path, lineOf);
     const d = root.defaults ?? {};
     const address = parseHost(h.address);
-    if (!address.ok) report(lineAt(doc, [...path, 'address'], lineOf), `hosts/${name}/address`, address.message);
+    addressLines.set(name, lineAt(doc, [...path, 'address'], lineOf));
+    if (!address.ok) report(addressLines.get(name)!, `hosts/${name}/address`, address.message);
     for (const key of ['management_interface', 'external_interface'] as const) {
       const v = h[key];
       const r = v === undefined ? undefined : parseInterface(v);
@@ -224,7 +227,7 @@ export function readInventory(text: string, file: string): { inventory?: Invento
   const addresses = new Map<string, string>();
   for (const h of hosts) {
     const other = addresses.get(h.address);
-    if (other) report(h.line, `hosts/${h.name}/address`, `${h.address} is also the address of ${other}`);
+    if (other) report(addressLines.get(h.name) ?? h.line, `hosts/${h.name}/address`, `${h.address} is also the address of ${other}`);
     addresses.set(h.address, h.name);
   }
   const groups = {} as Inventory['groups'];

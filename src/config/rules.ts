@@ -157,9 +157,6 @@ export const RULES: readonly Rule[] = [
         const keys = missing.map((s) => `CONFIG_${s.toUpperCase()}_INSTALL`).join(', ');
         return [err(ctx, 'CONFIG_PROVISION_DEMO', `demo provisioning makes networks, a router, flavors and an image, which needs ${keys}=y; set CONFIG_PROVISION_DEMO=n or turn them on`)];
       }
-      if (d.mode === 'containers') {
-        return [warn(ctx, 'CONFIG_PROVISION_DEMO', 'in containers mode cairn makes the demo project and user only, not yet the image, flavors, networks and router of demo provisioning (packages mode does), so `cairn verify --workload` has nothing to boot on')];
-      }
       const spec = demoSpec(d);
       if ('message' in spec) return [err(ctx, spec.key, spec.message)];
       const out: Problem[] = [];

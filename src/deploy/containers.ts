@@ -23,7 +23,11 @@ import { UsageError } from '../errors.js';
 import { connectDocker } from '../local/docker-engine.js';
 import { HARDWARE_SCRIPT, parseHardware, type Hardware } from '../plan/decide-hosts.js';
 import { connectSsh, type SshTransport } from '../transport/ssh-transport.js';
+import type { ProvisionReport } from '../provision/run-provision.js';
+import { provisionAfterDeploy } from './deploy-cloud.js';
 import { planDeployment, type Planned } from './plan-deployment.js';
+import { openRunDir, type RunDir } from './run-dir.js';
+import { containersVerify } from './verify-cloud.js';
 import { shippedPlaybooks } from './playbooks.js';
 
 /** What every containers-mode operation is given. */
@@ -83,6 +87,24 @@ export async function deployContainersCloud(d: Deployment, opts: NodeOptions & {
     }),
   );
   return { planned: planned ?? planDeployment(d), entries };
+}
+
+/**
+ * Demo provisioning in containers mode (CONFIG_PROVISION_DEMO=y), after a successful deploy:
+ * the same script as packages mode, run in the keystone container (the host has no client),
+ * with its log and provision.json in a new run directory. Undefined when provisioning is off.
+ */
+export async function provisionContainersCloud(planned: Planned, opts: Pick<NodeOptions, 'stateDir' | 'trustNewHosts' | 'log'>): Promise<{ report: ProvisionReport; run: RunDir } | undefined> {
+  const d = planned.deployment;
+  if (!d.provisionDemo) return undefined;
+  const run = openRunDir(opts.stateDir);
+  const emit = (e: ApplyEvent): void => {
+    run.event(e);
+    if (e.type === 'note') opts.log(`${e.host}: ${e.message}`);
+  };
+  const report = await provisionAfterDeploy(d, run, opts, emit, containersVerify(d, planned.files).apiContainer);
+  run.writeJson('provision.json', report);
+  return { report, run };
 }
 
 /** Moves one service to `tag`: canary host first, migrations once, each host health-gated. */

@@ -68,13 +68,15 @@ export interface DeployOutcome {
 
 /**
  * Demo provisioning: the guest image is built here (or found in the cache), then the control
- * host makes the demo resources. Failures are in the report, never thrown.
+ * host makes the demo resources (in containers mode, from inside `apiContainer` there).
+ * Failures are in the report, never thrown.
  */
 export async function provisionAfterDeploy(
   d: Deployment,
   run: RunDir,
   opts: Pick<DeployCloudOptions, 'stateDir' | 'trustNewHosts'>,
   emit: (e: ApplyEvent) => void,
+  apiContainer?: string,
 ): Promise<ProvisionReport> {
   const ctrl = controllerOf(d);
   const note = (message: string): void => emit({ type: 'note', host: ctrl.name, message });
@@ -89,7 +91,7 @@ export async function provisionAfterDeploy(
   let t: Transport | undefined;
   try {
     t = await connectSsh(ctrl, { ...(opts.trustNewHosts ? { trustNewHosts: true } : {}), log: (line) => run.log(ctrl.name, line) });
-    const report = await provisionDemo(d, t, image);
+    const report = await provisionDemo(d, t, image, apiContainer);
     const made = report.changes.filter((c) => c.action !== 'exists');
     note(report.unchanged ? 'demo provisioning: unchanged' : `demo provisioning: ${made.length} made (${made.map((c) => c.resource).join(', ') || 'nothing new'})`);
     return report;

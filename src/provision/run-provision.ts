@@ -19,6 +19,8 @@ import { apiRunner, jsonLines, type ApiRunner } from './api-runner.js';
 
 /** Where the guest image's files go on the control host. */
 export const GUEST_DIR = '/var/lib/cairn/guest';
+/** Where they are copied inside the API container (containers mode: the script runs there). */
+export const CONTAINER_GUEST_DIR = '/tmp/cairn-guest';
 /** The stamp of the last successful provisioning. */
 export const STAMP = '/var/lib/cairn/provision-demo.sha256';
 /** The bootable image's disk: Nova needs one; the guest runs from its ramdisk (1 MiB of zeros). */
@@ -75,16 +77,27 @@ export function parseChanges(stdout: string): ProvisionChange[] {
 }
 
 /**
- * Provisions the demo cloud of `d` through the control host's transport `t` (packages mode: the
- * host has the clients and keystonerc_admin; containers mode has no provisioning yet).
+ * `docker cp` of the control host's guest files into the API container. A container of its own
+ * would need no copy, but the running one is known healthy, has the client, and reaches the APIs
+ * as verify's checks do; the copy (about 10 MB) goes away with the container.
  */
-export async function provisionDemo(d: Deployment, t: Transport, image: GuestImage): Promise<ProvisionReport> {
+export function copyIntoContainerArgv(apiContainer: string): string[] {
+  return ['docker', 'cp', `${GUEST_DIR}/.`, `${apiContainer}:${CONTAINER_GUEST_DIR}`];
+}
+
+/**
+ * Provisions the demo cloud of `d` through the control host's transport `t`. Packages mode: the
+ * script runs on the host, which has the clients and keystonerc_admin. Containers mode
+ * (`apiContainer`): the host has no client; the script runs in that container, which gets the
+ * image files first.
+ */
+export async function provisionDemo(d: Deployment, t: Transport, image: GuestImage, apiContainer?: string): Promise<ProvisionReport> {
   const started = Date.now();
   const done = (r: Omit<ProvisionReport, 'ms'>): ProvisionReport => ({ ...r, ms: Date.now() - started });
   const spec = demoSpec(d);
   if ('message' in spec) return done({ ok: false, unchanged: false, changes: [], error: spec.message });
-  const runner: ApiRunner = apiRunner(d);
-  const payload = provisionPayload(d, spec, image, GUEST_DIR);
+  const runner: ApiRunner = apiRunner(d, apiContainer);
+  const payload = provisionPayload(d, spec, image, apiContainer ? CONTAINER_GUEST_DIR : GUEST_DIR);
   const stamp = sha256(JSON.stringify(payload));
   const seen = await t.run({ argv: ['cat', STAMP] });
   if (seen.code === 0 && seen.stdout.trim() === stamp) return done({ ok: true, unchanged: true, changes: [] });
@@ -97,6 +110,10 @@ export async function provisionDemo(d: Deployment, t: Transport, image: GuestIma
   const have = await t.hashFiles(files.map(([n]) => `${GUEST_DIR}/${n}`));
   for (const [name, bytes] of files) {
     if (have.get(`${GUEST_DIR}/${name}`) !== sha256(bytes)) await t.put(`${GUEST_DIR}/${name}`, bytes, { mode: '0644', owner: 'root', group: 'root' });
+  }
+  if (apiContainer) {
+    const cp = await t.run({ argv: copyIntoContainerArgv(apiContainer), timeoutMs: 120_000 });
+    if (cp.code !== 0) return done({ ok: false, unchanged: false, changes: [], error: `copying the guest image into ${apiContainer}: ${cp.stderr.trim()}` });
   }
   const r = await t.run({ argv: runner.argv, stdin: provisionScript(payload, runner.preamble), timeoutMs: 900_000, secrets: runner.secrets });
   const changes = parseChanges(r.stdout);

@@ -50,3 +50,23 @@ test('a floating range that is not a network is a type error', (t) => {
   t.false(r.ok);
   t.true(r.lines.some((l) => /CONFIG_PROVISION_DEMO_FLOATRANGE: .*host bits set/.test(l)), r.lines.join('\n'));
 });
+
+test('a tunnel interface a host does not have is an error naming the key, its line and each such host', (t) => {
+  const r = load(['CONFIG_NEUTRON_OVS_TUNNEL_IF=eth2', 'CONFIG_PROVISION_DEMO_FLOATRANGE=198.18.20.0/24']);
+  t.false(r.ok);
+  const line = BASE_INVENTORY_ANSWER.split('\n').length;
+  t.true(r.lines.includes(`a.ini:${line}: CONFIG_NEUTRON_OVS_TUNNEL_IF: host ctrl (inv.yml:6) has no interface 'eth2'; its interfaces are eth0, eth1`), r.lines.join('\n'));
+});
+
+test('two hosts with one address are an error on the inventory line', (t) => {
+  const inv = BASE_INVENTORY.replace('address: 198.18.10.21', 'address: 198.18.10.11');
+  const r = load(['CONFIG_PROVISION_DEMO_FLOATRANGE=198.18.20.0/24'], inv);
+  t.false(r.ok);
+  t.true(r.lines.includes('inv.yml:10: hosts/cmp1/address: 198.18.10.11 is also the address of ctrl'), r.lines.join('\n'));
+});
+
+test('containers mode provisions the demo cloud too: no warning that it does not', (t) => {
+  const r = load(['CAIRN_DEPLOY_MODE=containers', 'CONFIG_PROVISION_DEMO_FLOATRANGE=198.18.20.0/24']);
+  t.true(r.ok, r.lines.join('\n'));
+  t.deepEqual(r.lines.filter((l) => l.includes('CONFIG_PROVISION_DEMO')), []);
+});
