@@ -1,13 +1,16 @@
 /**
- * Containers mode end to end on a real lab (issue #6, acceptance 1): a fresh one-node lab
- * (systemd + sshd container); `cairn containers deploy` puts MariaDB, RabbitMQ and memcached
- * (and libvirtd) on the node (packages-mode steps), installs Docker there, loads the images over
- * SSH and runs Keystone, Glance, Placement, Nova (API, metadata API, conductor, scheduler, noVNC
- * proxy, compute), Neutron (server, RPC server, OVS, DHCP, L3 and metadata agents) and Horizon
- * as containers; then: tokens are issued, the catalog lists the services, every agent is alive,
- * an instance boots on a project network behind a router, and its metadata is served through
- * the agents' containers; a re-run changes nothing; keystone upgrades to a new build; a deliberately broken
- * build is refused and the old one keeps serving; `cairn rollback` returns to the build before.
+ * Containers mode end to end on a real lab: a fresh lab of a controller and two computes
+ * (systemd + sshd containers); `cairn containers deploy` puts MariaDB, RabbitMQ and memcached
+ * (and libvirtd and Open vSwitch) on the hosts (packages-mode steps), installs Docker there,
+ * loads the images over SSH and runs Keystone, Glance, Placement, Nova (API, metadata API,
+ * conductor, scheduler, noVNC proxy; compute on each compute host), Neutron (server, RPC server,
+ * DHCP, L3 and metadata agents on the controller, an OVS agent on every host) and Horizon as
+ * containers; then: tokens are issued, the catalog lists the services, every agent is alive; a
+ * re-run changes nothing; `cairn deploy` provisions the demo cloud from inside the keystone
+ * container, and `cairn verify --workload` boots a real guest on each compute (DHCP and metadata
+ * over the tunnels, floating IP, ping and SSH from outside, east-west between the computes);
+ * keystone upgrades to a new build; a deliberately broken build is refused and the old one
+ * keeps serving; `cairn rollback` returns to the build before.
  *
  * Serial tests, the long ones with their own timers: over the 10 minute budget of `npm test`,
  * so ava.config.mjs leaves every *.e2e.test.js to `npm run test:e2e`.
@@ -36,6 +39,10 @@ import { imageRef } from '../../src/containers/images.js';
 import { ensureEngine } from '../../src/containers/node-prep.js';
 import { connectSsh } from '../../src/transport/ssh-transport.js';
 import { labPaths } from '../../src/lab/lab-name.js';
+import { planDeployment } from '../../src/deploy/plan-deployment.js';
+import { serviceHosts } from '../../src/containers/operations.js';
+import type { VerifyReport } from '../../src/verify/run-verify.js';
+import type { WorkloadReport } from '../../src/verify/workload.js';
 import { repoRoot } from '../helpers/paths.js';
 import { buildBrokenKeystone } from './broken-image.js';
 
@@ -48,6 +55,8 @@ let paths: ReturnType<typeof labPaths>;
 let d: Deployment;
 let files: string[];
 let stateDir: string;
+/** Which container runs on which host, from the deployment's own placement. */
+let placed: { service: string; host: string }[];
 let tag1: string;
 let tag2: string;
 /** The deliberately broken keystone build, removed from this machine's engine at the end. */
@@ -106,10 +115,23 @@ async function verifyGreen(t: ExecutionContext): Promise<string> {
   return r.out;
 }
 
-/** `docker inspect` of a container on the lab node (through the node container). */
-function nodeInspect(name: string): { Id: string; State: { StartedAt: string }; Config: { Labels: Record<string, string> } } {
-  const out = execFileSync('docker', ['exec', controllerOf(d).name, 'docker', 'inspect', name], { encoding: 'utf8' });
+/** `docker inspect` of a container on a lab node (the controller unless named; through the node container). */
+function nodeInspect(name: string, host = controllerOf(d).name): { Id: string; State: { StartedAt: string }; Config: { Labels: Record<string, string> } } {
+  const out = execFileSync('docker', ['exec', host, 'docker', 'inspect', name], { encoding: 'utf8' });
   return (JSON.parse(out) as never[])[0]!;
+}
+
+/** Every placed container's id and start time, to show a run restarted none. */
+function everyContainer(): [string, string, string][] {
+  return placed.map((p) => {
+    const c = nodeInspect(`cairn-${p.service}`, p.host);
+    return [`${p.host}/${p.service}`, c.Id, c.State.StartedAt];
+  });
+}
+
+/** The containers verify expects healthy on `host`, in the row's order. */
+function containersOn(host: string): string[] {
+  return containerServices.filter((s) => placed.some((p) => p.service === s.name && p.host === host)).map((s) => s.name);
 }
 
 test.after.always(async () => {
@@ -132,21 +154,23 @@ serial('images for every container service exist (built when missing)', async (t
   t.true(have(tag1) || (await listCairnImages(docker)).filter((r) => r.tag === tag1).length >= imageOwners(containerServices).length);
 });
 
-serial('a one-node lab: the controller, doubling as compute host, in containers mode', async (t) => {
+serial('a lab of a controller and two computes in containers mode, demo provisioning on', async (t) => {
   execFileSync('sh', [join(repoRoot, 'scripts', 'lab-host-setup.sh')], { stdio: 'ignore' });
   root = mkdtempSync(join(tmpdir(), 'cairn-ctre-'));
   paths = labPaths(root, labName);
-  // Placement is on only with Nova, which needs a compute host: the controller is one.
-  await labUp({ name: labName, root, controllers: 1, computes: 0 });
-  // Demo provisioning is packages mode's only, yet (validate says so): off here.
-  const answer = readFileSync(paths.answerFile, 'utf8').replace(/^CAIRN_DEPLOY_MODE=.*$/m, 'CAIRN_DEPLOY_MODE=containers').replace(/^CONFIG_PROVISION_DEMO=.*$/m, 'CONFIG_PROVISION_DEMO=n');
+  await labUp({ name: labName, root, controllers: 1, computes: 2 });
+  const answer = readFileSync(paths.answerFile, 'utf8').replace(/^CAIRN_DEPLOY_MODE=.*$/m, 'CAIRN_DEPLOY_MODE=containers');
+  t.regex(answer, /^CONFIG_PROVISION_DEMO=y$/m, 'the lab turns demo provisioning on');
   writeFileSync(paths.answerFile, answer);
-  const inventoryText = readFileSync(paths.inventory, 'utf8');
-  const ctrl = /^  (\S+):\n    address:/m.exec(inventoryText)?.[1];
-  writeFileSync(paths.inventory, inventoryText.replace(/compute: \[\]/, `compute: [${ctrl}]`));
   const loaded = loadDeployment({ answerFile: paths.answerFile, answerText: answer, inventoryFile: paths.inventory, inventoryText: readFileSync(paths.inventory, 'utf8') });
   t.truthy(loaded.deployment, JSON.stringify(loaded.problems));
+  t.deepEqual(loaded.problems.filter((p) => p.severity === 'warning' && p.key === 'CONFIG_PROVISION_DEMO'), [], 'no warning that containers mode does not provision');
   d = loaded.deployment!;
+  const rendered = planDeployment(d).files;
+  placed = containerServices.flatMap((s) => serviceHosts(d, s, rendered).map((h) => ({ service: s.name, host: h.name })));
+  const computes = d.hosts.filter((h) => h.roles.includes('compute')).map((h) => h.name);
+  t.is(computes.length, 2);
+  for (const c of computes) t.deepEqual(containersOn(c).sort(), ['neutron-openvswitch-agent', 'nova-compute'], `${c} runs only its compute's containers`);
   stateDir = join(root, '.cairn');
   files = ['-a', paths.answerFile, '-i', paths.inventory, '--state-dir', stateDir];
 });
@@ -174,12 +198,13 @@ serial('the node gets a Docker engine and the images, over its one SSH connectio
 });
 
 serial('containers deploy: infrastructure, libvirtd and Open vSwitch on the host; keystone, glance, placement, nova, neutron and horizon in containers; tokens issued', async (t) => {
-  // The host side installs MariaDB, RabbitMQ, memcached, libvirt, QEMU and Open vSwitch (br-ex); then every container, each health-gated.
-  t.timeout(25 * 60_000);
+  // The host side installs MariaDB, RabbitMQ, memcached, libvirt, QEMU and Open vSwitch (br-ex)
+  // on every host; the computes get Docker and their images; then every container, each health-gated.
+  t.timeout(35 * 60_000);
   const r = await cairn(['containers', 'deploy', ...files, '--tag', tag1]);
   t.is(r.code, 0, `${r.err}\n${r.out}`);
-  t.regex(r.out, new RegExp(`${containerServices.length} containers, ${containerServices.length} changed`));
-  t.regex(r.err, /compute hosts mapped to cell1 \(1\): done/, 'discover-hosts ran once nova-compute was up');
+  t.regex(r.out, new RegExp(`${placed.length} containers, ${placed.length} changed`));
+  t.regex(r.err, /compute hosts mapped to cell1 \(2\): done/, 'discover-hosts ran once both nova-computes were up');
   t.is(await tokenStatus(), 201);
   const addr = controllerOf(d).address;
   t.true((await fetch(`http://${addr}:9292/`)).status < 400, 'glance answers');
@@ -187,7 +212,10 @@ serial('containers deploy: infrastructure, libvirtd and Open vSwitch on the host
   // cairn verify: the host side's units and clock, the three containers healthy, and their
   // APIs through the real openstack client (token, every catalog endpoint, an image upload).
   const table = await verifyGreen(t);
-  t.regex(table, new RegExp(`${containerServices.length} healthy: ${containerServices.map((x) => `cairn-${x.name}:${tag1}`).join(', ')}`));
+  for (const h of d.hosts) {
+    const names = containersOn(h.name);
+    t.regex(table, new RegExp(`^containers\\s+${h.name}\\s+ok\\s+${names.length} healthy: ${names.map((x) => `cairn-${x}:${tag1}`).join(', ')}`, 'm'), h.name);
+  }
   const endpoints = table.split('\n').find((l) => l.startsWith('endpoints')) ?? '';
   for (const type of ['identity', 'image', 'placement', 'compute', 'network']) t.regex(endpoints, new RegExp(type));
   t.is((await fetch(`http://${addr}:6080/vnc_lite.html`)).status, 200, 'the noVNC console proxy serves');
@@ -197,131 +225,60 @@ serial('containers deploy: infrastructure, libvirtd and Open vSwitch on the host
   const landing = await dashboardLogin(`http://${addr}`);
   t.regex(landing, /^\/\S*$/, `the admin signs in to the dashboard (Horizon reaches Keystone): ${landing}`);
   t.notRegex(landing, /auth\/login/);
-  t.regex(table, /^network-agents\s+\S+\s+ok\s+4 agents alive/m);
+  // The controller's OVS, DHCP, L3 and metadata agents, and each compute's OVS agent.
+  t.regex(table, /^network-agents\s+\S+\s+ok\s+6 agents alive/m);
 });
 
-/** Runs `script` (sh) in the keystone container, which has the openstack client; its stdout. */
-function inClient(script: string, timeoutMs: number): string {
-  return execFileSync('docker', ['exec', '-i', controllerOf(d).name, 'docker', 'exec', '-i', 'cairn-keystone', 'sh', '-s'], { input: `${adminEnvScript(d)}\n${script}`, encoding: 'utf8', timeout: timeoutMs });
-}
-
-/** Runs argv on the lab node; its stdout. */
+/** Runs argv on the controller; its stdout. */
 function onNode(argv: string[], input?: string): string {
   return execFileSync('docker', ['exec', '-i', controllerOf(d).name, ...argv], { encoding: 'utf8', timeout: 120_000, ...(input !== undefined ? { input } : {}) });
 }
 
-serial("an instance boots on a project network behind a router: nova-compute drives the host's libvirtd, the agents wire its port, DHCP and metadata serve it", async (t) => {
-  t.timeout(15 * 60_000);
-  // A project network inside the lab's own range (it never leaves the node's namespaces).
-  const out = inClient(
-    [
-      'set -e',
-      'head -c 1048576 /dev/zero > /tmp/zero.raw',
-      'openstack image create --disk-format raw --container-format bare --file /tmp/zero.raw e2e-zero -f value -c id >/dev/null',
-      'openstack flavor create --ram 64 --disk 1 --vcpus 1 e2e-tiny -f value -c id >/dev/null',
-      'echo net_id=\"$(openstack network create e2e-net -f value -c id)\"',
-      'openstack subnet create --network e2e-net --subnet-range 198.19.250.0/24 e2e-subnet -f value -c id >/dev/null',
-      'echo router_id=\"$(openstack router create e2e-router -f value -c id)\"',
-      'openstack router add subnet e2e-router e2e-subnet >/dev/null',
-      // `-f shell`: one name="value" line per column, whatever else the client prints.
-      'openstack server create --flavor e2e-tiny --image e2e-zero --network e2e-net --wait e2e-vm -f shell -c id -c status -c OS-EXT-SRV-ATTR:instance_name',
-    ].join('\n'),
-    600_000,
-  );
-  // The client quotes its values (key="value"); the shell's echo above prints them bare.
-  const value = (key: string): string => {
-    const m = new RegExp(`^${key}=(?:"([^"]*)"|(\\S*))$`, 'm').exec(out);
-    return m?.[1] ?? m?.[2] ?? `(no ${key} in: ${out})`;
-  };
-  const [netId, routerId, serverId, instance, status] = ['net_id', 'router_id', 'id', 'os_ext_srv_attr_instance_name', 'status'].map(value);
-  t.is(status, 'ACTIVE', out);
-  // The domain runs under the HOST's libvirtd, its disk under the shared /var/lib/nova.
-  t.regex(onNode(['virsh', 'list', '--name']), new RegExp(`^${instance}$`, 'm'));
-  // The OVS agent (a container) wired the instance's port on the host's br-int: neutron says ACTIVE.
-  const port = inClient(`openstack port list --server ${serverId} -f value -c status -c fixed_ips`, 120_000).trim();
-  t.regex(port, /ACTIVE/, port);
-  // The DHCP and L3 agents' namespaces are the node's (shared /run/netns), dnsmasq serves in one.
-  const namespaces = onNode(['ip', 'netns', 'list']);
-  t.regex(namespaces, new RegExp(`qdhcp-${netId}`));
-  t.regex(namespaces, new RegExp(`qrouter-${routerId}`));
-  t.regex(onNode(['ps', '-eo', 'args']), new RegExp(`dnsmasq .*${netId}`));
-  // Metadata, the way an instance asks for it: a stand-in NIC on the project network (an OVS
-  // port on br-int, bound to this host, moved into its own namespace, with the address and MAC
-  // neutron gave it and the instance as its device) requests 169.254.169.254. The request goes
-  // through the OVS agent's flows to the router (L3 agent), its haproxy, the metadata agent's
-  // socket and nova's metadata API, each in its own container. (The instance itself has no OS.)
-  const agentHost = inClient('openstack network agent list --agent-type open-vswitch -f value -c Host', 120_000).trim().split('\n')[0]!;
-  const probe = inClient(
-    `openstack port create --network e2e-net --device-owner compute:nova --device ${serverId} --host ${agentHost} --disable-port-security e2e-probe -f json -c id -c mac_address -c fixed_ips`,
-    120_000,
-  );
-  const p = JSON.parse(probe) as { id: string; mac_address: string; fixed_ips: { ip_address: string }[] };
-  const probeIp = p.fixed_ips[0]!.ip_address;
-  onNode(['sh', '-s'], [
-    'set -e',
-    'ip netns add e2e-client',
-    `ovs-vsctl add-port br-int e2e-probe -- set Interface e2e-probe type=internal external_ids:iface-id=${p.id} external_ids:attached-mac=${p.mac_address} external_ids:iface-status=active`,
-    'ip link set e2e-probe netns e2e-client',
-    'ip -n e2e-client link set lo up',
-    `ip -n e2e-client link set e2e-probe address ${p.mac_address}`,
-    'ip -n e2e-client link set e2e-probe up',
-    `ip -n e2e-client addr add ${probeIp}/24 dev e2e-probe`,
-    'ip -n e2e-client route add default via 198.19.250.1',
-  ].join('\n'));
-  // The namespace made on the node is in the L3 agent's container too (shared /run/netns),
-  // which has python3; retried while the agent wires the new port.
-  const fetchScript = [
-    'import time, urllib.request',
-    'for i in range(30):',
-    '    try:',
-    '        r = urllib.request.urlopen("http://169.254.169.254/openstack/latest/meta_data.json", timeout=10)',
-    '        print(r.status, r.read().decode())',
-    '        break',
-    '    except Exception as e:',
-    '        last = e',
-    '        time.sleep(2)',
-    'else:',
-    '    print("failed", last)',
-  ].join('\n');
-  const meta = onNode(['docker', 'exec', '-i', 'cairn-neutron-l3-agent', 'ip', 'netns', 'exec', 'e2e-client', 'python3', '-'], fetchScript);
-  t.regex(meta, /^200 /, meta);
-  t.true(meta.includes(`"uuid": "${serverId}"`), meta);
-  onNode(['sh', '-c', 'ip netns delete e2e-client; ovs-vsctl --if-exists del-port br-int e2e-probe']);
-  inClient(
-    [
-      'openstack port delete e2e-probe',
-      'openstack server delete --wait e2e-vm',
-      'openstack router remove subnet e2e-router e2e-subnet',
-      'openstack router delete e2e-router',
-      'openstack network delete e2e-net',
-      'openstack flavor delete e2e-tiny',
-      'openstack image delete e2e-zero',
-    ].join('\n'),
-    300_000,
-  );
-  t.notRegex(onNode(['virsh', 'list', '--all', '--name']), new RegExp(`^${instance}$`, 'm'));
-});
-
 serial('a re-run with nothing changed restarts nothing', async (t) => {
-  const before = containerServices.map((s) => nodeInspect(`cairn-${s.name}`));
+  const before = everyContainer();
   const r = await cairn(['containers', 'deploy', ...files, '--skip-host-side']);
   t.is(r.code, 0, r.err);
-  t.regex(r.out, new RegExp(`${containerServices.length} containers, 0 changed`));
+  t.regex(r.out, new RegExp(`${placed.length} containers, 0 changed`));
   t.regex(r.err, /cairn-keystone: unchanged: cairn-keystone runs cairn\/keystone:/);
-  const after = containerServices.map((s) => nodeInspect(`cairn-${s.name}`));
-  t.deepEqual(after.map((c) => [c.Id, c.State.StartedAt]), before.map((c) => [c.Id, c.State.StartedAt]));
+  t.deepEqual(everyContainer(), before);
 });
 
-serial('plain `cairn deploy` reads CAIRN_DEPLOY_MODE=containers and converges the same containers (nothing to change here)', async (t) => {
-  const before = containerServices.map((s) => nodeInspect(`cairn-${s.name}`));
+serial('plain `cairn deploy` reads CAIRN_DEPLOY_MODE=containers, converges the same containers (nothing to change) and provisions the demo cloud from the keystone container', async (t) => {
+  t.timeout(15 * 60_000);
+  const before = everyContainer();
   const r = await cairn(['deploy', ...files]);
   t.is(r.code, 0, `${r.err}\n${r.out}`);
   t.regex(r.err, /CAIRN_DEPLOY_MODE=containers/);
-  t.regex(r.out, new RegExp(`${containerServices.length} containers, 0 changed`));
+  t.regex(r.out, new RegExp(`${placed.length} containers, 0 changed`));
+  t.regex(r.out, /^demo provisioning in [\d.]+ s: made .*image cairn-guest.*router router1/m, r.out);
   t.regex(r.out, /^health: all \d+ checks passed/m, 'deploy ends with the containers-mode health checks');
-  const after = containerServices.map((s) => nodeInspect(`cairn-${s.name}`));
-  t.deepEqual(after.map((c) => [c.Id, c.State.StartedAt]), before.map((c) => [c.Id, c.State.StartedAt]));
+  t.deepEqual(everyContainer(), before);
   t.is(await tokenStatus(), 201);
+  t.true(JSON.parse(readFileSync(join(stateDir, 'runs', 'latest', 'provision.json'), 'utf8')).ok, 'provision.json kept in the run directory');
+  // Packstack's keystonerc_demo on the controller, as in packages mode.
+  t.regex(onNode(['cat', '/root/keystonerc_demo']), /OS_USERNAME=.?demo/);
+  // The router's and the network's namespaces are the host's (the agents share /run/netns).
+  const namespaces = onNode(['ip', 'netns', 'list']);
+  t.regex(namespaces, /^qrouter-/m);
+  t.regex(namespaces, /^qdhcp-/m);
+  // A second run finds the stamp: provisioning is skipped.
+  const again = await cairn(['deploy', ...files, '--no-verify']);
+  t.is(again.code, 0, again.err);
+  t.regex(again.out, /^demo provisioning: unchanged since the last run$/m);
+});
+
+serial('verify --workload: a guest on each compute gets DHCP and its key over the tunnels, answers ping and SSH on its floating IP, reaches the other and the router', async (t) => {
+  t.timeout(15 * 60_000);
+  const r = await cairn(['verify', '-a', paths.answerFile, '-i', paths.inventory, '--workload', '--json']);
+  const report = JSON.parse(r.out) as VerifyReport & { workload: WorkloadReport };
+  t.log(report.workload.results.map((x) => `${x.check} ${x.host} ${x.ok ? 'ok' : 'FAILED'} ${x.detail}`).join('\n'));
+  t.is(r.code, 0, JSON.stringify(report.workload.results.filter((x) => !x.ok)));
+  const computes = d.hosts.filter((h) => h.roles.includes('compute')).map((h) => h.name).sort();
+  for (const step of ['active', 'dhcp', 'metadata', 'floating-ip', 'ping-external', 'ssh-external', 'ping-east-west', 'ping-router']) {
+    t.deepEqual(report.workload.results.filter((x) => x.check === step && x.ok).map((x) => x.host).sort(), computes, step);
+  }
+  t.true(report.workload.results.some((x) => x.check === 'clean' && x.ok && /deleted server/.test(x.detail)));
+  t.log(`workload check (containers mode): ${(report.workload.ms / 1000).toFixed(1)} s`);
 });
 
 serial('upgrade keystone to a new build: new tag serves, tokens still issued', async (t) => {

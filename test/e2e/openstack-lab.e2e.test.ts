@@ -153,6 +153,32 @@ test.serial('a compute stopped mid-deploy: a clear failure naming it; once it is
   t.true(latest<VerifyReport>('verify.json').ok, JSON.stringify(latest<VerifyReport>('verify.json').results.filter((r) => !r.ok)));
 });
 
+test.serial('a compute rebooted: its bridge ports, tunnel address and agents come back by themselves; guests on it are reached with no re-run and no other agent restarted', async (t) => {
+  t.timeout(20 * 60_000);
+  const computes = lab.deployment.hosts.filter((h) => h.roles.includes('compute')).map((h) => h.name).sort();
+  const rebooted = computes[0]!;
+  const others = lab.deployment.hosts.map((h) => h.name).filter((n) => n !== rebooted);
+  const onNode = (node: string, argv: string[]): string => execFileSync('docker', ['exec', lab.container(node), ...argv], { encoding: 'utf8', timeout: 60_000 });
+  const agentStart = (node: string): string => onNode(node, ['systemctl', 'show', '-p', 'ExecMainStartTimestampMonotonic', '--value', 'neutron-openvswitch-agent']).trim();
+  const before = new Map(others.map((n) => [n, agentStart(n)]));
+  // A clean reboot: the node's systemd shuts down (its STOPSIGNAL), the node boots again with
+  // fresh network interfaces; no cairn command runs on it afterwards.
+  execFileSync('docker', ['restart', '--time', '60', lab.container(rebooted)], { stdio: 'ignore' });
+  // Health first (nova-compute and the agent report in again, the clock syncs), then guests.
+  const health = await cairn(['verify', '-a', lab.paths.answerFile, '-i', lab.paths.inventory, '--wait', '300']);
+  t.is(health.code, 0, health.out.join('\n'));
+  const run = await cairn(['verify', '-a', lab.paths.answerFile, '-i', lab.paths.inventory, '--workload', '--json']);
+  const report = JSON.parse(run.out.join('\n')) as VerifyReport & { workload: WorkloadReport };
+  t.log(report.workload.results.map((r) => `${r.check} ${r.host} ${r.ok ? 'ok' : 'FAILED'} ${r.detail}`).join('\n'));
+  t.is(run.code, 0, JSON.stringify(report.workload.results.filter((r) => !r.ok)));
+  // The guest on the rebooted compute got DHCP from the controller over the tunnel and reached
+  // the other compute's guest: the agents that were already running learnt its endpoint again.
+  for (const step of ['dhcp', 'metadata', 'ping-east-west', 'ssh-external']) {
+    t.true(report.workload.results.some((r) => r.check === step && r.host === rebooted && r.ok), `${step} on ${rebooted}`);
+  }
+  t.deepEqual(new Map(others.map((n) => [n, agentStart(n)])), before, 'no other OVS agent restarted');
+});
+
 test.serial('a wrong bridge interface is refused before any host is touched, naming the interfaces that exist', async (t) => {
   t.timeout(5 * 60_000);
   const text = readFileSync(lab.paths.answerFile, 'utf8').replace(/^CONFIG_NEUTRON_OVS_BRIDGE_IFACES=.*$/m, 'CONFIG_NEUTRON_OVS_BRIDGE_IFACES=br-ex:eth9');
