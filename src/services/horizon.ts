@@ -28,12 +28,23 @@ const REBUILD_STATIC = [
   'chown -R www-data /var/lib/openstack-dashboard/static',
 ].join(' && ');
 
+/**
+ * Where the dashboard is served: `/` on Debian in packages mode (cairn's WEBROOT file and
+ * Debian's static rebuild, see the bootstrap), Debian's `/horizon/` in containers mode, whose
+ * image keeps the static files Debian's postinst compressed for it (they embed WEBROOT; baking
+ * a rebuild for `/` into the image failed its build in CI); RDO's `/dashboard/` on RHEL.
+ */
+export function webRoot(d: Deployment, os: OsFamily): string {
+  if (os !== 'debian') return '/dashboard/';
+  return d.mode === 'containers' ? '/horizon/' : '/';
+}
+
 /** The local_settings view-model: every Python literal is computed (and escaped) here. */
 export function localSettingsView(d: Deployment, os: OsFamily): Record<string, unknown> {
   const ctrl = controllerOf(d);
   return {
     debug: d.debug ? 'True' : 'False',
-    webroot: pyString(os === 'debian' ? '/' : '/dashboard/'),
+    webroot: pyString(webRoot(d, os)),
     // Packstack's choice: the dashboard is reached through addresses and names cairn cannot
     // know (NAT, DNS aliases), and Horizon sends no mail that a forged Host header could abuse.
     allowedHosts: pyStringList(['*']),
@@ -67,14 +78,13 @@ const horizonContainer: ContainerDef = {
   files: ['/etc/openstack-dashboard/local_settings.py', DASHBOARD_SITE],
   // The dashboard site is the one site: the default site would answer port 80 first, the
   // package's default-ssl needs mod_ssl and the alias-only site maps the dashboard twice.
-  // Not yet WEBROOT / as in packages mode: baking it in (with Debian's static rebuild) failed
-  // the image build in CI, so the container keeps Debian's /horizon and its root redirect.
+  // Debian's WEBROOT /horizon, as its package compressed the static files for (see webRoot).
   imageSetup: `rm -f /etc/apache2/sites-enabled/*.conf && ln -s ${DASHBOARD_SITE} /etc/apache2/sites-enabled/openstack-dashboard.conf`,
   // apache2ctl would stay as the parent shell and not pass docker's SIGTERM on: Apache itself,
   // with the environment Debian's envvars sets, is PID 1.
   command: ['sh', '-c', '. /etc/apache2/envvars && mkdir -p "$APACHE_RUN_DIR" "$APACHE_LOCK_DIR" "$APACHE_LOG_DIR" && exec apache2 -DFOREGROUND'],
   root: true,
-  health: { kind: 'http', port: 80, path: '/auth/login/' },
+  health: { kind: 'http', port: 80, path: '/horizon/auth/login/' },
   data: [],
   overlapOnUpgrade: false,
 };
@@ -83,6 +93,7 @@ const horizonContainer: ContainerDef = {
 export function dashboardUrl(d: Deployment): string {
   const ctrl = controllerOf(d);
   const host = ctrl.address.includes(':') ? `[${ctrl.address}]` : ctrl.address;
+  // Debian's site at /: in containers mode the vhost redirects it to the web root.
   return `${d.horizon.ssl ? 'https' : 'http'}://${host}${ctrl.osFamily === 'debian' ? '/' : '/dashboard/'}`;
 }
 
@@ -90,9 +101,7 @@ export function dashboardUrl(d: Deployment): string {
 function horizonApiChecks({ deployment: d }: ApiCheckContext): ApiCheck[] {
   // The URL the deploy prints, as a browser opens it: redirects followed to a page with the
   // login form (a login URL outside the site's root answers 404 after the redirect).
-  // Containers mode still serves Debian's WEBROOT /horizon (see horizonContainer): its login
-  // page is checked directly, as before.
-  const url = d.mode === 'containers' ? `${dashboardUrl(d)}auth/login/` : dashboardUrl(d);
+  const url = dashboardUrl(d);
   const script = "import sys, urllib.request; r = urllib.request.urlopen(sys.argv[1], timeout=20); print(r.status, r.url, 'login-form' if b'id_username' in r.read() else 'no-login-form')";
   return [
     {
@@ -165,6 +174,9 @@ export const horizon: ServiceDescriptor = {
         group: 'root',
         restarts: [unit],
         view: {
+          // The WSGI mount is the web root; a root elsewhere gets a redirect from /.
+          mount: webRoot(d, os) === '/' ? '/' : webRoot(d, os).replace(/\/$/, ''),
+          redirectRoot: webRoot(d, os) === '/' ? false : webRoot(d, os),
           logLevel: d.debug ? 'debug' : 'warn',
           // mod_wsgi has no "one per CPU" setting: per-host leaves its default (one process).
           setProcesses: workerCount(d) !== undefined,

@@ -2,7 +2,8 @@
  * `cairn verify --tempest`: OpenStack's own integration suite against the deployed cloud.
  *
  * On the control host (the APIs are there in both modes, and Debian's archive is reachable from
- * it): Debian's tempest package installed once, a Tempest workspace in /var/lib/cairn/tempest,
+ * it; in containers mode Tempest is a client on the host, like the admin credentials):
+ * Debian's tempest package installed once, a Tempest workspace in /var/lib/cairn/tempest,
  * its tempest.conf written from the Deployment (tempest-conf.ts) with the IDs of what demo
  * provisioning made, then `tempest run` with the chosen tests. Progress comes from its output
  * while it runs; the result from its subunit stream, which is kept (with a readable report) in
@@ -13,6 +14,8 @@ import type { Deployment } from '../config/model.js';
 import { controllerOf } from '../config/model.js';
 import { secretsOf } from '../config/secrets.js';
 import { HostError, UsageError, tailLine } from '../errors.js';
+import { containerName } from '../containers/desired.js';
+import { keystoneContainer } from '../containers/services.js';
 import { apiRunner, jsonLines } from '../provision/api-runner.js';
 import { demoSpec } from '../provision/demo-spec.js';
 import { packageRoot } from '../render/templates.js';
@@ -97,10 +100,6 @@ export async function runTempest(d: Deployment, opts: TempestOptions = {}): Prom
     throw new UsageError(
       'verify --tempest uses the guest image, flavors and external network of demo provisioning: set CONFIG_PROVISION_DEMO=y and run cairn deploy',
     );
-  if (d.mode === 'containers')
-    throw new UsageError(
-      'verify --tempest needs demo provisioning, which containers mode does not do yet (cairn validate says so): use packages mode',
-    );
   const ctrl = controllerOf(d);
   const secrets = secretsOf(d);
   const phase = (what: string): void => opts.onPhase?.(what);
@@ -110,7 +109,8 @@ export async function runTempest(d: Deployment, opts: TempestOptions = {}): Prom
   try {
     // What the cloud calls the guest image, the flavors and the external network.
     phase('looking up the guest image, flavors and external network');
-    const runner = apiRunner(d);
+    // Containers mode: the host has no client; the keystone container has (as for verify).
+    const runner = apiRunner(d, d.mode === 'containers' ? containerName(keystoneContainer.name) : undefined);
     const resolveScript = readFileSync(
       join(packageRoot(), 'templates', 'tempest', 'resolve.py'),
       'utf8',

@@ -219,10 +219,14 @@ serial('containers deploy: infrastructure, libvirtd and Open vSwitch on the host
   const endpoints = table.split('\n').find((l) => l.startsWith('endpoints')) ?? '';
   for (const type of ['identity', 'image', 'placement', 'compute', 'network']) t.regex(endpoints, new RegExp(type));
   t.is((await fetch(`http://${addr}:6080/vnc_lite.html`)).status, 200, 'the noVNC console proxy serves');
-  t.is((await fetch(`http://${addr}/auth/login/`)).status, 200, 'the dashboard serves its login page');
+  // Debian's web root /horizon: the site's root redirects there, and the login page is there.
+  const root = await fetch(`http://${addr}/`);
+  t.is(root.status, 200, 'the dashboard\'s root URL (the one deploy prints) ends on a page');
+  t.regex(root.url, /\/horizon\/auth\/login\//);
+  t.regex(await root.text(), /id_username/, 'with the login form');
   // Signed in: redirected into the dashboard (/horizon/, then /project/); a failed sign-in
   // answers 200 with the form again.
-  const landing = await dashboardLogin(`http://${addr}`);
+  const landing = await dashboardLogin(`http://${addr}/horizon`);
   t.regex(landing, /^\/\S*$/, `the admin signs in to the dashboard (Horizon reaches Keystone): ${landing}`);
   t.notRegex(landing, /auth\/login/);
   // The controller's OVS, DHCP, L3 and metadata agents, and each compute's OVS agent.

@@ -74,7 +74,8 @@ test('horizon: Apache as root on port 80 (it drops to www-data), the two rendere
   t.deepEqual(h.files.map((f) => f.servicePath), ['/etc/openstack-dashboard/local_settings.py', '/etc/apache2/sites-available/openstack-dashboard.conf']);
   // www-data (33) reads local_settings.py through its group, as in packages mode.
   t.true(h.files.every((f) => f.group === '33' && f.mode === '0640'));
-  t.is(h.spec.healthcheck.test.at(-1), 'http://127.0.0.1:80/auth/login/');
+  // Debian's web root, /horizon, which the image's compressed static files were built for.
+  t.is(h.spec.healthcheck.test.at(-1), 'http://127.0.0.1:80/horizon/auth/login/');
   t.is(desiredContainer(horizonContainer, cmp1!, rendered, 'zed-1'), undefined);
 });
 

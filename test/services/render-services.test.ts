@@ -333,6 +333,21 @@ test('horizon vhost keeps WSGIApplicationGroup %{GLOBAL} on both OS families', (
   }
 });
 
+test('horizon web root: / in packages mode; Debian\'s /horizon in containers mode, mounted there, the site\'s root redirected to it', (t) => {
+  const pkg = render();
+  t.regex(file(pkg, 'ctrl1', '/etc/apache2/sites-available/openstack-dashboard.conf').content, /^\s*WSGIScriptAlias \/ \/usr\/share\/openstack-dashboard\/wsgi.py$/m);
+  t.notRegex(file(pkg, 'ctrl1', '/etc/apache2/sites-available/openstack-dashboard.conf').content, /RedirectMatch/);
+  t.true(file(pkg, 'ctrl1', '/etc/openstack-dashboard/local_settings.py').content.includes(`WEBROOT = '/'\n`));
+  const d = exampleDeployment();
+  d.mode = 'containers';
+  const ctr = render(d);
+  const site = file(ctr, 'ctrl1', '/etc/apache2/sites-available/openstack-dashboard.conf').content;
+  t.regex(site, /^\s*WSGIScriptAlias \/horizon \/usr\/share\/openstack-dashboard\/wsgi.py$/m);
+  t.regex(site, /^\s*RedirectMatch \^\/\$ \/horizon\/$/m);
+  t.true(file(ctr, 'ctrl1', '/etc/openstack-dashboard/local_settings.py').content.includes(`WEBROOT = '/horizon/'\n`));
+  t.false(ctr.some((f) => f.path.endsWith('_0100_cairn_webroot.py')), 'the image keeps Debian\'s WEBROOT file');
+});
+
 test('horizon local_settings: Python literals computed and escaped', (t) => {
   const d = exampleDeployment();
   d.horizon.secretKey = `it's a \\ key`;
