@@ -89,12 +89,20 @@ const horizonContainer: ContainerDef = {
   overlapOnUpgrade: false,
 };
 
-/** The dashboard's URL, as users open it. */
+/** The dashboard's URL, as users open it: Debian's site at / (in containers mode / redirects to the web root). */
 export function dashboardUrl(d: Deployment): string {
+  return `${dashboardOrigin(d)}${controllerOf(d).osFamily === 'debian' ? '/' : '/dashboard/'}`;
+}
+
+/** The dashboard's web root as a URL (Horizon's pages are under it: Tempest's dashboard_url). */
+export function dashboardRootUrl(d: Deployment): string {
+  return `${dashboardOrigin(d)}${webRoot(d, controllerOf(d).osFamily)}`;
+}
+
+function dashboardOrigin(d: Deployment): string {
   const ctrl = controllerOf(d);
   const host = ctrl.address.includes(':') ? `[${ctrl.address}]` : ctrl.address;
-  // Debian's site at /: in containers mode the vhost redirects it to the web root.
-  return `${d.horizon.ssl ? 'https' : 'http'}://${host}${ctrl.osFamily === 'debian' ? '/' : '/dashboard/'}`;
+  return `${d.horizon.ssl ? 'https' : 'http'}://${host}`;
 }
 
 /** Horizon's API check: the login page answers 200 (Django, sessions and memcached work). */

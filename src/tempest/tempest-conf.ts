@@ -9,6 +9,7 @@
  */
 import type { Deployment } from '../config/model.js';
 import { hasRole } from '../config/model.js';
+import { dashboardRootUrl } from '../services/horizon.js';
 import { iniBool, iniValue, keystoneUrl } from '../services/common.js';
 import type { DemoSpec } from '../provision/demo-spec.js';
 
@@ -160,6 +161,9 @@ export function tempestConf(
       },
     ],
     ['scenario', { dhcp_client: 'udhcpc' }],
+    // The dashboard's web root (Tempest signs in at <dashboard_url>auth/login/): / in packages
+    // mode, Debian's /horizon/ in containers mode; Tempest's default is http://localhost/.
+    ...(d.services.horizon ? [['dashboard', { dashboard_url: iniValue(dashboardRootUrl(d)) }] as [string, Section]] : []),
     [
       'service_available',
       {

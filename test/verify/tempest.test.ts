@@ -51,6 +51,10 @@ test('tempest.conf: the APIs, the admin, the IDs of what provisioning made, the 
   t.is(get('service_available', 'cinder'), 'false');
   t.is(get('service_available', 'swift'), 'false');
   t.is(get('oslo_concurrency', 'lock_path'), '/var/lib/cairn/tempest/lock');
+  // Tempest signs in to the dashboard at <dashboard_url>auth/login/: the web root.
+  t.is(get('dashboard', 'dashboard_url'), `http://${ctrl.address}/`);
+  const c = parseIni(tempestConf({ ...d, mode: 'containers' }, spec, ids, '/w'));
+  t.is(c.get('dashboard')?.get('dashboard_url'), `http://${ctrl.address}/horizon/`);
   // Every feature cairn's cloud lacks is off, and each has its reason.
   for (const [section, opts] of Object.entries(FEATURES_OFF)) {
     for (const [opt, why] of Object.entries(opts)) {
@@ -67,6 +71,7 @@ test('tempest.conf follows the deployment: Horizon off, a password with $ escape
   if ('message' in spec) return t.fail(spec.message);
   const conf = parseIni(tempestConf(d, spec, ids, '/w'));
   t.is(conf.get('service_available')?.get('horizon'), 'false');
+  t.false(conf.has('dashboard'));
   t.is(conf.get('auth')?.get('admin_password'), 'pa$$s');
 });
 
