@@ -173,18 +173,19 @@ export const AMQP_PORT = 5672;
 /**
  * uwsgi as the Debian packages run it (their -uwsgi.ini settings), on the command line so
  * the log goes to stdout (`docker logs`) instead of the ini's log file, plus --reuse-port.
- * An eventlet-patched app (nova's APIs, neutron-api) has the same 4 threads for now: packages
- * mode runs them with one (Debian's 32 deadlocked neutron-api), but one thread per worker has
- * not yet run in a containers lab.
+ * An eventlet-patched app (nova's APIs, neutron-api: `eventletPatched`) gets one thread per
+ * worker and four workers instead of two with four threads: native threads under eventlet's
+ * patched locks deadlock. Seen in both modes: neutron-api left a guest's port update unanswered
+ * (packages mode), and a containers lab's nova-api never got the reply to a console-output call
+ * that nova-compute had answered (MessagingTimeout, HTTP 500) with four threads.
  */
-export function uwsgi(wsgiFile: string, port: number): string[] {
+export function uwsgi(wsgiFile: string, port: number, opts: { eventletPatched?: boolean } = {}): string[] {
   return [
     'uwsgi_python3',
     '--http-socket', `:${port}`,
     '--wsgi-file', wsgiFile,
     '--master',
-    '--processes', '2',
-    '--threads', '4',
+    ...(opts.eventletPatched ? ['--processes', '4', '--threads', '1'] : ['--processes', '2', '--threads', '4']),
     '--enable-threads',
     '--lazy-apps',
     '--die-on-term',

@@ -211,7 +211,7 @@ const neutronServerContainer: ContainerDef = {
   layer: NEUTRON_LAYER,
   configLinks: NEUTRON_SERVER_CONF,
   files: NEUTRON_SERVER_CONF,
-  command: [...uwsgi('/usr/bin/neutron-api', NEUTRON_PORT), '--pyargv', NEUTRON_SERVER_CONF.map((f) => `--config-file=${f}`).join(' ')],
+  command: [...uwsgi('/usr/bin/neutron-api', NEUTRON_PORT, { eventletPatched: true }), '--pyargv', NEUTRON_SERVER_CONF.map((f) => `--config-file=${f}`).join(' ')],
   health: { kind: 'http', port: NEUTRON_PORT, path: '/' },
   data: [],
   overlapOnUpgrade: true,
@@ -260,7 +260,13 @@ const NETNS: DataDir = { host: '/run/netns', container: '/run/netns', readOnly: 
  * dnsmasq's leases and the metadata proxy's socket (the L3 and DHCP agents' haproxy connects to
  * the metadata agent through it).
  */
-const NEUTRON_STATE: DataDir = { host: '/var/lib/neutron', container: '/var/lib/neutron', readOnly: false };
+/**
+ * Neutron's state directory, 0755 as Debian's package leaves it: dnsmasq drops to `nobody` and
+ * re-reads its hosts file under /var/lib/neutron/dhcp on every SIGHUP the DHCP agent sends for a
+ * new port. Behind a 0750 directory it kept the hosts it started with and never answered a new
+ * guest's DHCP (seen on a containers lab: requests delivered, nothing sent back).
+ */
+const NEUTRON_STATE: DataDir = { host: '/var/lib/neutron', container: '/var/lib/neutron', readOnly: false, mode: '0755' };
 
 /**
  * A neutron agent: root (it runs `ip`, `ovs-vsctl`, dnsmasq and haproxy through neutron's

@@ -169,7 +169,7 @@ const novaApiContainer: ContainerDef = {
   layer: NOVA_LAYER,
   configLinks: NOVA_CONF,
   files: NOVA_CONF,
-  command: uwsgi('/usr/bin/nova-api-wsgi', NOVA_API_PORT),
+  command: uwsgi('/usr/bin/nova-api-wsgi', NOVA_API_PORT, { eventletPatched: true }),
   health: { kind: 'http', port: NOVA_API_PORT, path: '/' },
   data: [],
   overlapOnUpgrade: true,
@@ -190,7 +190,7 @@ const novaMetadataApiContainer: ContainerDef = {
   layer: NOVA_LAYER,
   configLinks: NOVA_CONF,
   files: NOVA_CONF,
-  command: uwsgi('/usr/bin/nova-metadata-wsgi', NOVA_METADATA_PORT),
+  command: uwsgi('/usr/bin/nova-metadata-wsgi', NOVA_METADATA_PORT, { eventletPatched: true }),
   // The version list: unauthenticated, answered by nova's metadata application.
   health: { kind: 'http', port: NOVA_METADATA_PORT, path: '/' },
   data: [],
@@ -260,6 +260,10 @@ const novaComputeContainer: ContainerDef = {
     // 0755: the host's QEMU (libvirt-qemu) must reach the instance disks under it.
     { host: '/var/lib/nova', container: '/var/lib/nova', readOnly: false, mode: '0755', subdirs: ['instances'] },
     { host: '/run/libvirt', container: '/run/libvirt', readOnly: false, hostOwned: true },
+    // The host's terminals: a guest's console is a pty of the host's libvirtd (/dev/pts/N in its
+    // domain XML), which nova reads for the console log. Without it the path does not exist in
+    // the container's own /dev/pts and every console log came back empty (kolla binds all /dev).
+    { host: '/dev/pts', container: '/dev/pts', readOnly: false, hostOwned: true },
   ],
   // Two nova-computes on one host would both manage its instances.
   overlapOnUpgrade: false,

@@ -59,7 +59,8 @@ test('neutron agents: root with privsep\'s capabilities, the host OVS sockets; n
   t.deepEqual(dhcp.files.map((f) => f.servicePath), ['/etc/neutron/neutron.conf', '/etc/neutron/dhcp_agent.ini']);
   // The host's OVS sockets are bound, never created; the state directory is made; /run/netns
   // is made a shared mount point (root's, as ip netns makes it).
-  t.deepEqual(dhcp.dirs.map((x) => `${x.path} ${x.mode} ${x.owner} ${x.shared === true}`), ['/etc/cairn/containers/neutron-dhcp-agent 0750 0 false', '/var/lib/neutron 0750 42435 false', '/run/netns 0755 0 true']);
+  // /var/lib/neutron is 0755 as Debian leaves it: dnsmasq, as nobody, re-reads its hosts file there.
+  t.deepEqual(dhcp.dirs.map((x) => `${x.path} ${x.mode} ${x.owner} ${x.shared === true}`), ['/etc/cairn/containers/neutron-dhcp-agent 0750 0 false', '/var/lib/neutron 0755 42435 false', '/run/netns 0755 0 true']);
   // The compute host's OVS agent reads the compute host's file (no bridge mappings there).
   const ovs = desiredContainer(containerService('neutron-openvswitch-agent')!, cmp1!, rendered, 'zed-1')!;
   const own = rendered.find((f) => f.host === 'cmp1' && f.path === '/etc/neutron/plugins/ml2/openvswitch_agent.ini')!;
@@ -87,6 +88,8 @@ test('nova-compute: root with privsep\'s capabilities (the host libvirtd socket,
     `/etc/cairn/containers/nova-compute:${CONTAINER_CONFIG_DIR}:ro`,
     '/var/lib/nova:/var/lib/nova:rw',
     '/run/libvirt:/run/libvirt:rw',
+    // The host's ptys: the guests' consoles (nova reads the console log from them).
+    '/dev/pts:/dev/pts:rw',
   ]);
   // libvirtd's own /run/libvirt is bound, never created or chowned.
   t.deepEqual(c.dirs.map((x) => `${x.path} ${x.mode} ${x.owner}`), ['/etc/cairn/containers/nova-compute 0750 0', '/var/lib/nova 0755 42436', '/var/lib/nova/instances 0755 42436']);
