@@ -2,13 +2,14 @@
  * The product's main job, end to end, on real OpenStack (Zed from Debian's archive): a lab of
  * 1 controller + 2 computes -> `cairn deploy` -> `cairn verify` all green -> a no-op re-run
  * changes and restarts nothing -> one option changed: only the affected files change and only
- * the affected services restart, on the affected hosts -> verify again. Also: a wrong bridge
- * interface is refused by the prechecks before any change, naming the interfaces that exist.
+ * the affected services restart, on the affected hosts -> verify again. Also: guests on every
+ * compute (verify --workload), Tempest's smoke set, a compute killed mid-deploy and one rebooted,
+ * and a wrong bridge interface refused by the prechecks before any change.
  *
  * Runs through the real CLI (main()) as a user would, and reads the run directory's report.
  */
 import test from 'ava';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +19,7 @@ import type { Io } from '../../src/cli/io.js';
 import { controllerOf } from '../../src/config/model.js';
 import type { VerifyReport } from '../../src/verify/run-verify.js';
 import type { WorkloadReport } from '../../src/verify/workload.js';
+import type { TempestReport } from '../../src/tempest/tempest-report.js';
 import type { ProvisionReport } from '../../src/provision/run-provision.js';
 import { startTestLab, type TestLab } from '../helpers/test-lab.js';
 
@@ -88,6 +90,24 @@ test.serial('verify --workload: a guest on each compute gets DHCP and its key, a
   }
   t.true(report.workload.results.some((r) => r.check === 'clean' && r.ok && /deleted server/.test(r.detail)));
   t.log(`workload check: ${(report.workload.ms / 1000).toFixed(1)} s`);
+});
+
+test.serial('verify --tempest --smoke: OpenStack\'s own smoke tests pass; the one failure left is Keystone\'s, not cairn\'s', async (t) => {
+  t.timeout(45 * 60_000);
+  const run = await cairn(['verify', '-a', lab.paths.answerFile, '-i', lab.paths.inventory, '--wait', '120', '--tempest', '--smoke', '--json', '--state-dir', stateDir]);
+  const report = JSON.parse(run.out.join('\n')) as { tempest?: TempestReport & { runDir?: string; notRun?: string; error?: string } };
+  const tr = report.tempest;
+  if (!tr || tr.passed === undefined) return t.fail(`tempest did not run: ${JSON.stringify(tr)}\n${run.err.slice(-10).join('\n')}`);
+  t.log(`tempest --smoke: ${tr.passed} passed, ${tr.failed} failed, ${tr.skipped} skipped in ${(tr.ms / 1000).toFixed(0)} s`);
+  // Debian's security update of Keystone (2:22.0.2-0+deb12u6) accepts only `blob` when a
+  // credential is updated, as Keystone 2026.2 does; Tempest 33's test also sends project_id and
+  // type and gets HTTP 400. Every other failure is cairn's to fix.
+  const keystones = /test_credentials\.CredentialsTestJSON\.test_credentials_create_get_update_delete/;
+  t.deepEqual(tr.failures.filter((f) => !keystones.test(f.id)).map((f) => `${f.id}: ${f.detail}`), []);
+  t.true(tr.passed >= 80, `${tr.passed} passed`);
+  t.is(run.code, tr.failures.length === 0 ? 0 : 1, 'exit 0 only with no failure');
+  // Every skip says why (services cairn does not deploy, Identity v2).
+  t.true(tr.skips.every((k) => k.reason.trim().length > 0));
 });
 
 test.serial('a no-op re-run changes nothing and restarts nothing', async (t) => {
@@ -164,6 +184,9 @@ test.serial('a compute rebooted: its bridge ports, tunnel address and agents com
   // A clean reboot: the node's systemd shuts down (its STOPSIGNAL), the node boots again with
   // fresh network interfaces; no cairn command runs on it afterwards.
   execFileSync('docker', ['restart', '--time', '60', lab.container(rebooted)], { stdio: 'ignore' });
+  // Booted when systemd says so (sshd is up then), as an operator would wait for the host.
+  const state = spawnSync('docker', ['exec', lab.container(rebooted), 'systemctl', 'is-system-running', '--wait'], { encoding: 'utf8', timeout: 180_000 });
+  t.regex(state.stdout, /running|degraded/, `${rebooted} booted: ${state.stdout}${state.stderr}`);
   // Health first (nova-compute and the agent report in again, the clock syncs), then guests.
   const health = await cairn(['verify', '-a', lab.paths.answerFile, '-i', lab.paths.inventory, '--wait', '300']);
   t.is(health.code, 0, health.out.join('\n'));
