@@ -3,6 +3,7 @@
  * read -> type -> place hosts -> cross-field rules -> model. Every problem is collected; the
  * Deployment is returned only when there is no error.
  */
+import { createHash } from 'node:crypto';
 import { lineOf, readAnswerFile, valueOf, PER_HOST, type AnswerValues } from './answer-file.js';
 import { readInventory, type Inventory } from './inventory.js';
 import type { BridgeIface, BridgeMapping, Deployment, Host, OsFamily, Range, Role, VlanRange } from './model.js';
@@ -94,6 +95,7 @@ function buildDraft(answers: AnswerValues, inventory: Inventory | undefined, pro
       nova: v('CONFIG_NOVA_INSTALL'),
       neutron: v('CONFIG_NEUTRON_INSTALL'),
       horizon: v('CONFIG_HORIZON_INSTALL'),
+      heat: v('CONFIG_HEAT_INSTALL'),
       client: v('CONFIG_CLIENT_INSTALL'),
     },
     amqp: {
@@ -151,9 +153,27 @@ function buildDraft(answers: AnswerValues, inventory: Inventory | undefined, pro
       },
     },
     horizon: { secretKey: secret('CONFIG_HORIZON_SECRET_KEY'), ssl: v('CONFIG_HORIZON_SSL') },
+    heat: {
+      dbPassword: secret('CONFIG_HEAT_DB_PW'),
+      ksPassword: secret('CONFIG_HEAT_KS_PW'),
+      domain: v('CONFIG_HEAT_DOMAIN'),
+      domainAdmin: v('CONFIG_HEAT_DOMAIN_ADMIN'),
+      domainPassword: secret('CONFIG_HEAT_DOMAIN_PASSWORD'),
+      authEncryptionKey: heatEncryptionKey(secret('CONFIG_HEAT_AUTH_ENC_KEY'), answers.unsetSecrets.has('CONFIG_HEAT_AUTH_ENC_KEY')),
+    },
     provisionDemo: v('CONFIG_PROVISION_DEMO'),
     demoFloatRange: v('CONFIG_PROVISION_DEMO_FLOATRANGE'),
   };
+}
+
+/**
+ * Heat's credential encryption key. A key the answer file sets is used as it is (rules.ts says
+ * when its length is one heat refuses); an unset one falls back to CONFIG_DEFAULT_PASSWORD like
+ * every secret, but through sha256, because heat only starts with a key of 16, 24 or 32
+ * characters: the first 32 hex digits are always a valid key, and the same on every run.
+ */
+export function heatEncryptionKey(value: string, unset: boolean): string {
+  return unset ? createHash('sha256').update(`heat auth_encryption_key:${value}`, 'utf8').digest('hex').slice(0, 32) : value;
 }
 
 function mentionsInvalidKey(p: Problem, invalid: ReadonlySet<string>): boolean {

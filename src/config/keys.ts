@@ -59,6 +59,7 @@ const G = {
   nova: 'Nova',
   neutron: 'Neutron',
   horizon: 'Horizon',
+  heat: 'Heat',
   provision: 'Provisioning',
 } as const;
 
@@ -73,6 +74,7 @@ export const KEYS: readonly KeySpec[] = [
   { name: 'CONFIG_NOVA_INSTALL', group: G.general, doc: 'Install Nova (compute) and Placement', default: 'y', ...yn },
   { name: 'CONFIG_NEUTRON_INSTALL', group: G.general, doc: 'Install Neutron (networking)', default: 'y', ...yn },
   { name: 'CONFIG_HORIZON_INSTALL', group: G.general, doc: 'Install Horizon (dashboard)', default: 'y', ...yn },
+  { name: 'CONFIG_HEAT_INSTALL', group: G.general, doc: 'Install Heat (orchestration: heat-api, heat-api-cfn and heat-engine on the controller)', default: 'n', ...yn },
   { name: 'CONFIG_CLIENT_INSTALL', group: G.general, doc: 'Install the openstack command-line client on the controller', default: 'y', ...yn },
 
   { name: 'CONFIG_CONTROLLER_HOST', group: G.hosts, doc: 'The controller: databases, message queue, APIs and dashboard (empty: taken from the inventory)', default: '', ...host },
@@ -144,6 +146,14 @@ export const KEYS: readonly KeySpec[] = [
 
   { name: 'CONFIG_HORIZON_SSL', group: G.horizon, doc: 'Serve the dashboard over HTTPS (not implemented by cairn yet: must be n)', default: 'n', ...yn },
   { name: 'CONFIG_HORIZON_SECRET_KEY', group: G.horizon, doc: 'Django secret key of the dashboard', default: '', ...secret },
+
+  { name: 'CONFIG_HEAT_DB_PW', group: G.heat, doc: 'Heat database password', default: '', ...secret },
+  { name: 'CONFIG_HEAT_KS_PW', group: G.heat, doc: 'Password of the heat service user', default: '', ...secret },
+  { name: 'CONFIG_HEAT_DOMAIN', group: G.heat, doc: 'Keystone domain of the users Heat creates for stacks', default: 'heat', expects: 'domain name', parse: t.parseName },
+  { name: 'CONFIG_HEAT_DOMAIN_ADMIN', group: G.heat, doc: 'Administrator of CONFIG_HEAT_DOMAIN, a user of that domain', default: 'heat_admin', expects: 'user name', parse: t.parseName },
+  { name: 'CONFIG_HEAT_DOMAIN_PASSWORD', group: G.heat, doc: 'Password of CONFIG_HEAT_DOMAIN_ADMIN', default: '', ...secret },
+  { name: 'CONFIG_HEAT_AUTH_ENC_KEY', group: G.heat, doc: 'Key Heat encrypts the credentials it stores with: 32 characters (16 or 24 work, with a warning from Heat); unset: derived from CONFIG_DEFAULT_PASSWORD', default: '', ...secret, expects: '32 characters', parse: t.parseEncryptionKey },
+  { name: 'CONFIG_HEAT_CFN_INSTALL', group: G.heat, doc: 'Install heat-api-cfn, the CloudFormation API (cairn always does with Heat: wait conditions and server metadata call it)', default: 'y', ...yn },
 
   { name: 'CONFIG_PROVISION_DEMO', group: G.provision, doc: 'Demo provisioning after the deploy: demo project and user, the guest image cairn builds (`cairn images guest`), flavors m1.nano up to m1.large, an external network, a router and a demo private network, security group rules for ICMP and SSH', default: 'y', ...yn },
   { name: 'CONFIG_PROVISION_DEMO_FLOATRANGE', group: G.provision, doc: 'Subnet of the external network (floating IPs) made by demo provisioning, on the physnet of the first CONFIG_NEUTRON_OVS_BRIDGE_MAPPINGS entry; its first address is the gateway, the pool is the longest run of addresses no host uses', default: '172.24.4.0/24', expects: 'IPv4 network in CIDR form', parse: t.parseCidr },

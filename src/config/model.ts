@@ -122,6 +122,7 @@ export interface Deployment {
     nova: boolean;
     neutron: boolean;
     horizon: boolean;
+    heat: boolean;
     client: boolean;
   };
   amqp: {
@@ -193,6 +194,16 @@ export interface Deployment {
   horizon: {
     secretKey: string;
     ssl: boolean;
+  };
+  heat: {
+    dbPassword: string;
+    ksPassword: string;
+    /** Domain of the users heat makes for stacks, and its administrator. */
+    domain: string;
+    domainAdmin: string;
+    domainPassword: string;
+    /** Encrypts the credentials heat stores: 16, 24 or 32 characters (rules.ts checks). */
+    authEncryptionKey: string;
   };
   provisionDemo: boolean;
   /** CONFIG_PROVISION_DEMO_FLOATRANGE: the demo external network's subnet (CIDR). */

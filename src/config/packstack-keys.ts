@@ -38,7 +38,7 @@ export const IGNORED_GROUPS: readonly IgnoredGroup[] = [
   notDeployed('Aodh (alarming)', 'CONFIG_AODH_', 'CONFIG_AODH_INSTALL'),
   notDeployed('Gnocchi (metrics)', 'CONFIG_GNOCCHI_', 'CONFIG_GNOCCHI_INSTALL'),
   notDeployed('Panko (events)', 'CONFIG_PANKO_', 'CONFIG_PANKO_INSTALL', '; Packstack dropped it too'),
-  notDeployed('Heat (orchestration)', 'CONFIG_HEAT_', 'CONFIG_HEAT_INSTALL'),
+  { label: 'CONFIG_HEAT_CLOUDWATCH_INSTALL', match: /^CONFIG_HEAT_CLOUDWATCH_INSTALL$/, toggle: 'CONFIG_HEAT_CLOUDWATCH_INSTALL', whenOn: 'error', reason: 'heat-api-cloudwatch was removed from Heat (Queens); alarms are Aodh\'s, which cairn does not deploy' },
   notDeployed('Magnum (container infrastructure)', 'CONFIG_MAGNUM_', 'CONFIG_MAGNUM_INSTALL'),
   notDeployed('Trove (databases)', 'CONFIG_TROVE_', 'CONFIG_TROVE_INSTALL', '; Packstack dropped it too'),
   notDeployed('Ironic (bare metal)', 'CONFIG_IRONIC_', 'CONFIG_IRONIC_INSTALL'),

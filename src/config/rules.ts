@@ -63,6 +63,9 @@ const NEEDED_SECRETS: readonly [string, (d: Deployment) => boolean][] = [
   ['CONFIG_NEUTRON_KS_PW', (d) => d.services.neutron],
   ['CONFIG_NEUTRON_METADATA_PW', (d) => d.services.neutron],
   ['CONFIG_HORIZON_SECRET_KEY', (d) => d.services.horizon],
+  ['CONFIG_HEAT_DB_PW', (d) => d.services.heat],
+  ['CONFIG_HEAT_KS_PW', (d) => d.services.heat],
+  ['CONFIG_HEAT_DOMAIN_PASSWORD', (d) => d.services.heat],
 ];
 
 /** The rules, in the order their messages read best. */
@@ -125,6 +128,9 @@ export const RULES: readonly Rule[] = [
         out.push(warn(ctx, 'CONFIG_AMQP_ENABLE_AUTH', `cairn always authenticates to RabbitMQ (user ${d.amqp.user}); RabbitMQ's guest account only works from localhost`));
       }
       if (d.horizon.ssl) out.push(err(ctx, 'CONFIG_HORIZON_SSL', 'HTTPS for Horizon is not implemented by cairn yet; set n'));
+      if (d.services.heat && valueOf(ctx.answers, 'CONFIG_HEAT_CFN_INSTALL') === false) {
+        out.push(warn(ctx, 'CONFIG_HEAT_CFN_INSTALL', 'cairn deploys heat-api-cfn with Heat all the same: wait conditions and the metadata of servers a stack boots are served by it'));
+      }
       if (valueOf(ctx.answers, 'CONFIG_KEYSTONE_IDENTITY_BACKEND') === 'ldap') {
         out.push(err(ctx, 'CONFIG_KEYSTONE_IDENTITY_BACKEND', 'LDAP identity is not implemented by cairn yet; set sql'));
       }

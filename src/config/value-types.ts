@@ -315,3 +315,8 @@ export function parseEmail(raw: string): Parsed<string> {
 export function parseText(raw: string): Parsed<string> {
   return ok(raw);
 }
+
+/** A symmetric key Heat accepts (auth_encryption_key): 16, 24 or 32 characters. */
+export function parseEncryptionKey(raw: string): Parsed<string> {
+  return [16, 24, 32].includes(raw.length) ? ok(raw) : fail(`expected 32 characters (Heat refuses to start with any length but 16, 24 or 32), got ${raw.length}`);
+}

@@ -104,6 +104,10 @@ export interface CatalogSpec {
   projects: { name: string; description: string }[];
   roles: string[];
   users: { name: string; password: string; project: string; roles: string[] }[];
+  /** Domains with an administrator each (user of the domain, `admin` on it). */
+  domains: { name: string; description: string; admin: { name: string; password: string } }[];
+  /** Roles granted to users that exist already (the cloud administrator). */
+  grants: { user: string; project: string; role: string }[];
   services: { name: string; type: string; urls: { public: string; internal: string; admin: string } }[];
 }
 
@@ -124,6 +128,8 @@ export function catalogSpec(d: Deployment, all: readonly ServiceDescriptor[]): C
     // `service` is the role newer releases check service tokens for; harmless in Zed.
     roles: ['member', 'service'],
     users: [],
+    domains: [],
+    grants: [],
     services: [],
   };
   for (const s of all) {
@@ -135,6 +141,13 @@ export function catalogSpec(d: Deployment, all: readonly ServiceDescriptor[]): C
       const url = e.url(ctrl);
       spec.services.push({ name: e.serviceName, type: e.serviceType, urls: { public: url, internal: url, admin: url } });
     }
+  }
+  for (const s of all) {
+    const identity = s.identity?.(d);
+    if (!identity) continue;
+    for (const r of identity.roles ?? []) if (!spec.roles.includes(r)) spec.roles.push(r);
+    spec.domains.push(...(identity.domains ?? []));
+    spec.grants.push(...(identity.grants ?? []));
   }
   if (d.provisionDemo) {
     spec.projects.push({ name: 'demo', description: 'Demo project' });

@@ -180,6 +180,7 @@ export const SERVICE_GROUP = {
   placement: 'placement',
   nova: 'nova',
   neutron: 'neutron',
+  heat: 'heat',
 } as const;
 
 /** Group Apache runs Horizon as (Debian's www-data, RHEL's apache). */

@@ -79,6 +79,19 @@ export interface EndpointSpec {
   password: (d: Deployment) => string;
 }
 
+/**
+ * What a service needs in Keystone besides its service user and catalog entries (heat's stack
+ * domain and roles). The catalog step makes it, idempotently, with everything else.
+ */
+export interface IdentitySpec {
+  /** Roles that must exist. */
+  roles?: string[];
+  /** Domains, each with an administrator: a user of the domain with `admin` on it. */
+  domains?: { name: string; description: string; admin: { name: string; password: string } }[];
+  /** Role grants to existing users (of the default domain) on projects of the default domain. */
+  grants?: { user: string; project: string; role: string }[];
+}
+
 /** A service descriptor. */
 export interface ServiceDescriptor {
   name: string;
@@ -106,6 +119,8 @@ export interface ServiceDescriptor {
   hostSteps?: { readonly [P in HostStepPhase]?: (ctx: HostStepContext) => Step[] };
   databases?: DatabaseSpec[];
   endpoints?: EndpointSpec[];
+  /** Keystone domains, roles and grants the service needs (see IdentitySpec). */
+  identity?: (d: Deployment) => IdentitySpec;
   /**
    * Commands that bring the service up on `ctx.host` beyond files and units: database
    * migrations, key setup, registration. `all` is every enabled service, for the steps that

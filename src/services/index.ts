@@ -14,6 +14,7 @@ import { glance } from './glance.js';
 import { placement } from './placement.js';
 import { nova } from './nova.js';
 import { neutron } from './neutron.js';
+import { heat } from './heat.js';
 import { horizon } from './horizon.js';
 import { ovsNetwork } from './ovs-network.js';
 import { credentials } from './credentials.js';
@@ -29,6 +30,7 @@ import { credentials } from './credentials.js';
  *   needs images.
  * - nova before neutron: neutron's server notifies nova of port changes, and nova's metadata API
  *   must exist before neutron's metadata agent proxies to it.
+ * - heat after the services its stacks make resources in (it also checks them at start).
  * - horizon after the APIs it shows.
  * - ovs-network after neutron: the bridge definitions need openvswitch-switch (installed with
  *   neutron's OVS agent) before the host's network can be switched over to them.
@@ -45,6 +47,7 @@ export const allServices: readonly ServiceDescriptor[] = [
   placement,
   nova,
   neutron,
+  heat,
   horizon,
   ovsNetwork,
   credentials,

@@ -25,7 +25,9 @@ import {
 /** Keystone under uwsgi; fernet and credential keys on the host (they must survive upgrades). */
 const keystoneContainer: ContainerDef = {
   name: 'keystone',
-  packages: ['keystone', 'python3-openstackclient'],
+  // The client runs here in containers mode (verify's API checks, provisioning); heat's plugin
+  // gives it `openstack stack` for heat's check.
+  packages: ['keystone', 'python3-openstackclient', 'python3-heatclient'],
   user: { name: 'keystone', uid: 42425, gid: 42425, home: '/var/lib/keystone' },
   configLinks: ['/etc/keystone/keystone.conf'],
   refreshSteps: ['catalog'],

@@ -28,6 +28,7 @@ test('the container list is every descriptor\'s containers, in descriptor order,
     'keystone', 'glance-api', 'placement-api',
     'nova-api', 'nova-metadata-api', 'nova-conductor', 'nova-scheduler', 'nova-novncproxy', 'nova-compute',
     'neutron-server', 'neutron-rpc-server', 'neutron-openvswitch-agent', 'neutron-dhcp-agent', 'neutron-l3-agent', 'neutron-metadata-agent',
+    'heat-api', 'heat-api-cfn', 'heat-engine',
     'horizon',
   ]);
   // The named exports are the list's own entries (imageOwners relies on identity).

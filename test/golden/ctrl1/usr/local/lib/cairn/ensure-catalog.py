@@ -80,6 +80,37 @@ def converge():
                 ks.roles.grant(roles[r], user=user, project=project)
                 say("user %s: role %s on %s" % (u["name"], r, u["project"]))
 
+    for dspec in spec["domains"]:
+        domain = one(ks.domains.list(name=dspec["name"]), name=dspec["name"])
+        if domain is None:
+            domain = ks.domains.create(name=dspec["name"], description=dspec["description"])
+            say("domain %s: created" % dspec["name"])
+        a = dspec["admin"]
+        admin = one(ks.users.list(domain=domain, name=a["name"]), name=a["name"])
+        if admin is None:
+            admin = ks.users.create(name=a["name"], domain=domain, password=a["password"])
+            say("user %s in domain %s: created" % (a["name"], dspec["name"]))
+        else:
+            try:
+                v3.Password(
+                    auth_url=auth["url"], username=a["name"], password=a["password"],
+                    user_domain_id=domain.id, domain_id=domain.id,
+                ).get_token(session.Session())
+            except Exception:
+                ks.users.update(admin, password=a["password"])
+                say("user %s in domain %s: password set" % (a["name"], dspec["name"]))
+        if not list(ks.role_assignments.list(user=admin, domain=domain, role=roles["admin"])):
+            ks.roles.grant(roles["admin"], user=admin, domain=domain)
+            say("user %s: role admin on domain %s" % (a["name"], dspec["name"]))
+
+    for g in spec["grants"]:
+        user = one(ks.users.list(domain="default", name=g["user"]), name=g["user"])
+        project = projects.get(g["project"]) or one(ks.projects.list(domain="default", name=g["project"]), name=g["project"])
+        role = roles[g["role"]]
+        if not list(ks.role_assignments.list(user=user, project=project, role=role)):
+            ks.roles.grant(role, user=user, project=project)
+            say("user %s: role %s on %s" % (g["user"], g["role"], g["project"]))
+
     for s in spec["services"]:
         service = one(ks.services.list(type=s["type"]), name=s["name"])
         if service is None:
