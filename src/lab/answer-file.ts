@@ -1,7 +1,7 @@
 /**
  * answer-files/NAME.ini for a lab: the generator's complete, commented answer file with the
- * settings a lab decides (hosts, NTP, key, Neutron on a userspace OVS datapath, QEMU, and the
- * services cairn does not deploy turned off).
+ * settings a lab decides (hosts, NTP, key, Neutron on a userspace OVS datapath, QEMU, Heat on,
+ * and the services cairn does not deploy turned off).
  *
  * An existing file is kept, because its passwords must stay stable across runs; only the keys
  * that name the lab's hosts are rewritten when the lab's addresses or shape changed.
@@ -18,7 +18,6 @@ export const SERVICES_NOT_DEPLOYED = [
   'CEILOMETER',
   'AODH',
   'MANILA',
-  'HEAT',
   'MAGNUM',
   'TROVE',
   'IRONIC',
@@ -61,6 +60,8 @@ export function labAnswerSettings(plan: LabPlan, publicKey: string): Record<stri
     // holds its gateway address, so floating IPs answer from here.
     CONFIG_PROVISION_DEMO: 'y',
     CONFIG_PROVISION_DEMO_FLOATRANGE: plan.external.subnet,
+    // Heat, which Packstack leaves off: the lab deploys every service cairn can.
+    CONFIG_HEAT_INSTALL: 'y',
     // Nodes already use the host's Debian archive (the node image's apt sources).
     CONFIG_REPO: '',
   };
