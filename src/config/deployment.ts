@@ -96,6 +96,7 @@ function buildDraft(answers: AnswerValues, inventory: Inventory | undefined, pro
       neutron: v('CONFIG_NEUTRON_INSTALL'),
       horizon: v('CONFIG_HORIZON_INSTALL'),
       heat: v('CONFIG_HEAT_INSTALL'),
+      swift: v('CONFIG_SWIFT_INSTALL'),
       client: v('CONFIG_CLIENT_INSTALL'),
     },
     amqp: {
@@ -153,6 +154,7 @@ function buildDraft(answers: AnswerValues, inventory: Inventory | undefined, pro
       },
     },
     horizon: { secretKey: secret('CONFIG_HORIZON_SECRET_KEY'), ssl: v('CONFIG_HORIZON_SSL') },
+    swift: { ksPassword: secret('CONFIG_SWIFT_KS_PW'), hash: secret('CONFIG_SWIFT_HASH'), replicas: v('CONFIG_SWIFT_STORAGE_REPLICAS') },
     heat: {
       dbPassword: secret('CONFIG_HEAT_DB_PW'),
       ksPassword: secret('CONFIG_HEAT_KS_PW'),

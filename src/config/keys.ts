@@ -60,6 +60,7 @@ const G = {
   neutron: 'Neutron',
   horizon: 'Horizon',
   heat: 'Heat',
+  swift: 'Swift',
   provision: 'Provisioning',
 } as const;
 
@@ -74,12 +75,14 @@ export const KEYS: readonly KeySpec[] = [
   { name: 'CONFIG_NOVA_INSTALL', group: G.general, doc: 'Install Nova (compute) and Placement', default: 'y', ...yn },
   { name: 'CONFIG_NEUTRON_INSTALL', group: G.general, doc: 'Install Neutron (networking)', default: 'y', ...yn },
   { name: 'CONFIG_HORIZON_INSTALL', group: G.general, doc: 'Install Horizon (dashboard)', default: 'y', ...yn },
+  { name: 'CONFIG_SWIFT_INSTALL', group: G.general, doc: 'Install Swift (object storage: proxy, account, container and object servers on the storage host; packages mode)', default: 'n', ...yn },
   { name: 'CONFIG_HEAT_INSTALL', group: G.general, doc: 'Install Heat (orchestration: heat-api, heat-api-cfn and heat-engine on the controller)', default: 'n', ...yn },
   { name: 'CONFIG_CLIENT_INSTALL', group: G.general, doc: 'Install the openstack command-line client on the controller', default: 'y', ...yn },
 
   { name: 'CONFIG_CONTROLLER_HOST', group: G.hosts, doc: 'The controller: databases, message queue, APIs and dashboard (empty: taken from the inventory)', default: '', ...host },
   { name: 'CONFIG_COMPUTE_HOSTS', group: G.hosts, doc: 'Hosts that run nova-compute (empty: the controller, or the inventory)', default: '', ...hostList },
   { name: 'CONFIG_NETWORK_HOSTS', group: G.hosts, doc: 'Hosts that run the Neutron L3, DHCP and metadata agents (empty: the controller, or the inventory)', default: '', ...hostList },
+  { name: 'CONFIG_STORAGE_HOST', group: G.hosts, doc: 'Host of Swift\'s storage (empty: the controller, the only host cairn puts it on yet)', default: '', ...host },
   { name: 'CONFIG_NTP_SERVERS', group: G.hosts, doc: 'Upstream NTP servers every host syncs with (empty: the controller serves its own clock to the others)', default: '', ...hostList },
 
   { name: 'CAIRN_DEPLOY_MODE', group: G.cairn, doc: 'How OpenStack services run: distribution packages, or one container per service', default: 'packages', ...choice(['packages', 'containers']) },
@@ -154,6 +157,14 @@ export const KEYS: readonly KeySpec[] = [
   { name: 'CONFIG_HEAT_DOMAIN_PASSWORD', group: G.heat, doc: 'Password of CONFIG_HEAT_DOMAIN_ADMIN', default: '', ...secret },
   { name: 'CONFIG_HEAT_AUTH_ENC_KEY', group: G.heat, doc: 'Key Heat encrypts the credentials it stores with: 32 characters (16 or 24 work, with a warning from Heat); unset: derived from CONFIG_DEFAULT_PASSWORD', default: '', ...secret, expects: '32 characters', parse: t.parseEncryptionKey },
   { name: 'CONFIG_HEAT_CFN_INSTALL', group: G.heat, doc: 'Install heat-api-cfn, the CloudFormation API (cairn always does with Heat: wait conditions and server metadata call it)', default: 'y', ...yn },
+
+  { name: 'CONFIG_SWIFT_KS_PW', group: G.swift, doc: 'Password of the swift service user', default: '', ...secret },
+  { name: 'CONFIG_SWIFT_HASH', group: G.swift, doc: 'Salt of the hash that places objects in the rings (swift_hash_path_suffix); never change it once objects are stored', default: '', ...secret },
+  { name: 'CONFIG_SWIFT_STORAGES', group: G.swift, doc: 'Block devices for Swift (not implemented by cairn yet: must be empty; empty: one device, a directory /srv/node/swiftloopback on the storage host)', default: '', expects: 'empty', parse: t.parseText },
+  { name: 'CONFIG_SWIFT_STORAGE_ZONES', group: G.swift, doc: 'Zones the devices are spread over (one device: 1)', default: '1', expects: 'whole number 1-100', parse: (raw) => t.parseInteger(raw, 1, 100) },
+  { name: 'CONFIG_SWIFT_STORAGE_REPLICAS', group: G.swift, doc: 'Copies of each object (one device: 1)', default: '1', expects: 'whole number 1-10', parse: (raw) => t.parseInteger(raw, 1, 10) },
+  { name: 'CONFIG_SWIFT_STORAGE_FSTYPE', group: G.swift, doc: 'File system of Packstack\'s loopback device (cairn stores the device as a directory of the host\'s own file system, so this is not used)', default: 'ext4', ...choice(['ext4', 'xfs']) },
+  { name: 'CONFIG_SWIFT_STORAGE_SIZE', group: G.swift, doc: 'Size of Packstack\'s loopback device (cairn\'s directory is not limited: objects use the host\'s free disk)', default: '2G', expects: 'size such as 2G', parse: t.parseSize },
 
   { name: 'CONFIG_PROVISION_DEMO', group: G.provision, doc: 'Demo provisioning after the deploy: demo project and user, the guest image cairn builds (`cairn images guest`), flavors m1.nano up to m1.large, an external network, a router and a demo private network, security group rules for ICMP and SSH', default: 'y', ...yn },
   { name: 'CONFIG_PROVISION_DEMO_FLOATRANGE', group: G.provision, doc: 'Subnet of the external network (floating IPs) made by demo provisioning, on the physnet of the first CONFIG_NEUTRON_OVS_BRIDGE_MAPPINGS entry; its first address is the gateway, the pool is the longest run of addresses no host uses', default: '172.24.4.0/24', expects: 'IPv4 network in CIDR form', parse: t.parseCidr },

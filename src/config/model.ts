@@ -123,6 +123,7 @@ export interface Deployment {
     neutron: boolean;
     horizon: boolean;
     heat: boolean;
+    swift: boolean;
     client: boolean;
   };
   amqp: {
@@ -194,6 +195,13 @@ export interface Deployment {
   horizon: {
     secretKey: string;
     ssl: boolean;
+  };
+  swift: {
+    ksPassword: string;
+    /** swift_hash_path_suffix (CONFIG_SWIFT_HASH). */
+    hash: string;
+    /** Copies of each object; the rings' replica count. */
+    replicas: number;
   };
   heat: {
     dbPassword: string;

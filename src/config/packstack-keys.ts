@@ -33,7 +33,6 @@ const notDeployed = (service: string, prefix: string, toggle: string, note = '')
 export const IGNORED_GROUPS: readonly IgnoredGroup[] = [
   notDeployed('Cinder (block storage)', 'CONFIG_CINDER_', 'CONFIG_CINDER_INSTALL'),
   notDeployed('Manila (shared file systems)', 'CONFIG_MANILA_', 'CONFIG_MANILA_INSTALL'),
-  notDeployed('Swift (object storage)', 'CONFIG_SWIFT_', 'CONFIG_SWIFT_INSTALL'),
   notDeployed('Ceilometer (telemetry)', 'CONFIG_CEILOMETER_', 'CONFIG_CEILOMETER_INSTALL'),
   notDeployed('Aodh (alarming)', 'CONFIG_AODH_', 'CONFIG_AODH_INSTALL'),
   notDeployed('Gnocchi (metrics)', 'CONFIG_GNOCCHI_', 'CONFIG_GNOCCHI_INSTALL'),
@@ -63,7 +62,6 @@ export const IGNORED_GROUPS: readonly IgnoredGroup[] = [
   { label: 'CONFIG_USE_EPEL', match: /^CONFIG_USE_EPEL$/, reason: 'Packstack stopped using EPEL; cairn installs only from the distribution and CONFIG_REPO' },
   { label: 'CONFIG_MONGODB_HOST', match: /^CONFIG_MONGODB_/, reason: 'MongoDB was only used by Ceilometer, which cairn does not deploy' },
   { label: 'CONFIG_REDIS_*', match: /^CONFIG_REDIS_/, reason: 'Redis was only used by telemetry services, which cairn does not deploy' },
-  { label: 'CONFIG_STORAGE_HOST', match: /^CONFIG_STORAGE_HOST$/, reason: 'the storage host serves Cinder, Swift and Manila, which cairn does not deploy' },
   { label: '*_DB_PURGE_ENABLE, CONFIG_KEYSTONE_FERNET_TOKEN_ROTATE_ENABLE', match: /(_DB_PURGE_ENABLE|^CONFIG_KEYSTONE_FERNET_TOKEN_ROTATE_ENABLE)$/, reason: 'cairn does not install Packstack\'s database purge and fernet rotation cron jobs yet' },
   { label: 'CONFIG_SSL_*, CONFIG_SELFSIGN_*', match: /^(CONFIG_SSL_|CONFIG_SELFSIGN_)/, reason: 'cairn does not set up TLS yet: services answer on plain HTTP inside the cloud\'s networks' },
   { label: 'CONFIG_AMQP_NSS_CERTDB_PW, CONFIG_AMQP_SSL_*', match: /^CONFIG_AMQP_(NSS_CERTDB_PW|SSL_)/, reason: 'AMQP over TLS is not implemented by cairn yet' },

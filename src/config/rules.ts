@@ -63,6 +63,8 @@ const NEEDED_SECRETS: readonly [string, (d: Deployment) => boolean][] = [
   ['CONFIG_NEUTRON_KS_PW', (d) => d.services.neutron],
   ['CONFIG_NEUTRON_METADATA_PW', (d) => d.services.neutron],
   ['CONFIG_HORIZON_SECRET_KEY', (d) => d.services.horizon],
+  ['CONFIG_SWIFT_KS_PW', (d) => d.services.swift],
+  ['CONFIG_SWIFT_HASH', (d) => d.services.swift],
   ['CONFIG_HEAT_DB_PW', (d) => d.services.heat],
   ['CONFIG_HEAT_KS_PW', (d) => d.services.heat],
   ['CONFIG_HEAT_DOMAIN_PASSWORD', (d) => d.services.heat],
@@ -135,8 +137,35 @@ export const RULES: readonly Rule[] = [
         out.push(err(ctx, 'CONFIG_KEYSTONE_IDENTITY_BACKEND', 'LDAP identity is not implemented by cairn yet; set sql'));
       }
       if (valueOf(ctx.answers, 'CONFIG_GLANCE_BACKEND') === 'swift') {
-        out.push(err(ctx, 'CONFIG_GLANCE_BACKEND', 'cairn does not deploy Swift, so Glance cannot store images there; set file'));
+        out.push(err(ctx, 'CONFIG_GLANCE_BACKEND', 'cairn does not store Glance\'s images in Swift yet; set file'));
       }
+      return out;
+    },
+  },
+  {
+    // Swift as cairn deploys it so far: one device, a directory on the controller, packages mode.
+    name: 'swift-storage',
+    check: (ctx) => {
+      const d = ctx.deployment;
+      if (!d.services.swift) return [];
+      const out: Problem[] = [];
+      if (d.mode === 'containers') out.push(err(ctx, 'CONFIG_SWIFT_INSTALL', 'Swift runs in packages mode only so far (no containers for it yet); set n, or CAIRN_DEPLOY_MODE=packages'));
+      const storageHost = valueOf<string | undefined>(ctx.answers, 'CONFIG_STORAGE_HOST');
+      const ctrl = d.hosts.find((h) => h.name === d.controller)!;
+      if (storageHost && storageHost !== ctrl.address && storageHost !== ctrl.name) {
+        const known = d.hosts.some((h) => h.address === storageHost || h.name === storageHost);
+        out.push(err(ctx, 'CONFIG_STORAGE_HOST', known
+          ? `cairn puts Swift's storage on the controller (${ctrl.address}) so far, not on ${storageHost}; leave this empty or set it to the controller`
+          : `${storageHost} is not one of the deployment's hosts (${d.hosts.map((h) => h.address).join(', ')}); leave this empty for the controller`));
+      }
+      if ((valueOf<string | undefined>(ctx.answers, 'CONFIG_SWIFT_STORAGES') ?? '') !== '') {
+        out.push(err(ctx, 'CONFIG_SWIFT_STORAGES', 'Swift on block devices is not implemented by cairn yet; leave this empty for one device, a directory /srv/node/swiftloopback on the storage host'));
+      }
+      if (d.swift.replicas > 1) out.push(err(ctx, 'CONFIG_SWIFT_STORAGE_REPLICAS', `${d.swift.replicas} copies need as many devices, and cairn makes one; set 1`));
+      const zones = valueOf<number>(ctx.answers, 'CONFIG_SWIFT_STORAGE_ZONES');
+      if (zones > 1) out.push(err(ctx, 'CONFIG_SWIFT_STORAGE_ZONES', `${zones} zones need as many devices, and cairn makes one; set 1`));
+      const size = ctx.answers.sources.get('CONFIG_SWIFT_STORAGE_SIZE');
+      if (size && size.raw !== '') out.push(warn(ctx, 'CONFIG_SWIFT_STORAGE_SIZE', 'cairn stores Swift\'s one device as a directory of the storage host\'s file system, not a loopback file of this size: objects are limited by the host\'s free disk'));
       return out;
     },
   },

@@ -320,3 +320,12 @@ export function parseText(raw: string): Parsed<string> {
 export function parseEncryptionKey(raw: string): Parsed<string> {
   return [16, 24, 32].includes(raw.length) ? ok(raw) : fail(`expected 32 characters (Heat refuses to start with any length but 16, 24 or 32), got ${raw.length}`);
 }
+
+/** A size as Packstack writes it: a number with an optional K, M, G or T suffix (2G), in bytes. */
+export function parseSize(raw: string): Parsed<number> {
+  const m = /^(\d+(?:\.\d+)?)\s*([KMGT]?)B?$/i.exec(raw.trim());
+  if (!m) return fail(`expected a size such as 2G or 500M, got '${shorten(raw)}'`);
+  const unit = { '': 1, K: 2 ** 10, M: 2 ** 20, G: 2 ** 30, T: 2 ** 40 }[m[2]!.toUpperCase() as '' | 'K' | 'M' | 'G' | 'T'];
+  const bytes = Math.round(Number(m[1]) * unit);
+  return bytes > 0 ? ok(bytes) : fail(`expected a size above zero, got '${shorten(raw)}'`);
+}

@@ -181,6 +181,7 @@ export const SERVICE_GROUP = {
   nova: 'nova',
   neutron: 'neutron',
   heat: 'heat',
+  swift: 'swift',
 } as const;
 
 /** Group Apache runs Horizon as (Debian's www-data, RHEL's apache). */

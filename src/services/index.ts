@@ -15,6 +15,7 @@ import { placement } from './placement.js';
 import { nova } from './nova.js';
 import { neutron } from './neutron.js';
 import { heat } from './heat.js';
+import { swift } from './swift.js';
 import { horizon } from './horizon.js';
 import { ovsNetwork } from './ovs-network.js';
 import { credentials } from './credentials.js';
@@ -30,6 +31,7 @@ import { credentials } from './credentials.js';
  *   needs images.
  * - nova before neutron: neutron's server notifies nova of port changes, and nova's metadata API
  *   must exist before neutron's metadata agent proxies to it.
+ * - swift after keystone (its proxy validates tokens); nothing depends on it yet.
  * - heat after the services its stacks make resources in (it also checks them at start).
  * - horizon after the APIs it shows.
  * - ovs-network after neutron: the bridge definitions need openvswitch-switch (installed with
@@ -47,6 +49,7 @@ export const allServices: readonly ServiceDescriptor[] = [
   placement,
   nova,
   neutron,
+  swift,
   heat,
   horizon,
   ovsNetwork,

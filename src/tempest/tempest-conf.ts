@@ -172,7 +172,7 @@ export function tempestConf(
         glance: iniBool(d.services.glance),
         horizon: iniBool(d.services.horizon),
         cinder: iniBool(false),
-        swift: iniBool(false),
+        swift: iniBool(d.services.swift),
       },
     ],
   ]);

@@ -53,8 +53,8 @@ test('the phases of a full plan appear in the order of the phase list', (t) => {
 test('services are placed by their descriptors: the same services on each role as the playbooks used to list', (t) => {
   // What control.yml, compute.yml and network.yml listed before placement moved to descriptors.
   const before: Record<string, string[]> = {
-    // heat since: a control-host service like the other APIs.
-    control: ['repos', 'chrony', 'mariadb', 'rabbitmq', 'memcached', 'keystone', 'glance', 'placement', 'nova', 'neutron', 'heat', 'horizon', 'credentials'],
+    // heat and swift since: control-host services like the other APIs.
+    control: ['repos', 'chrony', 'mariadb', 'rabbitmq', 'memcached', 'keystone', 'glance', 'placement', 'nova', 'neutron', 'swift', 'heat', 'horizon', 'credentials'],
     network: ['repos', 'chrony', 'neutron', 'ovs-network'],
     // ovs-network since: the tunnel bridge of netdev computes (empty unless one is needed).
     compute: ['repos', 'chrony', 'nova', 'neutron', 'ovs-network'],
