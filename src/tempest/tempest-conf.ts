@@ -161,6 +161,9 @@ export function tempestConf(
       },
     ],
     ['scenario', { dhcp_client: 'udhcpc' }],
+    // Swift's container sync needs realms (container-sync-realms.conf) shared by two clusters;
+    // cairn configures none, so Tempest's sync test has nothing to sync to.
+    ...(d.services.swift ? [['object-storage-feature-enabled', { container_sync: iniBool(false) }] as [string, Section]] : []),
     // The dashboard's web root (Tempest signs in at <dashboard_url>auth/login/): / in packages
     // mode, Debian's /horizon/ in containers mode; Tempest's default is http://localhost/.
     ...(d.services.horizon ? [['dashboard', { dashboard_url: iniValue(dashboardRootUrl(d)) }] as [string, Section]] : []),

@@ -64,6 +64,17 @@ test('tempest.conf: the APIs, the admin, the IDs of what provisioning made, the 
   }
 });
 
+test('tempest.conf with Swift deployed: object storage on, container sync off (no realms)', (t) => {
+  const base = exampleDeployment({ provisionDemo: true });
+  const d = { ...base, services: { ...base.services, swift: true } };
+  const spec = demoSpec(d);
+  if ('message' in spec) return t.fail(spec.message);
+  const conf = parseIni(tempestConf(d, spec, ids, '/w'));
+  t.is(conf.get('service_available')?.get('swift'), 'true');
+  t.is(conf.get('object-storage-feature-enabled')?.get('container_sync'), 'false');
+  t.false(parseIni(tempestConf(base, spec, ids, '/w')).has('object-storage-feature-enabled'), 'no section without Swift');
+});
+
 test('tempest.conf follows the deployment: Horizon off, a password with $ escaped for oslo.config', (t) => {
   const base = exampleDeployment({ provisionDemo: true });
   const d = { ...base, services: { ...base.services, horizon: false }, keystone: { ...base.keystone, adminPassword: 'pa$s' } };
