@@ -47,8 +47,8 @@ function daemon(name: string, pkg: string, rhelPkg: string, ports: number[] = []
  * is not in it, then rebalanced. `swift-ring-builder rebalance` exits 1 for a warning (nothing
  * to move), which is not a failure.
  */
-export function ringScript(address: string, replicas: number): string {
-  const lines = ['set -e', 'cd /etc/swift'];
+export function ringScript(address: string, replicas: number, dirs: { swift: string; devices: string } = { swift: '/etc/swift', devices: SWIFT_DEVICES_DIR }): string {
+  const lines = ['set -e', `cd ${dirs.swift}`];
   for (const ring of RINGS) {
     const port = SWIFT_PORTS[ring];
     lines.push(
@@ -58,7 +58,7 @@ export function ringScript(address: string, replicas: number): string {
       `test -s ${ring}.ring.gz`,
     );
   }
-  lines.push('chown -R swift:swift /etc/swift', `install -d -o swift -g swift -m 0750 ${SWIFT_DEVICES_DIR} ${SWIFT_DEVICES_DIR}/${SWIFT_DEVICE}`);
+  lines.push(`chown -R swift:swift ${dirs.swift}`, `install -d -o swift -g swift -m 0750 ${dirs.devices} ${dirs.devices}/${SWIFT_DEVICE}`);
   return lines.join('\n');
 }
 
