@@ -58,6 +58,8 @@ test.serial('deploy from a fresh lab, then every health check passes', async (t)
   t.true(health.ok, JSON.stringify(health.results.filter((r) => !r.ok)));
   t.true(health.results.some((r) => r.check === 'image-upload' && r.ok));
   t.true(health.results.some((r) => r.check === 'network-agents' && r.ok));
+  // The lab turns Heat on: a stack was created and deleted.
+  t.true(health.results.some((r) => r.check === 'heat-stack' && r.ok), 'heat-stack checked and ok');
   // The deploy host's copy of the credentials, readable by its owner only.
   const rc = join(stateDir, 'keystonerc_admin');
   t.regex(readFileSync(rc, 'utf8'), /OS_AUTH_URL=/);
