@@ -68,6 +68,7 @@ const NEEDED_SECRETS: readonly [string, (d: Deployment) => boolean][] = [
   ['CONFIG_HEAT_DB_PW', (d) => d.services.heat],
   ['CONFIG_HEAT_KS_PW', (d) => d.services.heat],
   ['CONFIG_HEAT_DOMAIN_PASSWORD', (d) => d.services.heat],
+  ['CONFIG_HEAT_AUTH_ENC_KEY', (d) => d.services.heat],
 ];
 
 /** The rules, in the order their messages read best. */
@@ -165,7 +166,8 @@ export const RULES: readonly Rule[] = [
       const zones = valueOf<number>(ctx.answers, 'CONFIG_SWIFT_STORAGE_ZONES');
       if (zones > 1) out.push(err(ctx, 'CONFIG_SWIFT_STORAGE_ZONES', `${zones} zones need as many devices, and cairn makes one; set 1`));
       const size = ctx.answers.sources.get('CONFIG_SWIFT_STORAGE_SIZE');
-      if (size && size.raw !== '') out.push(warn(ctx, 'CONFIG_SWIFT_STORAGE_SIZE', 'cairn stores Swift\'s one device as a directory of the storage host\'s file system, not a loopback file of this size: objects are limited by the host\'s free disk'));
+      // Packstack's generated files and cairn's write the default, 2G: only another value is news.
+      if (size && size.raw !== '' && size.raw !== '2G') out.push(warn(ctx, 'CONFIG_SWIFT_STORAGE_SIZE', 'cairn stores Swift\'s one device as a directory of the storage host\'s file system, not a loopback file of this size: objects are limited by the host\'s free disk'));
       return out;
     },
   },

@@ -22,6 +22,12 @@ export function secretsOf(d: Deployment): string[] {
     d.neutron.ksPassword,
     d.neutron.metadataSecret,
     d.horizon.secretKey,
+    d.swift.ksPassword,
+    d.swift.hash,
+    d.heat.dbPassword,
+    d.heat.ksPassword,
+    d.heat.domainPassword,
+    d.heat.authEncryptionKey,
   ];
   const all = new Set<string>();
   for (const v of values) {
@@ -35,7 +41,7 @@ export function secretsOf(d: Deployment): string[] {
   return [...all].sort((a, b) => b.length - a.length);
 }
 
-const SECRET_KEY = /(pass|secret|token|_key$|^key$|^connection$|transport_url)/i;
+const SECRET_KEY = /(pass|secret|token|_key$|^key$|^connection$|transport_url|hash_path)/i;
 
 /**
  * Masks the value of every line of a config file (or a diff of one) whose key looks secret:

@@ -318,6 +318,8 @@ export function parseText(raw: string): Parsed<string> {
 
 /** A symmetric key Heat accepts (auth_encryption_key): 16, 24 or 32 characters. */
 export function parseEncryptionKey(raw: string): Parsed<string> {
+  // Heat makes a Fernet key of the key's UTF-8 bytes: printable ASCII keeps characters and bytes equal.
+  if (!/^[\x21-\x7e]*$/.test(raw)) return fail('expected printable ASCII characters (no spaces): Heat counts the bytes of the key');
   return [16, 24, 32].includes(raw.length) ? ok(raw) : fail(`expected 32 characters (Heat refuses to start with any length but 16, 24 or 32), got ${raw.length}`);
 }
 

@@ -89,6 +89,17 @@ export function iniValue(s: string): string {
   return needsQuotes ? `"${escaped}"` : escaped;
 }
 
+/**
+ * A value for a paste-deploy INI file (Swift's), which Python's configparser reads with its
+ * `%` interpolation and no oslo.config `$` substitution: `%` is doubled, `$` stays. configparser
+ * strips edge whitespace and cannot continue a value across lines, so neither can be written.
+ */
+export function pasteValue(s: string): string {
+  if (/[\r\n]/.test(s)) throw new Error('a configuration value cannot contain a line break');
+  if (s !== s.trim()) throw new Error('a configuration value cannot start or end with whitespace');
+  return s.replace(/%/g, '%%');
+}
+
 /** `true`/`false` as oslo.config, Python and YAML all read it (lower case). */
 export function iniBool(b: boolean): string {
   return b ? 'true' : 'false';

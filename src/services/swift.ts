@@ -15,7 +15,7 @@ import type { Component, ServiceDescriptor } from './descriptor.js';
 import type { Deployment } from '../config/model.js';
 import { controllerOf } from '../config/model.js';
 import { httpReady } from './bootstrap-commands.js';
-import { iniBool, iniValue, keystoneAuthView, memcacheServer, urlHost, workerCount } from './common.js';
+import { iniBool, keystoneBaseUrl, memcacheServer, pasteValue, urlHost, workerCount } from './common.js';
 import { ADMIN_HINT, lastLines, type ApiCheck } from './api-checks.js';
 
 /** The proxy's port (the object-store API). */
@@ -53,12 +53,23 @@ export function ringScript(address: string, replicas: number, dirs: { swift: str
     const port = SWIFT_PORTS[ring];
     lines.push(
       `[ -f ${ring}.builder ] || swift-ring-builder ${ring}.builder create 10 ${replicas} 1`,
-      `swift-ring-builder ${ring}.builder search --ip ${address} --port ${port} --device ${SWIFT_DEVICE} >/dev/null 2>&1 || swift-ring-builder ${ring}.builder add --region 1 --zone 1 --ip ${address} --port ${port} --device ${SWIFT_DEVICE} --weight 100`,
+      // The device at this address already: nothing. At another address (the host's address
+      // changed): moved, and the ring written (rebalance would not write it: nothing moves).
+      // Not there at all: added.
+      `if ! swift-ring-builder ${ring}.builder search --ip ${address} --port ${port} --device ${SWIFT_DEVICE} >/dev/null 2>&1; then`,
+      `  if swift-ring-builder ${ring}.builder search --device ${SWIFT_DEVICE} >/dev/null 2>&1; then`,
+      `    swift-ring-builder ${ring}.builder set_info --yes --device ${SWIFT_DEVICE} --change-ip ${address} --change-port ${port} --change-replication-ip ${address} --change-replication-port ${port} >/dev/null`,
+      `    swift-ring-builder ${ring}.builder write_ring >/dev/null`,
+      '  else',
+      `    swift-ring-builder ${ring}.builder add --region 1 --zone 1 --ip ${address} --port ${port} --device ${SWIFT_DEVICE} --weight 100 >/dev/null`,
+      '  fi',
+      'fi',
       `swift-ring-builder ${ring}.builder rebalance >/dev/null 2>&1 || [ $? -eq 1 ]`,
       `test -s ${ring}.ring.gz`,
     );
   }
-  lines.push(`chown -R swift:swift ${dirs.swift}`, `install -d -o swift -g swift -m 0750 ${dirs.devices} ${dirs.devices}/${SWIFT_DEVICE}`);
+  // The builders and rings only: the .conf files beside them stay root:swift 0640 (secrets).
+  lines.push(`chown -R swift:swift ${dirs.swift}/backups ${RINGS.map((r) => `${dirs.swift}/${r}.builder ${dirs.swift}/${r}.ring.gz`).join(' ')}`, `install -d -o swift -g swift -m 0750 ${dirs.devices} ${dirs.devices}/${SWIFT_DEVICE}`);
   return lines.join('\n');
 }
 
@@ -80,7 +91,7 @@ const OBJECT_SCRIPT = [
 function serverView(d: Deployment, ring: Ring): Record<string, unknown> {
   const workers = workerCount(d);
   return {
-    bindIp: iniValue(controllerOf(d).address),
+    bindIp: pasteValue(controllerOf(d).address),
     port: SWIFT_PORTS[ring],
     devices: SWIFT_DEVICES_DIR,
     setWorkers: workers !== undefined,
@@ -112,7 +123,7 @@ export const swift: ServiceDescriptor = {
         template: 'swift/swift.conf.hbs',
         ...owned,
         restarts: all,
-        view: { hashSuffix: iniValue(d.swift.hash) },
+        view: { hashSuffix: pasteValue(d.swift.hash) },
       },
       {
         path: '/etc/swift/proxy-server.conf',
@@ -120,12 +131,21 @@ export const swift: ServiceDescriptor = {
         ...owned,
         restarts: ['swift-proxy'],
         view: {
-          bindIp: iniValue(controllerOf(d).address),
+          bindIp: pasteValue(controllerOf(d).address),
           port: SWIFT_PROXY_PORT,
           setWorkers: workers !== undefined,
           workers: workers ?? 0,
-          memcacheServers: iniValue(memcacheServer(d)),
-          auth: keystoneAuthView(d, 'swift', d.swift.ksPassword),
+          memcacheServers: pasteValue(memcacheServer(d)),
+          // keystonemiddleware takes these from paste's configparser as they are: no oslo.config
+          // escaping here.
+          auth: {
+            wwwAuthenticateUri: pasteValue(keystoneBaseUrl(d)),
+            authUrl: pasteValue(keystoneBaseUrl(d)),
+            memcachedServers: pasteValue(memcacheServer(d)),
+            projectName: 'service',
+            username: 'swift',
+            password: pasteValue(d.swift.ksPassword),
+          },
           debug: iniBool(d.debug),
         },
       },

@@ -51,6 +51,20 @@ test.serial('the ring script builds three rings with one device each, and a seco
   t.deepEqual(['account', 'container', 'object'].map((r) => readFileSync(join(swiftDir, `${r}.ring.gz`))), rings, 'the rings are unchanged');
 });
 
+test.serial('when the host\'s address changes, the ring script moves the device instead of adding a second one', (t) => {
+  const moved = spawnSync('sh', ['-c', ringScript('198.18.10.99', 1, { swift: swiftDir, devices })], { encoding: 'utf8' });
+  t.is(moved.status, 0, moved.stderr);
+  for (const ring of ['account', 'container', 'object']) {
+    const shown = execFileSync('swift-ring-builder', [join(swiftDir, `${ring}.builder`)], { encoding: 'utf8' });
+    t.regex(shown, /1 devices/, ring);
+    t.regex(shown, /198\.18\.10\.99:\d+\s+198\.18\.10\.99:\d+\s+swiftloopback/, ring);
+    t.notRegex(shown, /198\.18\.10\.11/, ring);
+  }
+  // Back to the address the pipelines below were rendered with.
+  const back = spawnSync('sh', ['-c', ringScript('198.18.10.11', 1, { swift: swiftDir, devices })], { encoding: 'utf8' });
+  t.is(back.status, 0, back.stderr);
+});
+
 test.serial('swift loads every server\'s pipeline from the rendered files', (t) => {
   const r = spawnSync('/usr/bin/python3', [join(root, 'test', 'external', 'swift_load.py'), swiftDir], { encoding: 'utf8' });
   t.log(r.stdout.trim());

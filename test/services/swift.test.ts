@@ -11,6 +11,7 @@ import { renderFiles } from '../../src/render/render-files.js';
 import { allServices } from '../../src/services/index.js';
 import { catalogSpec } from '../../src/services/bootstrap-commands.js';
 import { ringScript } from '../../src/services/swift.js';
+import { secretsOf } from '../../src/config/secrets.js';
 import { exampleDeployment } from '../helpers/example-deployment.js';
 
 function withSwift(d: Deployment = exampleDeployment()): Deployment {
@@ -50,10 +51,23 @@ test('the ring script makes each builder once, adds the device once, and tolerat
   const s = ringScript('198.18.10.11', 1);
   for (const [ring, port] of [['account', 6202], ['container', 6201], ['object', 6200]] as const) {
     t.true(s.includes(`[ -f ${ring}.builder ] || swift-ring-builder ${ring}.builder create 10 1 1`), ring);
-    t.true(s.includes(`search --ip 198.18.10.11 --port ${port} --device swiftloopback >/dev/null 2>&1 || swift-ring-builder ${ring}.builder add --region 1 --zone 1 --ip 198.18.10.11 --port ${port} --device swiftloopback --weight 100`), ring);
+    t.true(s.includes(`if ! swift-ring-builder ${ring}.builder search --ip 198.18.10.11 --port ${port} --device swiftloopback`), ring);
+    t.true(s.includes(`swift-ring-builder ${ring}.builder set_info --yes --device swiftloopback --change-ip 198.18.10.11 --change-port ${port}`), ring);
+    t.true(s.includes(`swift-ring-builder ${ring}.builder add --region 1 --zone 1 --ip 198.18.10.11 --port ${port} --device swiftloopback --weight 100`), ring);
     t.true(s.includes(`swift-ring-builder ${ring}.builder rebalance >/dev/null 2>&1 || [ $? -eq 1 ]`), ring);
   }
   t.regex(s, /install -d -o swift -g swift -m 0750 \/srv\/node \/srv\/node\/swiftloopback$/);
+  // The rings become swift's; the .conf files (secrets, root:swift 0640) keep their owner.
+  t.regex(s, /^chown -R swift:swift \/etc\/swift\/backups \/etc\/swift\/account\.builder \/etc\/swift\/account\.ring\.gz /m);
+  t.notRegex(s, /chown -R swift:swift \/etc\/swift( |$)/m);
+});
+
+test('Swift\'s files are read by configparser, not oslo.config: % doubled, $ kept, as written', (t) => {
+  const d = withSwift();
+  const files = renderFiles({ ...d, swift: { ...d.swift, ksPassword: 'pa$s%word', hash: 'h%sh$' } }, allServices);
+  const conf = (p: string): string => files.find((f) => f.path === p)!.content;
+  t.regex(conf('/etc/swift/proxy-server.conf'), /^password = pa\$s%%word$/m);
+  t.regex(conf('/etc/swift/swift.conf'), /^swift_hash_path_suffix = h%%sh\$$/m);
 });
 
 test('the catalog has the object-store endpoint per project account, and the ResellerAdmin role', (t) => {
@@ -80,6 +94,18 @@ test('validate: what cairn does not do with Swift yet is an error naming the key
   t.true(problems(['CONFIG_SWIFT_STORAGE_REPLICAS=3']).some((p) => p.startsWith('a.ini:6: CONFIG_SWIFT_STORAGE_REPLICAS: 3 copies need as many devices')));
   t.true(problems(['CAIRN_DEPLOY_MODE=containers']).some((p) => p.includes('CONFIG_SWIFT_INSTALL: Swift runs in packages mode only so far')));
   t.true(problems(['CONFIG_SWIFT_STORAGE_SIZE=lots']).some((p) => p.startsWith("a.ini:6: CONFIG_SWIFT_STORAGE_SIZE: expected a size such as 2G or 500M, got 'lots'")));
+  t.false(problems(['CONFIG_SWIFT_STORAGE_SIZE=2G']).some((p) => p.includes('CONFIG_SWIFT_STORAGE_SIZE')), 'Packstack\'s default says nothing');
   t.true(problems(['CONFIG_SWIFT_STORAGE_SIZE=20G']).some((p) => p.startsWith('warning: a.ini:6: CONFIG_SWIFT_STORAGE_SIZE: cairn stores Swift\'s one device as a directory')));
   t.false(problems([]).some((p) => !p.startsWith('warning')), 'the base file is valid');
+});
+
+test('the new secrets are masked by value, and Heat\'s key must be set one way or another', (t) => {
+  const d = { ...withSwift(), services: { ...withSwift().services, heat: true } };
+  const secrets = secretsOf(d);
+  for (const v of ['swift-ks-secret', 'swift-hash-secret', 'heat-db-secret', 'heat-ks-secret', 'heat-domain-secret', '0123456789abcdef0123456789abcdef']) t.true(secrets.includes(v), v);
+  const noDefault = ['[general]', 'CONFIG_CONTROLLER_HOST=198.18.10.11', 'CONFIG_HEAT_INSTALL=y', ''].join('\n');
+  const p = loadDeployment({ answerFile: 'b.ini', answerText: noDefault }).problems.map(formatProblem);
+  t.true(p.some((x) => x.startsWith('b.ini: CONFIG_HEAT_AUTH_ENC_KEY: is not set, and CONFIG_DEFAULT_PASSWORD is empty')), p.join('\n'));
+  const ascii = loadDeployment({ answerFile: 'c.ini', answerText: [...BASE, 'CONFIG_HEAT_INSTALL=y', `CONFIG_HEAT_AUTH_ENC_KEY=${'é'.repeat(16)}`, ''].join('\n') }).problems.map(formatProblem);
+  t.true(ascii.some((x) => x.includes('CONFIG_HEAT_AUTH_ENC_KEY: expected printable ASCII')), ascii.join('\n'));
 });

@@ -91,10 +91,12 @@ def converge():
             admin = ks.users.create(name=a["name"], domain=domain, password=a["password"])
             say("user %s in domain %s: created" % (a["name"], dspec["name"]))
         else:
+            # Unscoped: the check must not depend on the role grant below (a run cut off
+            # between the two would otherwise reset a password that works).
             try:
                 v3.Password(
                     auth_url=auth["url"], username=a["name"], password=a["password"],
-                    user_domain_id=domain.id, domain_id=domain.id,
+                    user_domain_id=domain.id,
                 ).get_token(session.Session())
             except Exception:
                 ks.users.update(admin, password=a["password"])
