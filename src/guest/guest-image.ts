@@ -23,18 +23,25 @@ import { packageRoot } from '../render/templates.js';
 import { writeCpio, type CpioEntry } from './cpio.js';
 
 /** The guest's version, in its /etc/os-release (the cache key also covers this file's code). */
-const BUILDER_VERSION = 1;
+const BUILDER_VERSION = 2;
 /** Debian's metapackage that names the current cloud kernel. */
 const KERNEL_META = 'linux-image-cloud-amd64';
 /** What the initramfs is made of, besides the kernel's modules. */
-const USERSPACE_PACKAGES = ['busybox-static', 'dropbear-bin', 'libc6', 'libcrypt1', 'libtomcrypt1', 'libtommath1', 'libgmp10', 'zlib1g'];
+const USERSPACE_PACKAGES = [
+  'busybox-static', 'dropbear-bin', 'libc6', 'libcrypt1', 'libtomcrypt1', 'libtommath1', 'libgmp10', 'zlib1g',
+  // util-linux's lsblk (busybox has none): Tempest lists a guest's disks with `lsblk -lb --nodeps`.
+  'util-linux', 'libblkid1', 'libmount1', 'libsmartcols1', 'libudev1', 'libselinux1', 'libpcre2-8-0',
+];
 /**
  * Shell stand-ins for the two commands Tempest's remote client runs in a guest that busybox
  * lacks (cirros has both): path in the guest -> file in templates/guest.
  */
 const GUEST_TOOLS: Readonly<Record<string, string>> = { 'usr/bin/sudo': 'sudo', 'usr/bin/curl': 'curl' };
-/** The shared libraries dropbear and dropbearkey load (with the loader). */
-const LIBRARIES = ['ld-linux-x86-64.so.2', 'libc.so.6', 'libcrypt.so.1', 'libtomcrypt.so.1', 'libtommath.so.1', 'libgmp.so.10', 'libz.so.1'];
+/** The shared libraries dropbear, dropbearkey and lsblk load (with the loader). */
+const LIBRARIES = [
+  'ld-linux-x86-64.so.2', 'libc.so.6', 'libcrypt.so.1', 'libtomcrypt.so.1', 'libtommath.so.1', 'libgmp.so.10', 'libz.so.1',
+  'libblkid.so.1', 'libmount.so.1', 'libsmartcols.so.1', 'libudev.so.1', 'libselinux.so.1', 'libpcre2-8.so.0',
+];
 /** The NIC and disk drivers a Nova guest needs, loaded with their dependencies. */
 const MODULES = ['virtio_pci', 'virtio_net', 'virtio_blk'];
 /**
@@ -248,6 +255,7 @@ function initramfsEntries(root: string, kernelRelease: string, modules: readonly
   entries.push({ kind: 'symlink', path: 'bin/sh', target: 'busybox' });
   file('usr/sbin/dropbear', readFileSync(join(root, 'usr', 'sbin', 'dropbear')), 0o755);
   file('usr/bin/dropbearkey', readFileSync(join(root, 'usr', 'bin', 'dropbearkey')), 0o755);
+  file('bin/lsblk', readFileSync(join(root, 'bin', 'lsblk')), 0o755);
   for (const lib of LIBRARIES) file(`${MULTIARCH}/${lib}`, readFileSync(findLibrary(root, lib)), 0o755);
   dir('lib64');
   entries.push({ kind: 'symlink', path: 'lib64/ld-linux-x86-64.so.2', target: `/${MULTIARCH}/ld-linux-x86-64.so.2` });

@@ -7,7 +7,7 @@
  */
 import type { ServiceDescriptor } from './descriptor.js';
 import { controllerOf } from '../config/model.js';
-import { httpReady, migration } from './bootstrap-commands.js';
+import { httpReady, migration, runAs } from './bootstrap-commands.js';
 import { SERVICE_GROUP, databaseUrl, iniBool, iniValue, keystoneAuthView, urlHost, workerCount } from './common.js';
 import { ADMIN_HINT, containerLogs, containersShell, lastLines } from './api-checks.js';
 import { hostDataDir, type ContainerDef } from './container-def.js';
@@ -82,6 +82,17 @@ export const glance: ServiceDescriptor = {
     if (host.name !== controllerOf(d).name) return [];
     return [
       migration('glance database schema', 'glance', ['glance-manage', 'db_sync'], databaseUrl(d, 'glance', d.glance.dbPassword, 'glance')),
+      {
+        // The metadata definitions Glance ships (/etc/glance/metadefs: hardware, CPU, watchdog...
+        // properties Horizon and Nova's scheduler filters read); db_sync leaves them out, and
+        // Tempest's metadefs tests expect them. Namespaces already loaded are skipped.
+        name: 'metadefs',
+        title: 'glance metadata definitions',
+        when: 'before-start',
+        argv: runAs('glance', ['glance-manage', 'db_load_metadefs']),
+        inputs: [databaseUrl(d, 'glance', d.glance.dbPassword, 'glance')],
+        timeoutMs: 300_000,
+      },
       httpReady('ready', 'glance answers', `http://${urlHost(host.address)}:${GLANCE_PORT}/`),
     ];
   },

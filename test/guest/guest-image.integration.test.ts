@@ -58,7 +58,10 @@ test.after.always(async () => {
 test.serial('the image is small and names what it is made of', (t) => {
   const m = image.manifest;
   t.regex(m.kernelRelease, /^\d+\.\d+\.\d+-\d+-cloud-amd64$/);
-  t.deepEqual(m.packages.map((p) => p.name).slice(1), ['busybox-static', 'dropbear-bin', 'libc6', 'libcrypt1', 'libtomcrypt1', 'libtommath1', 'libgmp10', 'zlib1g']);
+  t.deepEqual(m.packages.map((p) => p.name).slice(1), [
+    'busybox-static', 'dropbear-bin', 'libc6', 'libcrypt1', 'libtomcrypt1', 'libtommath1', 'libgmp10', 'zlib1g',
+    'util-linux', 'libblkid1', 'libmount1', 'libsmartcols1', 'libudev1', 'libselinux1', 'libpcre2-8-0',
+  ]);
   t.true(m.modules.some((x) => x.endsWith('/virtio_net.ko')));
   t.true(m.modules.indexOf(m.modules.find((x) => x.endsWith('/virtio.ko'))!) < m.modules.indexOf(m.modules.find((x) => x.endsWith('/virtio_net.ko'))!), 'dependencies load first');
   t.true(m.files.initrd.bytes < 8e6, `initramfs ${m.files.initrd.bytes} bytes`);
@@ -111,6 +114,9 @@ test.serial('boots under qemu TCG: DHCP, metadata (key, hostname, user-data), th
     t.is(r.code, 0, r.stderr);
     // The last two: virtio_net without checksum/segmentation offload (see MODULE_PARAMS).
     t.is(r.stdout, 'guest-one\nuser-data-ran\nNAME="cairn guest"\nN\nN\n');
+    // util-linux's lsblk runs (its libraries are all there): Tempest lists disks with it.
+    const disks = await tr.run({ argv: ['sh', '-c', 'lsblk -lb --nodeps; echo "lsblk exit $?"'] });
+    t.regex(disks.stdout, /lsblk exit 0$/m, disks.stdout + disks.stderr);
   } finally {
     await tr.close();
   }
