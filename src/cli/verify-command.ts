@@ -9,7 +9,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Deployment } from '../config/model.js';
 import { openRunDir } from '../deploy/run-dir.js';
-import { WORKSPACE, runTempest, selectionArgs } from '../tempest/run-tempest.js';
+import { WORKSPACE, runTempest, selectionArgs, tempestPreconditions } from '../tempest/run-tempest.js';
 import { formatDuration, formatTempestReport } from '../tempest/tempest-report.js';
 import { verifyWorkload, type WorkloadReport } from '../verify/workload.js';
 import { CairnError, EXIT } from '../errors.js';
@@ -87,6 +87,14 @@ export function registerVerifyCommand(
       }
       const d = loadOrReport(opts, io, 'nothing checked');
       if (!d) return setCode(EXIT.invalid);
+      if (opts.tempest) {
+        try {
+          tempestPreconditions(d);
+        } catch (e) {
+          io.err(`cairn ${(e as Error).message}`);
+          return setCode(EXIT.invalid);
+        }
+      }
       // What runs where does not depend on the hosts' hardware: the plan without it says enough.
       const { plan, files } = planDeployment(d);
       const report = await verifyCloud(d, plan, {

@@ -17,7 +17,7 @@ import { HostError, UsageError, tailLine } from '../errors.js';
 import { containerName } from '../containers/desired.js';
 import { keystoneContainer } from '../containers/services.js';
 import { apiRunner, jsonLines } from '../provision/api-runner.js';
-import { demoSpec } from '../provision/demo-spec.js';
+import { demoSpec, type DemoSpec } from '../provision/demo-spec.js';
 import { packageRoot } from '../render/templates.js';
 import { shellQuote } from '../services/common.js';
 import { connectSsh } from '../transport/ssh-transport.js';
@@ -87,10 +87,12 @@ export function selectionArgs(opts: Pick<TempestOptions, 'smoke' | 'regex'>): st
   return ['--smoke'];
 }
 
-/** Runs Tempest against the deployed cloud `d`. Throws HostError when it could not run at all. */
-export async function runTempest(d: Deployment, opts: TempestOptions = {}): Promise<TempestRun> {
-  const selection = selectionArgs(opts);
-  const concurrency = opts.concurrency ?? 2;
+/**
+ * What Tempest needs of the deployment itself, checked before any host is touched: the guest
+ * image, flavors and external network of demo provisioning. Throws UsageError; returns the
+ * demo resources' names.
+ */
+export function tempestPreconditions(d: Deployment): DemoSpec {
   const spec = demoSpec(d);
   if ('message' in spec)
     throw new UsageError(
@@ -100,6 +102,14 @@ export async function runTempest(d: Deployment, opts: TempestOptions = {}): Prom
     throw new UsageError(
       'verify --tempest uses the guest image, flavors and external network of demo provisioning: set CONFIG_PROVISION_DEMO=y and run cairn deploy',
     );
+  return spec;
+}
+
+/** Runs Tempest against the deployed cloud `d`. Throws HostError when it could not run at all. */
+export async function runTempest(d: Deployment, opts: TempestOptions = {}): Promise<TempestRun> {
+  const selection = selectionArgs(opts);
+  const concurrency = opts.concurrency ?? 2;
+  const spec = tempestPreconditions(d);
   const ctrl = controllerOf(d);
   const secrets = secretsOf(d);
   const phase = (what: string): void => opts.onPhase?.(what);

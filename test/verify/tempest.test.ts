@@ -1,7 +1,7 @@
 import test from 'ava';
 import { demoSpec } from '../../src/provision/demo-spec.js';
-import { countListed, selectionArgs } from '../../src/tempest/run-tempest.js';
-import { FEATURES_OFF, tempestConf } from '../../src/tempest/tempest-conf.js';
+import { countListed, selectionArgs, tempestPreconditions } from '../../src/tempest/run-tempest.js';
+import { FEATURES_OFF, SWIFT_APIS, tempestConf } from '../../src/tempest/tempest-conf.js';
 import { formatTempestReport, parseTempestLines, shortId, summarize } from '../../src/tempest/tempest-report.js';
 import { UsageError } from '../../src/errors.js';
 import { exampleDeployment } from '../helpers/example-deployment.js';
@@ -72,6 +72,8 @@ test('tempest.conf with Swift deployed: object storage on, container sync off (n
   const conf = parseIni(tempestConf(d, spec, ids, '/w'));
   t.is(conf.get('service_available')?.get('swift'), 'true');
   t.is(conf.get('object-storage-feature-enabled')?.get('container_sync'), 'false');
+  t.is(conf.get('object-storage-feature-enabled')?.get('discoverable_apis'), SWIFT_APIS.join(','));
+  t.true(SWIFT_APIS.includes('formpost') && !SWIFT_APIS.includes('container_sync'));
   t.false(parseIni(tempestConf(base, spec, ids, '/w')).has('object-storage-feature-enabled'), 'no section without Swift');
 });
 
@@ -141,4 +143,11 @@ test('the report: counts, each failure with the end of its traceback, skips grou
 test('ids lose their attribute suffix', (t) => {
   t.is(shortId('tempest.api.a.T.test_x[id-1,smoke]'), 'tempest.api.a.T.test_x');
   t.is(shortId('setUpClass (tempest.api.a.T)'), 'setUpClass (tempest.api.a.T)');
+});
+
+test('Tempest without demo provisioning is refused from the deployment alone, before any host', (t) => {
+  const d = exampleDeployment({ provisionDemo: false });
+  const e = t.throws(() => tempestPreconditions(d), { instanceOf: UsageError });
+  t.regex(e?.message ?? '', /set CONFIG_PROVISION_DEMO=y and run cairn deploy/);
+  t.notThrows(() => tempestPreconditions(exampleDeployment({ provisionDemo: true })));
 });
