@@ -76,25 +76,21 @@ export function registerVerifyCommand(
         io.err('cairn verify: --smoke and --regex choose Tempest tests: add --tempest');
         return setCode(EXIT.invalid);
       }
-      // Before any host is touched: a selection that cannot work is a usage error.
-      if (opts.tempest) {
+      // Before any host is touched: Tempest asked for in a way that cannot work (the selection,
+      // then what the deployment lacks) is a usage error.
+      const refused = (check: () => unknown): boolean => {
         try {
-          selectionArgs(opts);
+          check();
+          return false;
         } catch (e) {
           io.err(`cairn ${(e as Error).message}`);
-          return setCode(EXIT.invalid);
+          return true;
         }
-      }
+      };
+      if (opts.tempest && refused(() => selectionArgs(opts))) return setCode(EXIT.invalid);
       const d = loadOrReport(opts, io, 'nothing checked');
       if (!d) return setCode(EXIT.invalid);
-      if (opts.tempest) {
-        try {
-          tempestPreconditions(d);
-        } catch (e) {
-          io.err(`cairn ${(e as Error).message}`);
-          return setCode(EXIT.invalid);
-        }
-      }
+      if (opts.tempest && refused(() => tempestPreconditions(d))) return setCode(EXIT.invalid);
       // What runs where does not depend on the hosts' hardware: the plan without it says enough.
       const { plan, files } = planDeployment(d);
       const report = await verifyCloud(d, plan, {

@@ -220,16 +220,20 @@ export interface KeystoneAuthView {
   password: string;
 }
 
-/** The keystone auth view for service user `username` with `password` (project `service`). */
-export function keystoneAuthView(d: Deployment, username: string, password: string): KeystoneAuthView {
+/**
+ * The keystone auth view for service user `username` with `password` (project `service`),
+ * escaped for oslo.config files, or by `escape` for other readers (Swift's paste-deploy files:
+ * pasteValue).
+ */
+export function keystoneAuthView(d: Deployment, username: string, password: string, escape: (s: string) => string = iniValue): KeystoneAuthView {
   return {
-    wwwAuthenticateUri: iniValue(keystoneBaseUrl(d)),
-    authUrl: iniValue(keystoneBaseUrl(d)),
-    memcachedServers: iniValue(memcacheServer(d)),
-    region: iniValue(d.keystone.region),
+    wwwAuthenticateUri: escape(keystoneBaseUrl(d)),
+    authUrl: escape(keystoneBaseUrl(d)),
+    memcachedServers: escape(memcacheServer(d)),
+    region: escape(d.keystone.region),
     projectName: 'service',
-    username: iniValue(username),
-    password: iniValue(password),
+    username: escape(username),
+    password: escape(password),
   };
 }
 

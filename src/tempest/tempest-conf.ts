@@ -10,6 +10,7 @@
 import type { Deployment } from '../config/model.js';
 import { hasRole } from '../config/model.js';
 import { dashboardRootUrl } from '../services/horizon.js';
+import { SWIFT_FEATURES } from '../services/swift.js';
 import { iniBool, iniValue, keystoneUrl } from '../services/common.js';
 import type { DemoSpec } from '../provision/demo-spec.js';
 
@@ -62,9 +63,6 @@ function ini(sections: ReadonlyArray<[string, Section]>): string {
   }
   return out.join('\n') + '\n';
 }
-
-/** The Swift features (their /info names) cairn's proxy pipeline provides. */
-export const SWIFT_APIS = ['account_quotas', 'bulk_delete', 'bulk_upload', 'container_quotas', 'crossdomain', 'dlo', 'formpost', 'slo', 'staticweb', 'symlink', 'tempurl', 'versioned_writes'];
 
 /** tempest.conf of `d` for a Tempest workspace at `workspace`. */
 export function tempestConf(
@@ -164,11 +162,9 @@ export function tempestConf(
       },
     ],
     ['scenario', { dhcp_client: 'udhcpc' }],
-    // Swift's container sync needs realms (container-sync-realms.conf) shared by two clusters;
-    // cairn configures none, so Tempest's sync test has nothing to sync to.
-    // The middlewares in cairn's proxy pipeline (swift.ts), container_sync left out for the
-    // same reason; Tempest's default, all, would test ones cairn does not load.
-    ...(d.services.swift ? [['object-storage-feature-enabled', { container_sync: iniBool(false), discoverable_apis: SWIFT_APIS.join(',') }] as [string, Section]] : []),
+    // What cairn's Swift proxy provides (swift.ts says why container sync is not among it);
+    // Tempest's default, all, would test middlewares cairn does not load.
+    ...(d.services.swift ? [['object-storage-feature-enabled', { container_sync: iniBool(false), discoverable_apis: SWIFT_FEATURES.join(',') }] as [string, Section]] : []),
     // The dashboard's web root (Tempest signs in at <dashboard_url>auth/login/): / in packages
     // mode, Debian's /horizon/ in containers mode; Tempest's default is http://localhost/.
     ...(d.services.horizon ? [['dashboard', { dashboard_url: iniValue(dashboardRootUrl(d)) }] as [string, Section]] : []),

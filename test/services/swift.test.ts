@@ -109,3 +109,13 @@ test('the new secrets are masked by value, and Heat\'s key must be set one way o
   const ascii = loadDeployment({ answerFile: 'c.ini', answerText: [...BASE, 'CONFIG_HEAT_INSTALL=y', `CONFIG_HEAT_AUTH_ENC_KEY=${'é'.repeat(16)}`, ''].join('\n') }).problems.map(formatProblem);
   t.true(ascii.some((x) => x.includes('CONFIG_HEAT_AUTH_ENC_KEY: expected printable ASCII')), ascii.join('\n'));
 });
+
+test('a changed file restarts the Swift units of its host\'s OS family (RDO names them openstack-swift-*)', (t) => {
+  const d = withSwift();
+  const rhel = { ...d, hosts: d.hosts.map((h) => ({ ...h, osFamily: 'rhel' as const })) };
+  const restarts = (dep: Deployment, path: string): string[] => renderFiles(dep, allServices).find((f) => f.path === path)!.restarts;
+  t.deepEqual(restarts(d, '/etc/swift/object-server.conf'), ['swift-object', 'swift-object-updater']);
+  t.deepEqual(restarts(rhel, '/etc/swift/object-server.conf'), ['openstack-swift-object', 'openstack-swift-object-updater']);
+  t.deepEqual(restarts(rhel, '/etc/swift/proxy-server.conf'), ['openstack-swift-proxy']);
+  t.is(restarts(d, '/etc/swift/swift.conf').length, 7);
+});

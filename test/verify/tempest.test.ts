@@ -1,7 +1,8 @@
 import test from 'ava';
 import { demoSpec } from '../../src/provision/demo-spec.js';
 import { countListed, selectionArgs, tempestPreconditions } from '../../src/tempest/run-tempest.js';
-import { FEATURES_OFF, SWIFT_APIS, tempestConf } from '../../src/tempest/tempest-conf.js';
+import { FEATURES_OFF, tempestConf } from '../../src/tempest/tempest-conf.js';
+import { SWIFT_FEATURES } from '../../src/services/swift.js';
 import { formatTempestReport, parseTempestLines, shortId, summarize } from '../../src/tempest/tempest-report.js';
 import { UsageError } from '../../src/errors.js';
 import { exampleDeployment } from '../helpers/example-deployment.js';
@@ -72,8 +73,8 @@ test('tempest.conf with Swift deployed: object storage on, container sync off (n
   const conf = parseIni(tempestConf(d, spec, ids, '/w'));
   t.is(conf.get('service_available')?.get('swift'), 'true');
   t.is(conf.get('object-storage-feature-enabled')?.get('container_sync'), 'false');
-  t.is(conf.get('object-storage-feature-enabled')?.get('discoverable_apis'), SWIFT_APIS.join(','));
-  t.true(SWIFT_APIS.includes('formpost') && !SWIFT_APIS.includes('container_sync'));
+  t.is(conf.get('object-storage-feature-enabled')?.get('discoverable_apis'), SWIFT_FEATURES.join(','));
+  t.true(SWIFT_FEATURES.includes('formpost') && !SWIFT_FEATURES.includes('container_sync'));
   t.false(parseIni(tempestConf(base, spec, ids, '/w')).has('object-storage-feature-enabled'), 'no section without Swift');
 });
 
