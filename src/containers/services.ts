@@ -19,6 +19,7 @@ export type { DataDir, HealthProbe, ImageLayer, ServiceUser } from '../services/
 export { CONTAINER_CONFIG_DIR, hostConfigDir, hostDataDir } from '../services/container-def.js';
 export { NOVA_LAYER } from '../services/nova.js';
 export { NEUTRON_LAYER } from '../services/neutron.js';
+export { HEAT_LAYER } from '../services/heat.js';
 
 /** One service container: its descriptor's definition, with the descriptor. */
 export interface ContainerService extends ContainerDef {

@@ -76,16 +76,16 @@ test("keystone's one-shots are its descriptor's bootstrap steps: paths into the 
   t.deepEqual(catalog.services.map((s) => s.name), ['glance', 'placement', 'nova', 'neutron'], 'the catalog registers the container services, each once');
 });
 
-test('glance-api one-shot: db_sync only', (t) => {
+test('glance-api one-shots: db_sync, then the metadata definitions', (t) => {
   const g = desiredContainer(glanceApiContainer, ctrl, rendered, 'zed-1')!;
-  t.deepEqual(oneShotSteps(g, { deployment: d, host: ctrl, os: 'debian' }, []).map((s) => s.name), ['db-sync']);
+  t.deepEqual(oneShotSteps(g, { deployment: d, host: ctrl, os: 'debian' }, []).map((s) => s.name), ['db-sync', 'metadefs']);
 });
 
 test('host side: infrastructure plus database-only views; MariaDB still creates the container services\' databases', (t) => {
   const services = hostSideServices(containerServices);
   // nova's five containers share one descriptor: its view is there once, in packages-mode order.
   // ovs-network: br-ex's host network files, with Open vSwitch on the host.
-  t.deepEqual(services.map((s) => s.name), ['chrony', 'repos', 'mariadb', 'rabbitmq', 'memcached', 'keystone', 'glance', 'placement', 'nova', 'neutron', 'horizon', 'ovs-network', 'credentials']);
+  t.deepEqual(services.map((s) => s.name), ['chrony', 'repos', 'mariadb', 'rabbitmq', 'memcached', 'keystone', 'glance', 'placement', 'nova', 'neutron', 'heat', 'horizon', 'ovs-network', 'credentials']);
   const view = databaseOnly(allServices.find((s) => s.name === 'keystone')!);
   t.deepEqual(view.components, []);
   t.deepEqual(view.files({ deployment: d, host: ctrl, os: 'debian' }), []);

@@ -28,12 +28,23 @@ const d = exampleDeployment();
 const rendered = renderFiles(d, allServices);
 const [ctrl, cmp1] = d.hosts;
 
-test('control and network services run on the control+network host only, nova-compute on the computes only, the OVS agent on both', (t) => {
+test('control and network services run on the control+network host only, nova-compute on the computes only, the OVS agent on both; Heat only when installed', (t) => {
   for (const s of containerServices) {
-    const onCtrl = s.name !== 'nova-compute';
+    const onCtrl = s.name !== 'nova-compute' && s.descriptor.name !== 'heat';
     const onCompute = s.name === 'nova-compute' || s.name === 'neutron-openvswitch-agent';
     t.is(desiredContainer(s, ctrl!, rendered, 'zed-1') !== undefined, onCtrl, `${s.name} on ctrl1`);
     t.is(desiredContainer(s, cmp1!, rendered, 'zed-1') !== undefined, onCompute, `${s.name} on cmp1`);
+  }
+});
+
+test('with CONFIG_HEAT_INSTALL=y: heat-api, heat-api-cfn and heat-engine on the controller, none on a compute', (t) => {
+  const withHeat = exampleDeployment({ services: { ...d.services, heat: true } });
+  const files = renderFiles(withHeat, allServices);
+  const heat = containerServices.filter((s) => s.descriptor.name === 'heat');
+  t.deepEqual(heat.map((s) => s.name), ['heat-api', 'heat-api-cfn', 'heat-engine']);
+  for (const s of heat) {
+    t.truthy(desiredContainer(s, ctrl!, files, 'zed-1'), `${s.name} on ctrl1`);
+    t.is(desiredContainer(s, cmp1!, files, 'zed-1'), undefined, `${s.name} not on cmp1`);
   }
 });
 

@@ -6,7 +6,7 @@
 import test from 'ava';
 import { baseContext, layerContext, layersOf, serviceContext } from '../../src/containers/image-build.js';
 import { imageBuildLabels } from '../../src/containers/images.js';
-import { containerServices, horizonContainer, imageOwners, keystoneContainer, NEUTRON_LAYER, NOVA_LAYER, novaApiContainer } from '../../src/containers/services.js';
+import { containerServices, HEAT_LAYER, horizonContainer, imageOwners, keystoneContainer, NEUTRON_LAYER, NOVA_LAYER, novaApiContainer } from '../../src/containers/services.js';
 
 const archive = {
   mirror: 'http://deb.example.org/debian',
@@ -74,10 +74,11 @@ test("layers: nova's and neutron's images build on their project's layer, which 
 
 test('layers: each built once, before the images on them; every image on a layer runs as its user', (t) => {
   const owners = imageOwners(containerServices);
-  t.deepEqual(layersOf(owners).map((l) => l.name), [NOVA_LAYER.name, NEUTRON_LAYER.name].sort((a, b) => owners.findIndex((s) => s.layer?.name === a) - owners.findIndex((s) => s.layer?.name === b)));
+  t.deepEqual(layersOf(owners).map((l) => l.name), [NOVA_LAYER.name, NEUTRON_LAYER.name, HEAT_LAYER.name].sort((a, b) => owners.findIndex((s) => s.layer?.name === a) - owners.findIndex((s) => s.layer?.name === b)));
   const onLayers = owners.filter((s) => s.layer);
   t.true(onLayers.filter((s) => s.layer === NOVA_LAYER).length >= 4, 'nova-api, -conductor, -scheduler, -novncproxy, -compute');
   t.true(onLayers.filter((s) => s.layer === NEUTRON_LAYER).length >= 6, 'the server, the RPC server and four agents');
+  t.is(onLayers.filter((s) => s.layer === HEAT_LAYER).length, 3, 'heat-api, heat-api-cfn, heat-engine');
   for (const s of onLayers) t.deepEqual(s.user, s.layer!.user, s.name);
-  for (const s of owners.filter((o) => o.name.startsWith('nova-') || o.name.startsWith('neutron-'))) t.truthy(s.layer, `${s.name} is on its project's layer`);
+  for (const s of owners.filter((o) => o.name.startsWith('nova-') || o.name.startsWith('neutron-') || o.name.startsWith('heat-'))) t.truthy(s.layer, `${s.name} is on its project's layer`);
 });
