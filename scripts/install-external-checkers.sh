@@ -3,8 +3,8 @@
 # from Debian's archive:
 #
 #   oslo-config-validator + each service's option definitions (python3-keystone, -glance, -nova,
-#     -neutron, -placement, -heat; swift and python3-swift for the rings and pipelines; their oslo.* libraries, keystonemiddleware, SQLAlchemy and PyYAML
-#     come as dependencies)
+#     -neutron, -placement, -heat, -cinder; swift and python3-swift for the rings and pipelines;
+#     their oslo.* libraries, keystonemiddleware, SQLAlchemy and PyYAML come as dependencies)
 #   dnf, createrepo-c and rpm (rpmbuild): a real yum repository and a real dnf reading it
 #
 # Idempotent: when every package is installed it touches nothing (no apt-get update), so the
@@ -12,7 +12,7 @@
 # Needs root to install, as apt-get does.
 set -eu
 
-packages="python3-oslo.config python3-keystone python3-glance python3-nova python3-neutron python3-placement python3-heat swift python3-swift dnf createrepo-c rpm"
+packages="python3-oslo.config python3-keystone python3-glance python3-nova python3-neutron python3-placement python3-heat python3-cinder swift python3-swift dnf createrepo-c rpm"
 
 missing=""
 for p in $packages; do

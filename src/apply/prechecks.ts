@@ -71,6 +71,19 @@ export function precheck(d: Deployment, plans: readonly HostPlan[], facts: Reado
     if (tunnel && d.services.neutron && (host.roles.includes('network') || host.roles.includes('compute')) && !f.interfaces.includes(tunnel)) {
       add('interfaces', `has no interface ${tunnel} (from CONFIG_NEUTRON_OVS_TUNNEL_IF); it has ${f.interfaces.filter((i) => i !== 'lo').join(', ')}`);
     }
+    if (d.services.cinder && host.name === d.controller) {
+      // The storage host (the controller, as rules.ts requires): lvcreate needs device-mapper.
+      if (!f.deviceMapper) {
+        add('cinder', `its kernel has no device-mapper (no dm_mod loaded or loadable, no device-mapper in /proc/misc), so cinder-volume's LVM backend cannot create a volume there (lvcreate fails); deploy Cinder to a host whose kernel has it, or set CONFIG_CINDER_INSTALL=n`);
+      }
+      if (d.cinder.volumesCreate) {
+        const needMiB = Math.ceil(d.cinder.volumesSizeBytes / 2 ** 20);
+        if (!f.loopDevices) add('cinder', `has no /dev/loop-control, so the loop device behind the ${d.cinder.volumeGroup} volume group (CONFIG_CINDER_VOLUMES_CREATE=y) cannot be made; make the volume group yourself and set CONFIG_CINDER_VOLUMES_CREATE=n`);
+        if (needMiB + MIN_DISK_MIB > f.diskFreeMiB) {
+          add('cinder', `has ${f.diskFreeMiB} MiB free on /, but CONFIG_CINDER_VOLUMES_SIZE asks for ${needMiB} MiB of volumes besides the ${MIN_DISK_MIB} MiB packages and images need; free disk or lower CONFIG_CINDER_VOLUMES_SIZE`);
+        }
+      }
+    }
     if (host.roles.includes('compute') && d.services.nova) {
       const hw = f.kvm && (f.cpuFlags.includes('vmx') || f.cpuFlags.includes('svm'));
       if (d.nova.virtType === 'kvm' && !hw) add('kvm', 'CONFIG_NOVA_LIBVIRT_VIRT_TYPE is kvm, but the host has no /dev/kvm or no vmx/svm CPU flag; set qemu or %{::default_hypervisor}');

@@ -95,6 +95,7 @@ function buildDraft(answers: AnswerValues, inventory: Inventory | undefined, pro
       nova: v('CONFIG_NOVA_INSTALL'),
       neutron: v('CONFIG_NEUTRON_INSTALL'),
       horizon: v('CONFIG_HORIZON_INSTALL'),
+      cinder: v('CONFIG_CINDER_INSTALL'),
       heat: v('CONFIG_HEAT_INSTALL'),
       swift: v('CONFIG_SWIFT_INSTALL'),
       client: v('CONFIG_CLIENT_INSTALL'),
@@ -154,6 +155,13 @@ function buildDraft(answers: AnswerValues, inventory: Inventory | undefined, pro
       },
     },
     horizon: { secretKey: secret('CONFIG_HORIZON_SECRET_KEY'), ssl: v('CONFIG_HORIZON_SSL') },
+    cinder: {
+      dbPassword: secret('CONFIG_CINDER_DB_PW'),
+      ksPassword: secret('CONFIG_CINDER_KS_PW'),
+      volumeGroup: v('CONFIG_CINDER_VOLUME_NAME'),
+      volumesCreate: v('CONFIG_CINDER_VOLUMES_CREATE'),
+      volumesSizeBytes: v('CONFIG_CINDER_VOLUMES_SIZE'),
+    },
     swift: { ksPassword: secret('CONFIG_SWIFT_KS_PW'), hash: secret('CONFIG_SWIFT_HASH'), replicas: v('CONFIG_SWIFT_STORAGE_REPLICAS') },
     heat: {
       dbPassword: secret('CONFIG_HEAT_DB_PW'),

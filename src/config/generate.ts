@@ -1,7 +1,7 @@
 /**
  * Writes a complete, commented answer file: every key cairn reads with its default and a
  * one-line explanation, fresh random passwords, and the toggles of services cairn does not
- * deploy set to n so that nobody wonders where Cinder went.
+ * deploy set to n so that nobody wonders where Manila went.
  */
 import { randomBytes } from 'node:crypto';
 import { KEYS, KEY_BY_NAME, isGenerated } from './keys.js';

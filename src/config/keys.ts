@@ -59,6 +59,7 @@ const G = {
   nova: 'Nova',
   neutron: 'Neutron',
   horizon: 'Horizon',
+  cinder: 'Cinder',
   heat: 'Heat',
   swift: 'Swift',
   provision: 'Provisioning',
@@ -75,6 +76,7 @@ export const KEYS: readonly KeySpec[] = [
   { name: 'CONFIG_NOVA_INSTALL', group: G.general, doc: 'Install Nova (compute) and Placement', default: 'y', ...yn },
   { name: 'CONFIG_NEUTRON_INSTALL', group: G.general, doc: 'Install Neutron (networking)', default: 'y', ...yn },
   { name: 'CONFIG_HORIZON_INSTALL', group: G.general, doc: 'Install Horizon (dashboard)', default: 'y', ...yn },
+  { name: 'CONFIG_CINDER_INSTALL', group: G.general, doc: 'Install Cinder (block storage: cinder-api, cinder-scheduler and cinder-volume with the LVM backend on the storage host; packages mode)', default: 'n', ...yn },
   { name: 'CONFIG_SWIFT_INSTALL', group: G.general, doc: 'Install Swift (object storage: proxy, account, container and object servers on the storage host; packages mode)', default: 'n', ...yn },
   { name: 'CONFIG_HEAT_INSTALL', group: G.general, doc: 'Install Heat (orchestration: heat-api, heat-api-cfn and heat-engine on the controller)', default: 'n', ...yn },
   { name: 'CONFIG_CLIENT_INSTALL', group: G.general, doc: 'Install the openstack command-line client on the controller', default: 'y', ...yn },
@@ -82,7 +84,7 @@ export const KEYS: readonly KeySpec[] = [
   { name: 'CONFIG_CONTROLLER_HOST', group: G.hosts, doc: 'The controller: databases, message queue, APIs and dashboard (empty: taken from the inventory)', default: '', ...host },
   { name: 'CONFIG_COMPUTE_HOSTS', group: G.hosts, doc: 'Hosts that run nova-compute (empty: the controller, or the inventory)', default: '', ...hostList },
   { name: 'CONFIG_NETWORK_HOSTS', group: G.hosts, doc: 'Hosts that run the Neutron L3, DHCP and metadata agents (empty: the controller, or the inventory)', default: '', ...hostList },
-  { name: 'CONFIG_STORAGE_HOST', group: G.hosts, doc: 'Host of Swift\'s storage (empty: the controller, the only host cairn puts it on yet)', default: '', ...host },
+  { name: 'CONFIG_STORAGE_HOST', group: G.hosts, doc: 'Host of Cinder\'s volumes and Swift\'s storage (empty: the controller, the only host cairn puts them on yet)', default: '', ...host },
   { name: 'CONFIG_NTP_SERVERS', group: G.hosts, doc: 'Upstream NTP servers every host syncs with (empty: the controller serves its own clock to the others)', default: '', ...hostList },
 
   { name: 'CAIRN_DEPLOY_MODE', group: G.cairn, doc: 'How OpenStack services run: distribution packages, or one container per service', default: 'packages', ...choice(['packages', 'containers']) },
@@ -149,6 +151,13 @@ export const KEYS: readonly KeySpec[] = [
 
   { name: 'CONFIG_HORIZON_SSL', group: G.horizon, doc: 'Serve the dashboard over HTTPS (not implemented by cairn yet: must be n)', default: 'n', ...yn },
   { name: 'CONFIG_HORIZON_SECRET_KEY', group: G.horizon, doc: 'Django secret key of the dashboard', default: '', ...secret },
+
+  { name: 'CONFIG_CINDER_DB_PW', group: G.cinder, doc: 'Cinder database password', default: '', ...secret },
+  { name: 'CONFIG_CINDER_KS_PW', group: G.cinder, doc: 'Password of the cinder service user', default: '', ...secret },
+  { name: 'CONFIG_CINDER_BACKEND', group: G.cinder, doc: 'Volume backend: lvm (a volume group on the storage host, exported over iSCSI: tgt on Debian, LIO on RHEL family); Packstack\'s gluster, nfs, vmdk, netapp and solidfire are not implemented by cairn', default: 'lvm', ...choice(['lvm', 'gluster', 'nfs', 'vmdk', 'netapp', 'solidfire']) },
+  { name: 'CONFIG_CINDER_VOLUMES_CREATE', group: G.cinder, doc: 'Create the volume group CONFIG_CINDER_VOLUME_NAME on a loop device backed by a sparse file /var/lib/cinder/<CONFIG_CINDER_VOLUME_NAME> of CONFIG_CINDER_VOLUMES_SIZE (set up again at boot); n: the storage host already has the volume group', default: 'y', ...yn },
+  { name: 'CONFIG_CINDER_VOLUME_NAME', group: G.cinder, doc: 'Name of the LVM volume group the lvm backend makes volumes in', default: 'cinder-volumes', expects: 'volume group name', parse: t.parseName },
+  { name: 'CONFIG_CINDER_VOLUMES_SIZE', group: G.cinder, doc: 'Size of the file behind cinder-volumes (it must fit the storage host\'s free disk)', default: '20G', expects: 'size such as 20G', parse: t.parseSize },
 
   { name: 'CONFIG_HEAT_DB_PW', group: G.heat, doc: 'Heat database password', default: '', ...secret },
   { name: 'CONFIG_HEAT_KS_PW', group: G.heat, doc: 'Password of the heat service user', default: '', ...secret },

@@ -122,6 +122,7 @@ export interface Deployment {
     nova: boolean;
     neutron: boolean;
     horizon: boolean;
+    cinder: boolean;
     heat: boolean;
     swift: boolean;
     client: boolean;
@@ -195,6 +196,16 @@ export interface Deployment {
   horizon: {
     secretKey: string;
     ssl: boolean;
+  };
+  cinder: {
+    dbPassword: string;
+    ksPassword: string;
+    /** The LVM volume group volumes are made in (CONFIG_CINDER_VOLUME_NAME). */
+    volumeGroup: string;
+    /** Make the volume group on a loop device over a sparse file (CONFIG_CINDER_VOLUMES_CREATE). */
+    volumesCreate: boolean;
+    /** Size of that file, in bytes. */
+    volumesSizeBytes: number;
   };
   swift: {
     ksPassword: string;

@@ -27,11 +27,20 @@ const notDeployed = (service: string, prefix: string, toggle: string, note = '')
 });
 
 /**
- * Checked in order; the first match wins (Cinder's DB_PURGE key belongs to Cinder, not to the
- * generic purge group further down).
+ * Checked in order; the first match wins (the specific groups come before the generic purge and
+ * TLS groups further down).
  */
 export const IGNORED_GROUPS: readonly IgnoredGroup[] = [
-  notDeployed('Cinder (block storage)', 'CONFIG_CINDER_', 'CONFIG_CINDER_INSTALL'),
+  {
+    label: 'CONFIG_CINDER_* of other backends',
+    match: /^CONFIG_CINDER_(NETAPP_|GLUSTER_|NFS_|SOLIDFIRE_|VMDK_)/,
+    reason: 'cairn deploys Cinder\'s lvm backend only (CONFIG_CINDER_BACKEND), so the other backends\' settings are not used',
+  },
+  {
+    label: 'CONFIG_CINDER_BACKUP_*, CONFIG_CINDER_*_VOLUME_TYPE',
+    match: /^CONFIG_CINDER_(BACKUP|.*VOLUME_TYPE)/,
+    reason: 'cairn does not deploy cinder-backup or make volume types; volumes go to the lvm backend\'s default type',
+  },
   notDeployed('Manila (shared file systems)', 'CONFIG_MANILA_', 'CONFIG_MANILA_INSTALL'),
   notDeployed('Ceilometer (telemetry)', 'CONFIG_CEILOMETER_', 'CONFIG_CEILOMETER_INSTALL'),
   notDeployed('Aodh (alarming)', 'CONFIG_AODH_', 'CONFIG_AODH_INSTALL'),

@@ -63,6 +63,8 @@ const NEEDED_SECRETS: readonly [string, (d: Deployment) => boolean][] = [
   ['CONFIG_NEUTRON_KS_PW', (d) => d.services.neutron],
   ['CONFIG_NEUTRON_METADATA_PW', (d) => d.services.neutron],
   ['CONFIG_HORIZON_SECRET_KEY', (d) => d.services.horizon],
+  ['CONFIG_CINDER_DB_PW', (d) => d.services.cinder],
+  ['CONFIG_CINDER_KS_PW', (d) => d.services.cinder],
   ['CONFIG_SWIFT_KS_PW', (d) => d.services.swift],
   ['CONFIG_SWIFT_HASH', (d) => d.services.swift],
   ['CONFIG_HEAT_DB_PW', (d) => d.services.heat],
@@ -144,6 +146,34 @@ export const RULES: readonly Rule[] = [
     },
   },
   {
+    // The storage host of Cinder and Swift: the controller so far. One message for both.
+    name: 'storage-host',
+    check: (ctx) => {
+      const d = ctx.deployment;
+      const users = [d.services.cinder ? 'Cinder\'s volumes' : '', d.services.swift ? 'Swift\'s storage' : ''].filter((u) => u !== '');
+      const storageHost = valueOf<string | undefined>(ctx.answers, 'CONFIG_STORAGE_HOST');
+      const ctrl = d.hosts.find((h) => h.name === d.controller)!;
+      if (users.length === 0 || !storageHost || storageHost === ctrl.address || storageHost === ctrl.name) return [];
+      const known = d.hosts.some((h) => h.address === storageHost || h.name === storageHost);
+      return [err(ctx, 'CONFIG_STORAGE_HOST', known
+        ? `cairn puts ${users.join(' and ')} on the controller (${ctrl.address}) so far, not on ${storageHost}; leave this empty or set it to the controller`
+        : `${storageHost} is not one of the deployment's hosts (${d.hosts.map((h) => h.address).join(', ')}); leave this empty for the controller`)];
+    },
+  },
+  {
+    // Cinder as cairn deploys it so far: the LVM backend on the controller, packages mode.
+    name: 'cinder-backend',
+    check: (ctx) => {
+      const d = ctx.deployment;
+      if (!d.services.cinder) return [];
+      const out: Problem[] = [];
+      if (d.mode === 'containers') out.push(err(ctx, 'CONFIG_CINDER_INSTALL', 'Cinder runs in packages mode only so far (no containers for it yet); set n, or CAIRN_DEPLOY_MODE=packages'));
+      const backend = valueOf<string>(ctx.answers, 'CONFIG_CINDER_BACKEND');
+      if (backend !== 'lvm') out.push(err(ctx, 'CONFIG_CINDER_BACKEND', `the ${backend} backend is not implemented by cairn; set lvm (an LVM volume group on the storage host)`));
+      return out;
+    },
+  },
+  {
     // Swift as cairn deploys it so far: one device, a directory on the controller, packages mode.
     name: 'swift-storage',
     check: (ctx) => {
@@ -151,14 +181,6 @@ export const RULES: readonly Rule[] = [
       if (!d.services.swift) return [];
       const out: Problem[] = [];
       if (d.mode === 'containers') out.push(err(ctx, 'CONFIG_SWIFT_INSTALL', 'Swift runs in packages mode only so far (no containers for it yet); set n, or CAIRN_DEPLOY_MODE=packages'));
-      const storageHost = valueOf<string | undefined>(ctx.answers, 'CONFIG_STORAGE_HOST');
-      const ctrl = d.hosts.find((h) => h.name === d.controller)!;
-      if (storageHost && storageHost !== ctrl.address && storageHost !== ctrl.name) {
-        const known = d.hosts.some((h) => h.address === storageHost || h.name === storageHost);
-        out.push(err(ctx, 'CONFIG_STORAGE_HOST', known
-          ? `cairn puts Swift's storage on the controller (${ctrl.address}) so far, not on ${storageHost}; leave this empty or set it to the controller`
-          : `${storageHost} is not one of the deployment's hosts (${d.hosts.map((h) => h.address).join(', ')}); leave this empty for the controller`));
-      }
       if ((valueOf<string | undefined>(ctx.answers, 'CONFIG_SWIFT_STORAGES') ?? '') !== '') {
         out.push(err(ctx, 'CONFIG_SWIFT_STORAGES', 'Swift on block devices is not implemented by cairn yet; leave this empty for one device, a directory /srv/node/swiftloopback on the storage host'));
       }

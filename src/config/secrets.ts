@@ -22,6 +22,8 @@ export function secretsOf(d: Deployment): string[] {
     d.neutron.ksPassword,
     d.neutron.metadataSecret,
     d.horizon.secretKey,
+    d.cinder.dbPassword,
+    d.cinder.ksPassword,
     d.swift.ksPassword,
     d.swift.hash,
     d.heat.dbPassword,

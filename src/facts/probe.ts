@@ -29,6 +29,13 @@ export interface HostFacts {
   /** The host's clock when the probe ran, in ms since the epoch. */
   clockMs: number;
   kvm: boolean;
+  /**
+   * The kernel has device-mapper (LVM's logical volumes need it): loaded, or a module modprobe
+   * can load.
+   */
+  deviceMapper: boolean;
+  /** /dev/loop-control exists: loop devices can be made. */
+  loopDevices: boolean;
   cpuFlags: string[];
   /** The process may set the clock (CAP_SYS_TIME in its bounding set). */
   canSetClock: boolean;
@@ -84,6 +91,11 @@ export function probeScript(plan: HostPlan, extras: ProbeExtras): string {
     'read -r hn < /proc/sys/kernel/hostname; emit host hostname "$hn"',
     'emit host clock_ms "$(date +%s%3N)"',
     'if [ -c /dev/kvm ]; then emit host kvm yes; else emit host kvm no; fi',
+    // device-mapper: loaded (/sys/module or /proc/misc, read by the shell), else modprobe is
+    // asked (a process, only on hosts where it is not loaded yet).
+    'dm=no; if [ -d /sys/module/dm_mod ]; then dm=yes; elif [ -r /proc/misc ]; then while read -r n name; do [ "$name" = device-mapper ] && dm=yes; done < /proc/misc; fi',
+    '[ $dm = yes ] || { modprobe -n -q dm_mod 2>/dev/null && dm=yes; }; emit host device_mapper $dm',
+    'if [ -c /dev/loop-control ]; then emit host loop yes; else emit host loop no; fi',
     'while IFS= read -r l; do case $l in flags*) emit host cpu_flags "${l#*:}"; break ;; esac; done < /proc/cpuinfo',
     'while read -r k v x; do case $k in CapBnd:) emit host cap_bnd "$v" ;; esac; done < /proc/self/status',
     'while read -r k v x; do case $k in MemTotal:) emit host mem_kib "$v" ;; esac; done < /proc/meminfo',
@@ -162,6 +174,8 @@ export function parseFacts(output: string): HostFacts {
     hostname: '',
     clockMs: 0,
     kvm: false,
+    deviceMapper: false,
+    loopDevices: false,
     cpuFlags: [],
     canSetClock: true,
     memMiB: 0,
@@ -195,6 +209,8 @@ export function parseFacts(output: string): HostFacts {
         if (key === 'hostname') facts.hostname = value;
         else if (key === 'clock_ms') facts.clockMs = Number(value);
         else if (key === 'kvm') facts.kvm = value === 'yes';
+        else if (key === 'device_mapper') facts.deviceMapper = value === 'yes';
+        else if (key === 'loop') facts.loopDevices = value === 'yes';
         else if (key === 'cpu_flags') facts.cpuFlags = value.split(/\s+/).filter(Boolean);
         else if (key === 'cap_bnd') facts.canSetClock = value === '' || (BigInt(`0x${value}`) & (1n << BigInt(CAP_SYS_TIME))) !== 0n;
         else if (key === 'mem_kib') facts.memMiB = Math.floor(Number(value) / 1024);

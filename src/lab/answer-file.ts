@@ -1,7 +1,7 @@
 /**
  * answer-files/NAME.ini for a lab: the generator's complete, commented answer file with the
  * settings a lab decides (hosts, NTP, key, Neutron on a userspace OVS datapath, QEMU, Heat on,
- * and the services cairn does not deploy turned off).
+ * and Cinder, Swift and the services cairn does not deploy turned off).
  *
  * An existing file is kept, because its passwords must stay stable across runs; only the keys
  * that name the lab's hosts are rewritten when the lab's addresses or shape changed.
@@ -9,10 +9,13 @@
 import { computesOf, controllersOf, type LabPlan } from './address-plan.js';
 
 /**
- * Packstack services cairn does not deploy: their CONFIG_<NAME>_INSTALL is set to `n`. One list,
- * because the generator rejects keys it does not know.
+ * Packstack services a lab does without: their CONFIG_<NAME>_INSTALL is set to `n`. Most are
+ * services cairn does not deploy. Cinder: this machine's kernel has no device-mapper, so its LVM
+ * backend cannot make a volume in a lab node (the prechecks would refuse it). Swift: it works in
+ * a lab, but costs the lab's two cores minutes for a service most labs do not use; turn it on
+ * in the lab's answer file. One list, because the generator rejects keys it does not know.
  */
-export const SERVICES_NOT_DEPLOYED = [
+export const SERVICES_OFF_IN_LABS = [
   'CINDER',
   'SWIFT',
   'CEILOMETER',
@@ -65,7 +68,7 @@ export function labAnswerSettings(plan: LabPlan, publicKey: string): Record<stri
     // Nodes already use the host's Debian archive (the node image's apt sources).
     CONFIG_REPO: '',
   };
-  for (const service of SERVICES_NOT_DEPLOYED) settings[`CONFIG_${service}_INSTALL`] = 'n';
+  for (const service of SERVICES_OFF_IN_LABS) settings[`CONFIG_${service}_INSTALL`] = 'n';
   return settings;
 }
 

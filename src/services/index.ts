@@ -14,6 +14,7 @@ import { glance } from './glance.js';
 import { placement } from './placement.js';
 import { nova } from './nova.js';
 import { neutron } from './neutron.js';
+import { cinder } from './cinder.js';
 import { heat } from './heat.js';
 import { swift } from './swift.js';
 import { horizon } from './horizon.js';
@@ -31,6 +32,8 @@ import { credentials } from './credentials.js';
  *   needs images.
  * - nova before neutron: neutron's server notifies nova of port changes, and nova's metadata API
  *   must exist before neutron's metadata agent proxies to it.
+ * - cinder after nova and glance: it calls nova back (extended volumes) and makes volumes from
+ *   images; nova-compute reads its [cinder] section at start either way.
  * - swift after keystone (its proxy validates tokens); nothing depends on it yet.
  * - heat after the services its stacks make resources in (it also checks them at start).
  * - horizon after the APIs it shows.
@@ -49,6 +52,7 @@ export const allServices: readonly ServiceDescriptor[] = [
   placement,
   nova,
   neutron,
+  cinder,
   swift,
   heat,
   horizon,

@@ -66,6 +66,10 @@ export function novaConfView(d: Deployment, host: Host): Record<string, unknown>
     placement: auth('placement', d.placement.ksPassword),
     neutronEnabled: d.services.neutron,
     neutron: auth('neutron', d.neutron.ksPassword),
+    // Volumes: the region nova finds cinder's endpoint in, and nova's own credentials for the
+    // calls it makes without a user (detaching the volumes of a deleted server).
+    cinderEnabled: d.services.cinder,
+    cinder: auth('nova', d.nova.ksPassword),
     // The metadata API checks the proxy's signature with the secret neutron-metadata-agent uses.
     metadataSecret: iniValue(d.neutron.metadataSecret),
     cpuAllocationRatio: d.nova.cpuAllocationRatio,

@@ -3,8 +3,8 @@
  * packages and host facts must match what the machine says by other means.
  */
 import test from 'ava';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
@@ -56,4 +56,9 @@ test('probe output parses into the facts the machine has', (t) => {
   t.true(f.sudoOk, 'tests run as root');
   t.is(f.resolves['cairn-no-such-host.invalid'], '');
   t.not(f.resolves['localhost'], '');
+  // device-mapper and loop devices, as the machine says by other means.
+  const misc = existsSync('/proc/misc') ? readFileSync('/proc/misc', 'utf8') : '';
+  const dm = existsSync('/sys/module/dm_mod') || /\sdevice-mapper$/m.test(misc) || spawnSync('modprobe', ['-n', '-q', 'dm_mod']).status === 0;
+  t.is(f.deviceMapper, dm);
+  t.is(f.loopDevices, existsSync('/dev/loop-control'));
 });

@@ -50,8 +50,19 @@ const HEAT = [
   'oslo.service.service', 'oslo.service.periodic_task', 'oslo.service.sslutils', 'osprofiler',
 ];
 
-/** Each rendered file to check: host, path on the host, namespaces. */
-export const CHECKS: readonly { host: string; path: string; namespaces: readonly string[] }[] = [
+// Cinder's own options, and neutron's nova.auth for the password plugin options of cinder.conf's
+// [nova] (cinder registers them on that group at run time, so its namespace does not list them).
+const CINDER = [
+  'cinder', 'nova.auth', 'keystonemiddleware.auth_token', 'oslo.messaging', 'oslo.db', 'oslo.log', 'oslo.concurrency',
+  'oslo.policy', 'oslo.middleware', 'oslo.service.service', 'osprofiler',
+];
+
+/**
+ * Each rendered file to check: host, path on the host, namespaces, and sections checked under
+ * another name: a Cinder backend's section (named by enabled_backends) takes the options
+ * Cinder lists under backend_defaults.
+ */
+export const CHECKS: readonly { host: string; path: string; namespaces: readonly string[]; sectionsAs?: Record<string, string> }[] = [
   { host: 'ctrl1', path: '/etc/keystone/keystone.conf', namespaces: KEYSTONE },
   { host: 'ctrl1', path: '/etc/glance/glance-api.conf', namespaces: GLANCE_API },
   { host: 'ctrl1', path: '/etc/placement/placement.conf', namespaces: PLACEMENT },
@@ -67,6 +78,7 @@ export const CHECKS: readonly { host: string; path: string; namespaces: readonly
   { host: 'ctrl1', path: '/etc/neutron/dhcp_agent.ini', namespaces: ['neutron.base.agent', 'neutron.dhcp.agent', 'oslo.log'] },
   { host: 'ctrl1', path: '/etc/neutron/metadata_agent.ini', namespaces: ['neutron.metadata.agent', 'oslo.log'] },
   { host: 'ctrl1', path: '/etc/heat/heat.conf', namespaces: HEAT },
+  { host: 'ctrl1', path: '/etc/cinder/cinder.conf', namespaces: CINDER, sectionsAs: { lvm: 'backend_defaults' } },
 ];
 
 interface Run {
@@ -119,12 +131,18 @@ const work = mkdtempSync(join(tmpdir(), 'cairn-oslo-'));
 
 test.before(() => {
   execFileSync('sh', [join(root, 'scripts', 'install-external-checkers.sh')], { stdio: 'inherit' });
-  // Heat is off in the example (as in Packstack's defaults); on here, so its file is checked too.
+  // Heat and Cinder are off in the example; on here, so their files are checked too.
   const d = exampleDeployment();
-  for (const f of renderFiles({ ...d, services: { ...d.services, heat: true } }, allServices)) {
+  for (const f of renderFiles({ ...d, services: { ...d.services, heat: true, cinder: true } }, allServices)) {
+    const check = CHECKS.find((c) => c.host === f.host && c.path === f.path);
+    let content = f.content;
+    for (const [section, as] of Object.entries(check?.sectionsAs ?? {})) {
+      if (!content.includes(`\n[${section}]\n`)) throw new Error(`${f.path} has no [${section}] section`);
+      content = content.replace(`\n[${section}]\n`, `\n[${as}]\n`);
+    }
     const target = join(work, f.host, f.path);
     mkdirSync(dirname(target), { recursive: true });
-    writeFileSync(target, f.content);
+    writeFileSync(target, content);
   }
 });
 
@@ -162,4 +180,15 @@ test('the checks can fail: an unknown option and an invalid value are both caugh
   t.log(`value check on virt_type = bogus: exit ${c.code}: ${c.stderr.trim()}`);
   t.is(c.code, 1);
   t.regex(c.stderr, /libvirt\/virt_type: .*bogus/);
+});
+
+test('the cinder backend check can fail: a target helper Cinder does not have is caught under backend_defaults', async (t) => {
+  const good = readFileSync(join(work, 'ctrl1', '/etc/cinder/cinder.conf'), 'utf8');
+  t.regex(good, /^\[backend_defaults\]$/m, 'the [lvm] section is checked as backend_defaults');
+  const bad = join(work, 'bad-cinder.conf');
+  writeFileSync(bad, good.replace('target_helper = tgtadm', 'target_helper = bogus'));
+  const r = await checkValues(bad, CINDER);
+  t.log(`values check: exit ${r.code}: ${r.stderr.trim()}`);
+  t.is(r.code, 1);
+  t.regex(r.stderr, /backend_defaults\/target_helper/);
 });

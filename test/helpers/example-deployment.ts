@@ -39,7 +39,7 @@ export function exampleDeployment(overrides: Partial<Deployment> = {}): Deployme
     serviceWorkers: 2,
     ntp: { servers: ['198.18.10.1'] },
     repos: { urls: [], aptSuite: 'bookworm', aptComponents: ['main'], gpgcheck: true },
-    services: { mariadb: true, glance: true, nova: true, neutron: true, horizon: true, heat: false, swift: false, client: true },
+    services: { mariadb: true, glance: true, nova: true, neutron: true, horizon: true, cinder: false, heat: false, swift: false, client: true },
     amqp: { host: '198.18.10.11', port: 5672, user: 'openstack', password: 'amqp-secret', ssl: false },
     mariadb: { host: '198.18.10.11', user: 'root', password: 'db-root-secret' },
     keystone: {
@@ -85,6 +85,7 @@ export function exampleDeployment(overrides: Partial<Deployment> = {}): Deployme
     },
     horizon: { secretKey: 'horizon-secret-key', ssl: false },
     swift: { ksPassword: 'swift-ks-secret', hash: 'swift-hash-secret', replicas: 1 },
+    cinder: { dbPassword: 'cinder-db-secret', ksPassword: 'cinder-ks-secret', volumeGroup: 'cinder-volumes', volumesCreate: true, volumesSizeBytes: 20 * 2 ** 30 },
     heat: {
       dbPassword: 'heat-db-secret',
       ksPassword: 'heat-ks-secret',

@@ -1,6 +1,6 @@
 import test from 'ava';
 import { planLab } from '../../src/lab/address-plan.js';
-import { LAB_HOST_KEYS, SERVICES_NOT_DEPLOYED, labAnswerSettings, updateAnswerFile } from '../../src/lab/answer-file.js';
+import { LAB_HOST_KEYS, SERVICES_OFF_IN_LABS, labAnswerSettings, updateAnswerFile } from '../../src/lab/answer-file.js';
 import { generateAnswerFile } from '../../src/config/generate.js';
 
 const plan = planLab('lab', { controllers: 1, computes: 2 }, 10);
@@ -8,7 +8,7 @@ const KEY = '/work/proj/.cairn/labs/lab/id_ed25519.pub';
 
 test('the settings a lab decides', (t) => {
   const s = labAnswerSettings(plan, KEY);
-  const installs = Object.fromEntries(SERVICES_NOT_DEPLOYED.map((x) => [`CONFIG_${x}_INSTALL`, 'n']));
+  const installs = Object.fromEntries(SERVICES_OFF_IN_LABS.map((x) => [`CONFIG_${x}_INSTALL`, 'n']));
   t.deepEqual(s, {
     CONFIG_CONTROLLER_HOST: '198.18.10.11',
     CONFIG_COMPUTE_HOSTS: '198.18.10.21,198.18.10.22',
@@ -28,8 +28,8 @@ test('the settings a lab decides', (t) => {
     CONFIG_REPO: '',
     ...installs,
   });
-  t.is(SERVICES_NOT_DEPLOYED.length, 11);
-  t.false((SERVICES_NOT_DEPLOYED as readonly string[]).includes('HEAT'), 'the lab deploys Heat');
+  t.is(SERVICES_OFF_IN_LABS.length, 11);
+  t.false((SERVICES_OFF_IN_LABS as readonly string[]).includes('HEAT'), 'the lab deploys Heat');
 });
 
 test("the project's generator accepts every lab setting and writes them", (t) => {

@@ -53,11 +53,12 @@ test('the phases of a full plan appear in the order of the phase list', (t) => {
 test('services are placed by their descriptors: the same services on each role as the playbooks used to list', (t) => {
   // What control.yml, compute.yml and network.yml listed before placement moved to descriptors.
   const before: Record<string, string[]> = {
-    // heat and swift since: control-host services like the other APIs.
-    control: ['repos', 'chrony', 'mariadb', 'rabbitmq', 'memcached', 'keystone', 'glance', 'placement', 'nova', 'neutron', 'swift', 'heat', 'horizon', 'credentials'],
+    // cinder, heat and swift since: control-host services like the other APIs.
+    control: ['repos', 'chrony', 'mariadb', 'rabbitmq', 'memcached', 'keystone', 'glance', 'placement', 'nova', 'neutron', 'cinder', 'swift', 'heat', 'horizon', 'credentials'],
     network: ['repos', 'chrony', 'neutron', 'ovs-network'],
-    // ovs-network since: the tunnel bridge of netdev computes (empty unless one is needed).
-    compute: ['repos', 'chrony', 'nova', 'neutron', 'ovs-network'],
+    // ovs-network since: the tunnel bridge of netdev computes (empty unless one is needed);
+    // cinder since: the iSCSI initiator that attaches volumes.
+    compute: ['repos', 'chrony', 'nova', 'neutron', 'cinder', 'ovs-network'],
   };
   for (const role of ['control', 'network', 'compute'] as const) {
     const on = allServices.filter((s) => placementRoles(s).includes(role)).map((s) => s.name);

@@ -46,7 +46,7 @@ test('service order is the documented deployment order', (t) => {
     allServices.map((s) => s.name),
     [
       'chrony', 'repos', 'mariadb', 'rabbitmq', 'memcached', 'keystone', 'glance', 'placement',
-      'nova', 'neutron', 'swift', 'heat', 'horizon', 'ovs-network', 'credentials',
+      'nova', 'neutron', 'cinder', 'swift', 'heat', 'horizon', 'ovs-network', 'credentials',
     ],
   );
 });
