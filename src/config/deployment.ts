@@ -88,6 +88,7 @@ function buildDraft(answers: AnswerValues, inventory: Inventory | undefined, pro
       aptSuite: v('CAIRN_APT_SUITE'),
       aptComponents: v<string[]>('CAIRN_APT_COMPONENTS'),
       gpgcheck: v('CAIRN_REPO_GPGCHECK'),
+      aptProxy: v<string | undefined>('CAIRN_APT_PROXY') ?? '',
     },
     services: {
       mariadb: v('CONFIG_MARIADB_INSTALL'),

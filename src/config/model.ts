@@ -115,6 +115,8 @@ export interface Deployment {
     aptComponents: string[];
     /** Whether yum checks package signatures for `urls`. */
     gpgcheck: boolean;
+    /** HTTP proxy of apt on Debian hosts (CAIRN_APT_PROXY), '' for none. */
+    aptProxy: string;
   };
   services: {
     mariadb: boolean;

@@ -139,6 +139,10 @@ export const RULES: readonly Rule[] = [
       if (valueOf(ctx.answers, 'CONFIG_KEYSTONE_IDENTITY_BACKEND') === 'ldap') {
         out.push(err(ctx, 'CONFIG_KEYSTONE_IDENTITY_BACKEND', 'LDAP identity is not implemented by cairn yet; set sql'));
       }
+      const rhel = d.hosts.filter((h) => h.osFamily === 'rhel').map((h) => h.name);
+      if (d.repos.aptProxy !== '' && rhel.length > 0) {
+        out.push(warn(ctx, 'CAIRN_APT_PROXY', `apt's proxy applies to Debian hosts only; ${rhel.join(', ')} (RHEL family) fetch packages directly`));
+      }
       if (valueOf(ctx.answers, 'CONFIG_GLANCE_BACKEND') === 'swift') {
         out.push(err(ctx, 'CONFIG_GLANCE_BACKEND', 'cairn does not store Glance\'s images in Swift yet; set file'));
       }

@@ -296,6 +296,23 @@ export function parseUrlList(raw: string): Parsed<string[]> {
   });
 }
 
+/**
+ * An HTTP proxy URL for apt (http://host:port/), or empty for none. apt's proxies speak plain
+ * HTTP; the URL goes into an apt.conf string, so quotes and shell syntax are refused.
+ */
+export function parseProxyUrl(raw: string): Parsed<string> {
+  if (raw.trim() === '') return ok('');
+  const expected = `expected an http:// proxy URL such as http://198.18.0.1:3142/, got '${shorten(raw)}'`;
+  if (/[\s"'\\;$`]/.test(raw.trim())) return fail(expected);
+  let u: URL;
+  try {
+    u = new URL(raw.trim());
+  } catch {
+    return fail(expected);
+  }
+  return u.protocol === 'http:' ? ok(u.href) : fail(expected);
+}
+
 /** Whether a repository URL carries a user name or password (its file must not be world-readable). */
 export function hasCredentials(url: string): boolean {
   try {

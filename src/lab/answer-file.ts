@@ -7,6 +7,7 @@
  * that name the lab's hosts are rewritten when the lab's addresses or shape changed.
  */
 import { computesOf, controllersOf, type LabPlan } from './address-plan.js';
+import { aptProxyUrl } from './gateway-apt-cache.js';
 
 /**
  * Packstack services a lab does without: their CONFIG_<NAME>_INSTALL is set to `n`. Most are
@@ -38,6 +39,7 @@ export const LAB_HOST_KEYS = [
   'CONFIG_SSH_KEY',
   'CONFIG_NEUTRON_OVS_TUNNEL_IF',
   'CONFIG_PROVISION_DEMO_FLOATRANGE',
+  'CAIRN_APT_PROXY',
 ] as const;
 
 /** Every setting the lab passes to the answer-file generator. `publicKey` is an absolute path. */
@@ -65,8 +67,10 @@ export function labAnswerSettings(plan: LabPlan, publicKey: string): Record<stri
     CONFIG_PROVISION_DEMO_FLOATRANGE: plan.external.subnet,
     // Heat, which Packstack leaves off: the lab deploys every service cairn can.
     CONFIG_HEAT_INSTALL: 'y',
-    // Nodes already use the host's Debian archive (the node image's apt sources).
+    // Nodes already use the host's Debian archive (the node image's apt sources), through the
+    // gateway's package cache (gateway-apt-cache.ts).
     CONFIG_REPO: '',
+    CAIRN_APT_PROXY: aptProxyUrl(plan),
   };
   for (const service of SERVICES_OFF_IN_LABS) settings[`CONFIG_${service}_INSTALL`] = 'n';
   return settings;

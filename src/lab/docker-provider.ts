@@ -9,7 +9,8 @@ import { slotsOverlapping } from './address-plan.js';
 import type { DebianArchive } from '../local/apt-sources.js';
 import { allSubnets, execIn, inspectContainer, inspectNetwork } from '../local/docker-engine.js';
 import { labContainers, labNetworks, labVolumes } from './lab-objects.js';
-import { externalEndpoint, gatewayContainerSpec, networkSpec, nodeContainerSpec, nodeVolumeSpec } from './docker-specs.js';
+import { aptCacheVolumeSpec, externalEndpoint, gatewayContainerSpec, networkSpec, nodeContainerSpec, nodeVolumeSpec } from './docker-specs.js';
+import { APT_CACHE_PORT } from './gateway-apt-cache.js';
 import { HostError, tail } from '../errors.js';
 import { bridgeDevice, txChecksumOff } from './bridge-offload.js';
 import { ensureNodeImage, nodeImageTags } from './image-build.js';
@@ -142,7 +143,7 @@ export class DockerProvider implements LabProvider {
     p: Progress,
   ): Promise<boolean> {
     const name = gatewayContainerName(plan.name);
-    const what = `gateway ${name} (NTP on ${plan.management.gateway}:123)`;
+    const what = `gateway ${name} (NTP on ${plan.management.gateway}:123, package cache on port ${APT_CACHE_PORT})`;
     const container = this.docker.getContainer(name);
     if (info && stale) {
       // Stateless: recreating it is safe, and is how a changed config or image takes effect.
@@ -152,6 +153,13 @@ export class DockerProvider implements LabProvider {
     }
     let action: string;
     if (!info) {
+      // The cache volume outlives gateways (and `lab down`): made once, with its label.
+      const volume = aptCacheVolumeSpec(plan);
+      const have = await this.docker.listVolumes({ filters: { name: [volume.Name!] } });
+      if (!(have.Volumes ?? []).some((v) => v.Name === volume.Name)) {
+        await this.docker.createVolume(volume);
+        p.phase(`volume ${volume.Name}: created (the lab's package cache)`);
+      }
       await this.docker.createContainer(gatewayContainerSpec(plan, image));
       await container.start();
       action = 'started';
@@ -279,7 +287,7 @@ export class DockerProvider implements LabProvider {
     throw new HostError(`${node.name} did not finish booting (systemctl is-system-running: ${state || 'no answer'}); see \`docker logs ${node.name}\``, { logFile: p.logFile });
   }
 
-  async down(lab: string, ctx: ProviderContext): Promise<string[]> {
+  async down(lab: string, ctx: ProviderContext, purge = false): Promise<string[]> {
     const removed: string[] = [];
     const containers = await labContainers(this.docker, lab);
     await Promise.all(
@@ -294,6 +302,14 @@ export class DockerProvider implements LabProvider {
       await this.docker.getVolume(v).remove();
       removed.push(`volume ${v}`);
       ctx.progress.phase(`volume ${v}: removed`);
+    }
+    if (purge) {
+      const cache = await this.docker.listVolumes({ filters: { label: [`${LABELS.aptCache}=${lab}`] } });
+      for (const v of cache.Volumes ?? []) {
+        await this.docker.getVolume(v.Name).remove();
+        removed.push(`volume ${v.Name}`);
+        ctx.progress.phase(`volume ${v.Name}: removed (the lab's package cache)`);
+      }
     }
     for (const n of await labNetworks(this.docker, lab)) {
       await this.docker.getNetwork(n.Id).remove();

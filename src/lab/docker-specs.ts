@@ -10,8 +10,9 @@
 import { createHash } from 'node:crypto';
 import type Docker from 'dockerode';
 import type { LabNetwork, LabNode, LabPlan } from './address-plan.js';
-import { LABELS, gatewayContainerName, nodeDockerVolumeName } from './lab-name.js';
+import { LABELS, aptCacheVolumeName, gatewayContainerName, nodeDockerVolumeName } from './lab-name.js';
 import { gatewayChronyConf, gatewayCommand } from './gateway-ntp.js';
+import { APT_CACHE_DIR, aptCacheArgs } from './gateway-apt-cache.js';
 
 /** Capabilities dropped from every node: SYS_RESOURCE (unavailable here) and SYS_TIME (clock). */
 export const NODE_CAP_DROP = ['SYS_RESOURCE', 'SYS_TIME'] as const;
@@ -98,9 +99,15 @@ export function externalEndpoint(node: LabNode): Docker.NetworkConnectOptions {
   return { Container: node.name, EndpointConfig: { IPAMConfig: { IPv4Address: node.externalAddress } } };
 }
 
+/** The volume of the lab's package cache, made before the gateway that mounts it. */
+export function aptCacheVolumeSpec(plan: LabPlan): Docker.VolumeCreateOptions {
+  return { Name: aptCacheVolumeName(plan.name), Labels: { [LABELS.aptCache]: plan.name } };
+}
+
 /**
  * The gateway container: chronyd -x in the host's network namespace, serving the host's clock
- * on the management gateway address. Default capabilities minus SYS_TIME: it needs nothing more.
+ * on the management gateway address, and the lab's package cache on the same address, its
+ * cache in the lab's cache volume. Default capabilities minus SYS_TIME: it needs nothing more.
  */
 export function gatewayContainerSpec(plan: LabPlan, image: string): Docker.ContainerCreateOptions {
   const spec: Docker.ContainerCreateOptions = {
@@ -109,11 +116,12 @@ export function gatewayContainerSpec(plan: LabPlan, image: string): Docker.Conta
     Labels: { [LABELS.lab]: plan.name, [LABELS.role]: 'gateway' },
     Env: [`CAIRN_CHRONY_CONF=${gatewayChronyConf(plan)}`],
     Entrypoint: [],
-    Cmd: gatewayCommand(),
+    Cmd: gatewayCommand(aptCacheArgs(plan)),
     HostConfig: {
       NetworkMode: 'host',
       CapDrop: ['SYS_TIME'],
       RestartPolicy: { Name: 'no' },
+      Mounts: [{ Type: 'volume', Source: aptCacheVolumeName(plan.name), Target: APT_CACHE_DIR }],
     },
   };
   return withSpecLabel(spec);

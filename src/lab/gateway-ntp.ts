@@ -1,5 +1,6 @@
 /**
- * The lab's time service: chronyd on the host's side of the management network.
+ * The lab's time service: chronyd on the host's side of the management network (the same
+ * container also runs the lab's package cache, see gateway-apt-cache.ts).
  *
  * It runs in a container in the host's network namespace (so it answers on the host's address
  * 198.18.S.1, the nodes' gateway), made from the node image, without CAP_SYS_TIME and with `-x`:
@@ -32,16 +33,25 @@ export const GATEWAY_PID_FILE = '/run/cairn-gateway-chronyd.pid';
 export const GATEWAY_CHRONY_CONF_PATH = '/run/cairn-gateway-chrony.conf';
 
 /**
- * The gateway container's command: write the config handed over in an environment variable
- * (so the spec is self-contained data, with no host file to mount), then run chronyd in the
- * foreground so `docker logs` shows its messages. The old pid file goes first: a restarted
- * container (after the host's reboot, or Docker's) keeps its /run, and chronyd, pid 1 again,
- * would take the file's "1" for another chronyd and exit.
+ * The gateway container's command: start the package cache (gateway-apt-cache.ts) in the
+ * background and check it is still there a moment later (a taken port makes it exit at once:
+ * then the container exits and `lab up` shows its log), write chronyd's config handed over in an
+ * environment variable (so the spec is self-contained data, with no host file to mount), then run
+ * chronyd in the foreground so `docker logs` shows its messages. The old pid file goes first: a
+ * restarted container (after the host's reboot, or Docker's) keeps its /run, and chronyd, pid 1
+ * again, would take the file's "1" for another chronyd and exit.
  */
-export function gatewayCommand(): string[] {
+export function gatewayCommand(aptCache: readonly string[]): string[] {
   return [
     'sh',
     '-c',
-    `rm -f ${GATEWAY_PID_FILE} && printf '%s' "$CAIRN_CHRONY_CONF" > ${GATEWAY_CHRONY_CONF_PATH} && exec /usr/sbin/chronyd -d -x -f ${GATEWAY_CHRONY_CONF_PATH}`,
+    [
+      `${aptCache.join(' ')} &`,
+      'sleep 1',
+      'kill -0 $! || { echo "apt-cacher-ng exited" >&2; exit 1; }',
+      `rm -f ${GATEWAY_PID_FILE}`,
+      `printf '%s' "$CAIRN_CHRONY_CONF" > ${GATEWAY_CHRONY_CONF_PATH}`,
+      `exec /usr/sbin/chronyd -d -x -f ${GATEWAY_CHRONY_CONF_PATH}`,
+    ].join('\n'),
   ];
 }

@@ -51,6 +51,11 @@ export function nodeDockerVolumeName(node: string): string {
   return `${node}-var-lib-docker`;
 }
 
+/** The Docker volume of the lab's package cache (kept by `lab down`, removed by --purge). */
+export function aptCacheVolumeName(lab: string): string {
+  return `cairn-${lab}-apt-cache`;
+}
+
 /** The container that serves time to the lab from the host's network namespace. */
 export function gatewayContainerName(lab: string): string {
   return `cairn-${lab}-gateway`;
@@ -71,6 +76,11 @@ export const LABELS = {
   slot: 'cairn.lab.slot',
   /** sha256 of the container's creation spec, to notice a node made from an older spec. */
   spec: 'cairn.lab.spec',
+  /**
+   * The lab a package cache volume belongs to. Not `lab`: `lab down` removes the lab's volumes,
+   * and the cache is kept until `lab down --purge`.
+   */
+  aptCache: 'cairn.lab.apt-cache',
 } as const;
 
 /** Files a lab keeps, all relative to the directory `cairn` runs in. */

@@ -235,14 +235,14 @@ function writeLabAnswerFile(plan: LabPlan, paths: LabPaths, root: string, progre
 
 /** `lab down` options. */
 export interface LabDownOptions extends LabCommonOptions {
-  /** Also delete the lab's key pair, lab.json, inventory and answer file. */
+  /** Also delete the lab's key pair, lab.json, inventory, answer file and package cache. */
   purge?: boolean;
 }
 
 /**
  * Removes every container and network of lab `name` (found by label, whatever lab.json says)
- * and its known_hosts. Keeps the key pair, lab.json (the lab's addresses), the inventory and the
- * answer file (its passwords) unless `purge`. Idempotent.
+ * and its known_hosts. Keeps the key pair, lab.json (the lab's addresses), the inventory, the
+ * answer file (its passwords) and the package cache unless `purge`. Idempotent.
  */
 export async function labDown(opts: LabDownOptions): Promise<{ removed: string[]; seconds: number }> {
   const { name, root, paths } = resolveName(opts);
@@ -250,7 +250,7 @@ export async function labDown(opts: LabDownOptions): Promise<{ removed: string[]
   const providerName = record && !('problem' in record) ? record.provider : 'docker';
   const progress = new Progress(opts.progressOut, existsSync(paths.stateDir) && !opts.purge ? paths.logFile : undefined);
   const provider = await providerFor(providerName);
-  const removed = await engineErrors(() => provider.down(name, { paths, progress }), progress.logFile);
+  const removed = await engineErrors(() => provider.down(name, { paths, progress }, opts.purge), progress.logFile);
   const files = opts.purge ? [paths.stateDir, paths.inventory, paths.answerFile] : [paths.knownHosts];
   for (const f of files) {
     if (existsSync(f)) {

@@ -49,6 +49,7 @@ export interface LabProvider {
   slots(lab: string): Promise<SlotView>;
   up(plan: LabPlan, publicKey: string, ctx: ProviderContext): Promise<UpResult>;
   /** Removes everything of lab `lab`; returns a line per thing removed. */
-  down(lab: string, ctx: ProviderContext): Promise<string[]>;
+  /** Removes the lab's objects; `purge` also its package cache. */
+  down(lab: string, ctx: ProviderContext, purge?: boolean): Promise<string[]>;
   status(plan: LabPlan | undefined, lab: string): Promise<LabObservation>;
 }

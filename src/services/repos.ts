@@ -2,12 +2,16 @@
  * Extra package repositories (CONFIG_REPO) on every host, before any package is installed.
  * Debian gets one deb822 apt source; the RHEL family gets one yum/dnf .repo file with a section
  * per URL. Nothing is rendered when no extra repository is configured, so a host's own sources
- * stay the only ones.
+ * stay the only ones. With CAIRN_APT_PROXY, Debian hosts also fetch through that proxy (a
+ * package cache such as apt-cacher-ng: the archive is read once for all hosts).
  */
 import type { OsFamily } from '../config/model.js';
 import { hasCredentials } from '../config/value-types.js';
-import type { ServiceDescriptor } from './descriptor.js';
+import type { FileSpec, ServiceDescriptor } from './descriptor.js';
 import type { CommandStep, FileStep } from './steps.js';
+
+/** apt's proxy setting, read by every apt run after it. */
+export const APT_PROXY_FILE = '/etc/apt/apt.conf.d/01cairn-proxy';
 
 /** Repository ids in the .repo file are `cairn-1`, `cairn-2`, ... in the order the URLs were given. */
 export const REPO_ID_PREFIX = 'cairn-';
@@ -29,19 +33,34 @@ export function verifyReposStep(os: OsFamily, files: readonly FileStep[]): Comma
 /** Extra apt/yum repositories from CONFIG_REPO, on every host. */
 export const repos: ServiceDescriptor = {
   name: 'repos',
-  enabled: (d) => d.repos.urls.length > 0,
+  enabled: (d) => d.repos.urls.length > 0 || d.repos.aptProxy !== '',
   // Repositories are files only: no unit runs, and package managers read them on their next run.
   components: [],
   roles: ['control', 'network', 'compute'],
   // Before the packages phase, which installs from them.
   filesPhase: 'repos',
   files: ({ deployment: d, os }) => {
+    const proxy: FileSpec[] =
+      os === 'debian' && d.repos.aptProxy !== ''
+        ? [
+            {
+              path: APT_PROXY_FILE,
+              template: 'repos/apt-proxy.conf.hbs',
+              mode: hasCredentials(d.repos.aptProxy) ? '0600' : '0644',
+              owner: 'root',
+              group: 'root',
+              restarts: [],
+              view: { proxy: d.repos.aptProxy },
+            },
+          ]
+        : [];
     const urls = d.repos.urls;
-    if (urls.length === 0) return [];
+    if (urls.length === 0) return proxy;
     // A user:password@ in a URL is a credential: only root may read the file then.
     const mode = urls.some(hasCredentials) ? '0600' : '0644';
     if (os === 'debian') {
       return [
+        ...proxy,
         {
           path: '/etc/apt/sources.list.d/cairn.sources',
           template: 'repos/cairn.sources.hbs',

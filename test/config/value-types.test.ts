@@ -17,6 +17,8 @@ const okCases: [string, () => unknown, unknown][] = [
   ['ranges', () => t.parseRanges('10:100,200:300', 16777215), [{ min: 10, max: 100 }, { min: 200, max: 300 }]],
   ['vlan ranges', () => t.parseVlanRanges('physnet1:100:200,physnet2'), [{ physnet: 'physnet1', range: { min: 100, max: 200 } }, { physnet: 'physnet2' }]],
   ['urls', () => t.parseUrlList('http://a.example/x,file:///srv/repo'), ['http://a.example/x', 'file:///srv/repo']],
+  ['proxy', () => t.parseProxyUrl('http://198.18.0.1:3142'), 'http://198.18.0.1:3142/'],
+  ['no proxy', () => t.parseProxyUrl(''), ''],
   ['choice list', () => t.parseChoiceList('flat,VXLAN', ['flat', 'vxlan']), ['flat', 'vxlan']],
 ];
 for (const [name, fn, expected] of okCases) {
@@ -41,6 +43,8 @@ const failCases: [string, () => t.Parsed<unknown>, string][] = [
   ['range order', () => t.parseRanges('9:3', 100), "range '9:3' starts after it ends"],
   ['range bound', () => t.parseRanges('1:16777216', 16777215), "range '1:16777216' must lie within 1:16777215"],
   ['overlap', () => t.parseRanges('1:10,10:20', 100), 'ranges 1:10 and 10:20 overlap'],
+  ['https proxy', () => t.parseProxyUrl('https://cache.example:3142/'), "expected an http:// proxy URL such as http://198.18.0.1:3142/, got 'https://cache.example:3142/'"],
+  ['quoted proxy', () => t.parseProxyUrl('http://a"b/'), "expected an http:// proxy URL such as http://198.18.0.1:3142/, got 'http://a\"b/'"],
   ['url', () => t.parseUrlList('ftp//x'), "expected repository URLs such as http://mirror.example/debian, got 'ftp//x'"],
   ['choice', () => t.parseChoice('xen', ['kvm', 'qemu']), "expected one of kvm, qemu, got 'xen'"],
 ];

@@ -21,6 +21,7 @@ test('the settings a lab decides', (t) => {
     CONFIG_NEUTRON_OVS_TUNNEL_IF: 'eth1',
     CONFIG_NEUTRON_OVS_BRIDGE_IFACES: 'br-ex:eth1',
     CONFIG_NOVA_LIBVIRT_VIRT_TYPE: 'qemu',
+    CAIRN_APT_PROXY: 'http://198.18.10.1:3142/',
     CAIRN_OVS_DATAPATH_TYPE: 'netdev',
     CONFIG_PROVISION_DEMO: 'y',
     CONFIG_PROVISION_DEMO_FLOATRANGE: '198.19.10.0/24',
@@ -52,7 +53,7 @@ test('an existing answer file: only the host keys follow the lab; passwords and 
   const settings = labAnswerSettings(plan, KEY);
   const u = updateAnswerFile(before, settings);
   t.deepEqual(u.changed, ['CONFIG_COMPUTE_HOSTS: 198.18.10.21 -> 198.18.10.21,198.18.10.22']);
-  t.deepEqual(u.missing, ['CONFIG_NETWORK_HOSTS', 'CONFIG_SSH_KEY', 'CONFIG_NEUTRON_OVS_TUNNEL_IF', 'CONFIG_PROVISION_DEMO_FLOATRANGE']);
+  t.deepEqual(u.missing, ['CONFIG_NETWORK_HOSTS', 'CONFIG_SSH_KEY', 'CONFIG_NEUTRON_OVS_TUNNEL_IF', 'CONFIG_PROVISION_DEMO_FLOATRANGE', 'CAIRN_APT_PROXY']);
   t.is(u.text, before.replace('CONFIG_COMPUTE_HOSTS=198.18.10.21\n', 'CONFIG_COMPUTE_HOSTS=198.18.10.21,198.18.10.22\n'));
   t.deepEqual(updateAnswerFile(u.text, settings).changed, [], 'a second pass changes nothing');
   const crlf = updateAnswerFile('CONFIG_NTP_SERVERS = 10.0.0.1\r\n', settings, LAB_HOST_KEYS);

@@ -3,6 +3,7 @@ import { planLab } from '../../src/lab/address-plan.js';
 import {
   canonicalJson,
   externalEndpoint,
+  aptCacheVolumeSpec,
   gatewayContainerSpec,
   networkSpec,
   nodeContainerSpec,
@@ -10,6 +11,7 @@ import {
   specHash,
 } from '../../src/lab/docker-specs.js';
 import { gatewayChronyConf, gatewayCommand } from '../../src/lab/gateway-ntp.js';
+import { aptCacheArgs, aptProxyUrl } from '../../src/lab/gateway-apt-cache.js';
 
 const plan = planLab('lab', { controllers: 1, computes: 2 }, 10);
 const ctrl = plan.nodes[0]!;
@@ -77,9 +79,14 @@ test('canonical JSON sorts keys at every level and drops undefined', (t) => {
 test("the gateway: chronyd -x in the host's network namespace, bound to the lab's gateway address", (t) => {
   const spec = gatewayContainerSpec(plan, 'cairn-lab-node:abc');
   t.is(spec.name, 'cairn-lab-gateway');
-  t.deepEqual(spec.HostConfig, { NetworkMode: 'host', CapDrop: ['SYS_TIME'], RestartPolicy: { Name: 'no' } });
+  t.deepEqual(spec.HostConfig, {
+    NetworkMode: 'host',
+    CapDrop: ['SYS_TIME'],
+    RestartPolicy: { Name: 'no' },
+    Mounts: [{ Type: 'volume', Source: 'cairn-lab-apt-cache', Target: '/var/cache/apt-cacher-ng' }],
+  });
   t.deepEqual(spec.Entrypoint, []);
-  t.deepEqual(spec.Cmd, gatewayCommand());
+  t.deepEqual(spec.Cmd, gatewayCommand(aptCacheArgs(plan)));
   t.deepEqual(spec.Env, [`CAIRN_CHRONY_CONF=${gatewayChronyConf(plan)}`]);
   t.is(spec.Labels!['cairn.lab.role'], 'gateway');
   t.is(
@@ -96,9 +103,18 @@ test("the gateway: chronyd -x in the host's network namespace, bound to the lab'
       '',
     ].join('\n'),
   );
-  t.deepEqual(gatewayCommand(), [
+  t.deepEqual(gatewayCommand(aptCacheArgs(plan)), [
     'sh',
     '-c',
-    `rm -f /run/cairn-gateway-chronyd.pid && printf '%s' "$CAIRN_CHRONY_CONF" > /run/cairn-gateway-chrony.conf && exec /usr/sbin/chronyd -d -x -f /run/cairn-gateway-chrony.conf`,
+    [
+      '/usr/sbin/apt-cacher-ng -c /etc/apt-cacher-ng ForeGround=1 BindAddress=198.18.10.1 Port=3142 CacheDir=/var/cache/apt-cacher-ng LogDir=/var/log/apt-cacher-ng PidFile=/run/apt-cacher-ng.pid SocketPath=/run/apt-cacher-ng.socket &',
+      'sleep 1',
+      'kill -0 $! || { echo "apt-cacher-ng exited" >&2; exit 1; }',
+      'rm -f /run/cairn-gateway-chronyd.pid',
+      `printf '%s' "$CAIRN_CHRONY_CONF" > /run/cairn-gateway-chrony.conf`,
+      'exec /usr/sbin/chronyd -d -x -f /run/cairn-gateway-chrony.conf',
+    ].join('\n'),
   ]);
+  t.deepEqual(aptCacheVolumeSpec(plan), { Name: 'cairn-lab-apt-cache', Labels: { 'cairn.lab.apt-cache': 'lab' } });
+  t.is(aptProxyUrl(plan), 'http://198.18.10.1:3142/');
 });

@@ -475,6 +475,17 @@ test('repos: nothing without URLs; deb822 on Debian, one .repo section per URL o
   t.false(file(render(signed), 'cmp1', '/etc/apt/sources.list.d/cairn.sources').content.includes('Trusted'));
 });
 
+test("CAIRN_APT_PROXY: apt's proxy file on every Debian host, before the packages; nothing on RHEL family", (t) => {
+  const base = exampleDeployment();
+  const d = exampleDeployment({ repos: { ...base.repos, aptProxy: 'http://198.18.10.1:3142/' } });
+  const files = render(d).filter((f) => f.path === '/etc/apt/apt.conf.d/01cairn-proxy');
+  t.deepEqual(files.map((f) => f.host), ['ctrl1', 'cmp1', 'cmp2']);
+  for (const f of files) t.regex(f.content, /^Acquire::http::Proxy "http:\/\/198\.18\.10\.1:3142\/";$/m, f.host);
+  t.false(render(d).some((f) => f.path === '/etc/apt/sources.list.d/cairn.sources'), 'no extra source without CONFIG_REPO');
+  t.false(render(rhel(d)).some((f) => f.path.includes('01cairn-proxy')));
+  t.false(render().some((f) => f.path.includes('01cairn-proxy')), 'none without a proxy');
+});
+
 test('infrastructure files bind to the control address', (t) => {
   const files = render();
   t.true(file(files, 'ctrl1', '/etc/mysql/mariadb.conf.d/99-openstack.cnf').content.includes('bind-address = 198.18.10.11\n'));
