@@ -121,7 +121,7 @@ function buildDraft(answers: AnswerValues, inventory: Inventory | undefined, pro
       demoPassword: secret('CONFIG_KEYSTONE_DEMO_PW'),
       dbPassword: secret('CONFIG_KEYSTONE_DB_PW'),
     },
-    glance: { dbPassword: secret('CONFIG_GLANCE_DB_PW'), ksPassword: secret('CONFIG_GLANCE_KS_PW'), backend: 'file' },
+    glance: { dbPassword: secret('CONFIG_GLANCE_DB_PW'), ksPassword: secret('CONFIG_GLANCE_KS_PW'), backend: v('CONFIG_GLANCE_BACKEND') },
     placement: { dbPassword: secret('CAIRN_PLACEMENT_DB_PW'), ksPassword: secret('CAIRN_PLACEMENT_KS_PW') },
     nova: {
       dbPassword: secret('CONFIG_NOVA_DB_PW'),

@@ -119,7 +119,7 @@ export const KEYS: readonly KeySpec[] = [
 
   { name: 'CONFIG_GLANCE_DB_PW', group: G.glance, doc: 'Glance database password', default: '', ...secret },
   { name: 'CONFIG_GLANCE_KS_PW', group: G.glance, doc: 'Password of the glance service user', default: '', ...secret },
-  { name: 'CONFIG_GLANCE_BACKEND', group: G.glance, doc: 'Image store (file: on the controller\'s disk)', default: 'file', ...choice(['file', 'swift']) },
+  { name: 'CONFIG_GLANCE_BACKEND', group: G.glance, doc: 'Image store (file: on the controller\'s disk; swift: in Swift\'s container glance of the service project, which needs CONFIG_SWIFT_INSTALL=y)', default: 'file', ...choice(['file', 'swift']) },
 
   { name: 'CAIRN_PLACEMENT_DB_PW', group: G.placement, doc: 'Placement database password (unset: CONFIG_NOVA_DB_PW)', default: '', ...secret, fallback: 'CONFIG_NOVA_DB_PW' },
   { name: 'CAIRN_PLACEMENT_KS_PW', group: G.placement, doc: 'Password of the placement service user (unset: CONFIG_NOVA_KS_PW)', default: '', ...secret, fallback: 'CONFIG_NOVA_KS_PW' },

@@ -153,7 +153,8 @@ export interface Deployment {
   glance: {
     dbPassword: string;
     ksPassword: string;
-    backend: 'file';
+    /** Where images are stored (CONFIG_GLANCE_BACKEND): the controller's disk, or Swift. */
+    backend: 'file' | 'swift';
   };
   placement: {
     dbPassword: string;

@@ -143,8 +143,8 @@ export const RULES: readonly Rule[] = [
       if (d.repos.aptProxy !== '' && rhel.length > 0) {
         out.push(warn(ctx, 'CAIRN_APT_PROXY', `apt's proxy applies to Debian hosts only; ${rhel.join(', ')} (RHEL family) fetch packages directly`));
       }
-      if (valueOf(ctx.answers, 'CONFIG_GLANCE_BACKEND') === 'swift') {
-        out.push(err(ctx, 'CONFIG_GLANCE_BACKEND', 'cairn does not store Glance\'s images in Swift yet; set file'));
+      if (d.services.glance && d.glance.backend === 'swift' && !d.services.swift) {
+        out.push(err(ctx, 'CONFIG_GLANCE_BACKEND', `Glance's swift store needs Swift: set ${at(ctx, 'CONFIG_SWIFT_INSTALL')} to y, or this to file`));
       }
       return out;
     },

@@ -1,19 +1,28 @@
 /**
- * Glance, the image service, on the control host, storing images as files.
+ * Glance, the image service, on the control host, storing images as files or in Swift
+ * (CONFIG_GLANCE_BACKEND).
  *
  * Zed's glance deprecates the single-store `[glance_store] stores/default_store` options, so the
- * file store is declared the multi-store way (`enabled_backends` + a `[file]` section). Glance's
+ * store is declared the multi-store way (`enabled_backends` + a section named after it). Glance's
  * reserved staging and tasks stores keep their defaults under /var/lib/glance/.
+ *
+ * The swift store keeps images in the container `glance` of the service project, as the glance
+ * user (Swift's proxy takes members of the project as its operators); its credentials are in a
+ * reference file of their own, as glance_store reads them, not in glance-api.conf.
  */
 import type { ServiceDescriptor } from './descriptor.js';
 import { controllerOf } from '../config/model.js';
 import { httpReady, migration, runAs } from './bootstrap-commands.js';
-import { SERVICE_GROUP, databaseUrl, iniBool, iniValue, keystoneAuthView, urlHost, workerCount } from './common.js';
+import { SERVICE_GROUP, databaseUrl, iniBool, iniValue, keystoneAuthView, keystoneUrl, pasteValue, urlHost, workerCount } from './common.js';
+import type { FileSpec } from './descriptor.js';
 import { ADMIN_HINT, containerLogs, containersShell, lastLines } from './api-checks.js';
 import { hostDataDir, type ContainerDef } from './container-def.js';
 
 /** Glance API port. */
 export const GLANCE_PORT = 9292;
+
+/** The swift store's reference file (swift_store_config_file): where its credentials live. */
+export const GLANCE_SWIFT_STORE_FILE = '/etc/glance/glance-swift-store.conf';
 
 /** glance-api (eventlet, its own listener: no port sharing); images stay on the host. */
 const glanceApiContainer: ContainerDef = {
@@ -57,23 +66,47 @@ export const glance: ServiceDescriptor = {
   files: ({ deployment: d, host, os }) => {
     if (host.name !== controllerOf(d).name) return [];
     const workers = workerCount(d);
+    const unit = os === 'debian' ? 'glance-api' : 'openstack-glance-api';
+    const auth = keystoneAuthView(d, 'glance', d.glance.ksPassword);
+    // glance_store reads the reference file with Python's configparser: % doubled, no oslo escaping.
+    const swiftStore: FileSpec[] =
+      d.glance.backend === 'swift'
+        ? [
+            {
+              path: GLANCE_SWIFT_STORE_FILE,
+              template: 'glance/glance-swift-store.conf.hbs',
+              mode: '0640',
+              owner: 'root',
+              group: SERVICE_GROUP.glance,
+              restarts: [unit],
+              view: {
+                authAddress: pasteValue(keystoneUrl(d)),
+                user: pasteValue(`${auth.projectName}:glance`),
+                key: pasteValue(d.glance.ksPassword),
+              },
+            },
+          ]
+        : [];
     return [
+      ...swiftStore,
       {
         path: '/etc/glance/glance-api.conf',
         template: 'glance/glance-api.conf.hbs',
         mode: '0640',
         owner: 'root',
         group: SERVICE_GROUP.glance,
-        restarts: [os === 'debian' ? 'glance-api' : 'openstack-glance-api'],
+        restarts: [unit],
         view: {
           debug: iniBool(d.debug),
           setWorkers: workers !== undefined,
           workers: workers ?? 0,
           connection: iniValue(databaseUrl(d, 'glance', d.glance.dbPassword, 'glance')),
-          // d.glance.backend is 'file' today; the backend id and the store type share the name.
+          // The backend id and the store type share the name.
           backend: d.glance.backend,
+          file: d.glance.backend === 'file',
           imagesDir: '/var/lib/glance/images/',
-          auth: keystoneAuthView(d, 'glance', d.glance.ksPassword),
+          swiftStoreFile: GLANCE_SWIFT_STORE_FILE,
+          auth,
         },
       },
     ];

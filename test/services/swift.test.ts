@@ -119,3 +119,18 @@ test('a changed file restarts the Swift units of its host\'s OS family (RDO name
   t.deepEqual(restarts(rhel, '/etc/swift/proxy-server.conf'), ['openstack-swift-proxy']);
   t.is(restarts(d, '/etc/swift/swift.conf').length, 7);
 });
+
+test('CONFIG_GLANCE_BACKEND=swift: glance-api stores in Swift\'s container glance, its credentials in the reference file (configparser escaping)', (t) => {
+  const base = withSwift();
+  const d: Deployment = { ...base, glance: { ...base.glance, backend: 'swift', ksPassword: 'gl%nce' } };
+  const files = renderFiles(d, allServices);
+  const api = files.find((f) => f.path === '/etc/glance/glance-api.conf')!.content;
+  t.regex(api, /^enabled_backends = swift:swift$/m);
+  t.regex(api, /^default_backend = swift$/m);
+  t.regex(api, /\[swift\]\n(#.*\n)*swift_store_container = glance\nswift_store_create_container_on_put = true\ndefault_swift_reference = ref1\nswift_store_config_file = \/etc\/glance\/glance-swift-store\.conf\n/);
+  t.false(api.includes('filesystem_store_datadir'));
+  const ref = files.find((f) => f.path === '/etc/glance/glance-swift-store.conf')!;
+  t.is(`${ref.mode} ${ref.owner}:${ref.group}`, '0640 root:glance');
+  t.regex(ref.content, /\[ref1\]\nauth_version = 3\nauth_address = http:\/\/198\.18\.10\.11:5000\/v3\nuser = service:glance\nkey = gl%%nce\n/);
+  t.false(renderFiles(withSwift(), allServices).some((f) => f.path === '/etc/glance/glance-swift-store.conf'), 'none with the file store');
+});
