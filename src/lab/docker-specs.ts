@@ -12,7 +12,7 @@ import type Docker from 'dockerode';
 import type { LabNetwork, LabNode, LabPlan } from './address-plan.js';
 import { LABELS, aptCacheVolumeName, gatewayContainerName, nodeDockerVolumeName } from './lab-name.js';
 import { gatewayChronyConf, gatewayCommand } from './gateway-ntp.js';
-import { APT_CACHE_DIR, aptCacheArgs } from './gateway-apt-cache.js';
+import { APT_CACHE_DIR, aptCacheConf, aptCacheStart } from './gateway-apt-cache.js';
 
 /** Capabilities dropped from every node: SYS_RESOURCE (unavailable here) and SYS_TIME (clock). */
 export const NODE_CAP_DROP = ['SYS_RESOURCE', 'SYS_TIME'] as const;
@@ -114,9 +114,9 @@ export function gatewayContainerSpec(plan: LabPlan, image: string): Docker.Conta
     name: gatewayContainerName(plan.name),
     Image: image,
     Labels: { [LABELS.lab]: plan.name, [LABELS.role]: 'gateway' },
-    Env: [`CAIRN_CHRONY_CONF=${gatewayChronyConf(plan)}`],
+    Env: [`CAIRN_CHRONY_CONF=${gatewayChronyConf(plan)}`, `CAIRN_APT_CACHE_CONF=${aptCacheConf(plan)}`],
     Entrypoint: [],
-    Cmd: gatewayCommand(aptCacheArgs(plan)),
+    Cmd: gatewayCommand(aptCacheStart()),
     HostConfig: {
       NetworkMode: 'host',
       CapDrop: ['SYS_TIME'],

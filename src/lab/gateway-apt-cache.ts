@@ -18,22 +18,36 @@ export function aptProxyUrl(plan: LabPlan): string {
   return `http://${plan.management.gateway}:${APT_CACHE_PORT}/`;
 }
 
+/** Where the gateway container writes apt-cacher-ng's configuration before starting it. */
+export const APT_CACHE_CONF_DIR = '/run/cairn-apt-cache';
+
 /**
- * apt-cacher-ng's command line: Debian's configuration with cairn's settings as overrides
- * (key=value arguments), in the foreground of a background job so the container's shell can see
- * it die. Bound to the gateway address only: nothing outside the lab reaches it.
+ * apt-cacher-ng's configuration: cairn's own, not Debian's acng.conf, whose Remap rules send a
+ * request for deb.debian.org to a mirror list of its own choosing (measured: HTTP 503 for the
+ * archive here, and traffic to hosts the lab never named). Without them it is a plain caching
+ * proxy: it fetches only what a node asked for, from the host the node named. Bound to the
+ * gateway address only: nothing outside the lab reaches it.
  */
-export function aptCacheArgs(plan: LabPlan): string[] {
+export function aptCacheConf(plan: LabPlan): string {
   return [
-    '/usr/sbin/apt-cacher-ng',
-    '-c',
-    '/etc/apt-cacher-ng',
-    'ForeGround=1',
-    `BindAddress=${plan.management.gateway}`,
-    `Port=${APT_CACHE_PORT}`,
-    `CacheDir=${APT_CACHE_DIR}`,
-    'LogDir=/var/log/apt-cacher-ng',
-    'PidFile=/run/apt-cacher-ng.pid',
-    'SocketPath=/run/apt-cacher-ng.socket',
+    `# cairn lab ${plan.name}: the package cache of the lab's nodes (CAIRN_APT_PROXY).`,
+    `CacheDir: ${APT_CACHE_DIR}`,
+    'LogDir: /var/log/apt-cacher-ng',
+    `BindAddress: ${plan.management.gateway}`,
+    `Port: ${APT_CACHE_PORT}`,
+    'PidFile: /run/apt-cacher-ng.pid',
+    'SocketPath: /run/apt-cacher-ng.socket',
+    // Debian's value: expired files are cleaned by its maintenance job after 4 days unused.
+    'ExThreshold: 4',
+    '',
+  ].join('\n');
+}
+
+/** The shell lines that start apt-cacher-ng from the configuration in $CAIRN_APT_CACHE_CONF. */
+export function aptCacheStart(): string[] {
+  return [
+    `mkdir -p ${APT_CACHE_CONF_DIR}`,
+    `printf '%s' "$CAIRN_APT_CACHE_CONF" > ${APT_CACHE_CONF_DIR}/acng.conf`,
+    `/usr/sbin/apt-cacher-ng -c ${APT_CACHE_CONF_DIR} ForeGround=1 &`,
   ];
 }

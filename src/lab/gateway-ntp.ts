@@ -46,7 +46,7 @@ export function gatewayCommand(aptCache: readonly string[]): string[] {
     'sh',
     '-c',
     [
-      `${aptCache.join(' ')} &`,
+      ...aptCache,
       'sleep 1',
       'kill -0 $! || { echo "apt-cacher-ng exited" >&2; exit 1; }',
       `rm -f ${GATEWAY_PID_FILE}`,

@@ -11,7 +11,7 @@ import {
   specHash,
 } from '../../src/lab/docker-specs.js';
 import { gatewayChronyConf, gatewayCommand } from '../../src/lab/gateway-ntp.js';
-import { aptCacheArgs, aptProxyUrl } from '../../src/lab/gateway-apt-cache.js';
+import { aptCacheConf, aptCacheStart, aptProxyUrl } from '../../src/lab/gateway-apt-cache.js';
 
 const plan = planLab('lab', { controllers: 1, computes: 2 }, 10);
 const ctrl = plan.nodes[0]!;
@@ -86,8 +86,8 @@ test("the gateway: chronyd -x in the host's network namespace, bound to the lab'
     Mounts: [{ Type: 'volume', Source: 'cairn-lab-apt-cache', Target: '/var/cache/apt-cacher-ng' }],
   });
   t.deepEqual(spec.Entrypoint, []);
-  t.deepEqual(spec.Cmd, gatewayCommand(aptCacheArgs(plan)));
-  t.deepEqual(spec.Env, [`CAIRN_CHRONY_CONF=${gatewayChronyConf(plan)}`]);
+  t.deepEqual(spec.Cmd, gatewayCommand(aptCacheStart()));
+  t.deepEqual(spec.Env, [`CAIRN_CHRONY_CONF=${gatewayChronyConf(plan)}`, `CAIRN_APT_CACHE_CONF=${aptCacheConf(plan)}`]);
   t.is(spec.Labels!['cairn.lab.role'], 'gateway');
   t.is(
     gatewayChronyConf(plan),
@@ -103,11 +103,13 @@ test("the gateway: chronyd -x in the host's network namespace, bound to the lab'
       '',
     ].join('\n'),
   );
-  t.deepEqual(gatewayCommand(aptCacheArgs(plan)), [
+  t.deepEqual(gatewayCommand(aptCacheStart()), [
     'sh',
     '-c',
     [
-      '/usr/sbin/apt-cacher-ng -c /etc/apt-cacher-ng ForeGround=1 BindAddress=198.18.10.1 Port=3142 CacheDir=/var/cache/apt-cacher-ng LogDir=/var/log/apt-cacher-ng PidFile=/run/apt-cacher-ng.pid SocketPath=/run/apt-cacher-ng.socket &',
+      'mkdir -p /run/cairn-apt-cache',
+      `printf '%s' "$CAIRN_APT_CACHE_CONF" > /run/cairn-apt-cache/acng.conf`,
+      '/usr/sbin/apt-cacher-ng -c /run/cairn-apt-cache ForeGround=1 &',
       'sleep 1',
       'kill -0 $! || { echo "apt-cacher-ng exited" >&2; exit 1; }',
       'rm -f /run/cairn-gateway-chronyd.pid',
@@ -117,4 +119,8 @@ test("the gateway: chronyd -x in the host's network namespace, bound to the lab'
   ]);
   t.deepEqual(aptCacheVolumeSpec(plan), { Name: 'cairn-lab-apt-cache', Labels: { 'cairn.lab.apt-cache': 'lab' } });
   t.is(aptProxyUrl(plan), 'http://198.18.10.1:3142/');
+  // cairn's own configuration: bound to the gateway, and no Remap rules (Debian's send requests to mirrors of their own choosing).
+  t.regex(aptCacheConf(plan), /^BindAddress: 198\.18\.10\.1\nPort: 3142$/m);
+  t.regex(aptCacheConf(plan), /^CacheDir: \/var\/cache\/apt-cacher-ng$/m);
+  t.false(aptCacheConf(plan).includes('Remap'));
 });
