@@ -15,6 +15,7 @@ import { readInventory } from '../../src/config/inventory.js';
 import { connectDocker } from '../../src/local/docker-engine.js';
 import { labContainers, labNetworks, labVolumes } from '../../src/lab/lab-objects.js';
 import { labDown, labSsh, labStatus, labUp } from '../../src/lab/lab.js';
+import { aptCacheVolumeName } from '../../src/lab/lab-name.js';
 import { labPaths } from '../../src/lab/lab-name.js';
 import { runCommand } from '../../src/local/run-command.js';
 import { sshArgv } from '../../src/lab/ssh-argv.js';
@@ -113,6 +114,12 @@ labTest('lab up: SSH with the lab key, names, Debian archive, time from the gate
   t.deepEqual(await labNetworks(docker, name), []);
   t.deepEqual(await labVolumes(docker, name), []);
   t.false((await labStatus({ name, root })).exists);
+  // The package cache outlives `lab down` (a later `lab up` finds it full); --purge removes it.
+  const cache = aptCacheVolumeName(name);
+  const cacheVolumes = async (): Promise<string[]> => ((await docker.listVolumes({ filters: { name: [cache] } })).Volumes ?? []).map((v) => v.Name).filter((n) => n === cache);
+  t.deepEqual(await cacheVolumes(), [cache]);
+  t.true((await labDown({ name, root, purge: true })).removed.includes(`volume ${cache}`));
+  t.deepEqual(await cacheVolumes(), []);
   t.deepEqual((await labDown({ name, root })).removed, []);
   rmSync(root, { recursive: true, force: true });
 });
