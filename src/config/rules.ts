@@ -40,6 +40,11 @@ function problem(ctx: RuleContext, severity: Severity, key: string, message: str
 const err = (ctx: RuleContext, key: string, message: string): Problem => problem(ctx, 'error', key, message);
 const warn = (ctx: RuleContext, key: string, message: string): Problem => problem(ctx, 'warning', key, message);
 
+/** A service switched on by `toggle` that has no containers yet, in a containers-mode deployment. */
+function packagesModeOnly(ctx: RuleContext, service: string, toggle: string): Problem {
+  return err(ctx, toggle, `${service} runs in packages mode only so far (no containers for it yet); set n, or CAIRN_DEPLOY_MODE=packages`);
+}
+
 /** `KEY (line N)` when the key was set, else `KEY (default)`. */
 function at(ctx: RuleContext, key: string): string {
   const line = lineOf(ctx.answers, key);
@@ -171,7 +176,7 @@ export const RULES: readonly Rule[] = [
       const d = ctx.deployment;
       if (!d.services.cinder) return [];
       const out: Problem[] = [];
-      if (d.mode === 'containers') out.push(err(ctx, 'CONFIG_CINDER_INSTALL', 'Cinder runs in packages mode only so far (no containers for it yet); set n, or CAIRN_DEPLOY_MODE=packages'));
+      if (d.mode === 'containers') out.push(packagesModeOnly(ctx, 'Cinder', 'CONFIG_CINDER_INSTALL'));
       const backend = valueOf<string>(ctx.answers, 'CONFIG_CINDER_BACKEND');
       if (backend !== 'lvm') out.push(err(ctx, 'CONFIG_CINDER_BACKEND', `the ${backend} backend is not implemented by cairn; set lvm (an LVM volume group on the storage host)`));
       return out;
@@ -184,7 +189,7 @@ export const RULES: readonly Rule[] = [
       const d = ctx.deployment;
       if (!d.services.swift) return [];
       const out: Problem[] = [];
-      if (d.mode === 'containers') out.push(err(ctx, 'CONFIG_SWIFT_INSTALL', 'Swift runs in packages mode only so far (no containers for it yet); set n, or CAIRN_DEPLOY_MODE=packages'));
+      if (d.mode === 'containers') out.push(packagesModeOnly(ctx, 'Swift', 'CONFIG_SWIFT_INSTALL'));
       if ((valueOf<string | undefined>(ctx.answers, 'CONFIG_SWIFT_STORAGES') ?? '') !== '') {
         out.push(err(ctx, 'CONFIG_SWIFT_STORAGES', 'Swift on block devices is not implemented by cairn yet; leave this empty for one device, a directory /srv/node/swiftloopback on the storage host'));
       }

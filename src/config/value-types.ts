@@ -301,12 +301,13 @@ export function parseUrlList(raw: string): Parsed<string[]> {
  * HTTP; the URL goes into an apt.conf string, so quotes and shell syntax are refused.
  */
 export function parseProxyUrl(raw: string): Parsed<string> {
-  if (raw.trim() === '') return ok('');
+  const url = raw.trim();
+  if (url === '') return ok('');
   const expected = `expected an http:// proxy URL such as http://198.18.0.1:3142/, got '${shorten(raw)}'`;
-  if (/[\s"'\\;$`]/.test(raw.trim())) return fail(expected);
+  if (/[\s"'\\;$`]/.test(url)) return fail(expected);
   let u: URL;
   try {
-    u = new URL(raw.trim());
+    u = new URL(url);
   } catch {
     return fail(expected);
   }

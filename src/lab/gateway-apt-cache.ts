@@ -43,11 +43,17 @@ export function aptCacheConf(plan: LabPlan): string {
   ].join('\n');
 }
 
-/** The shell lines that start apt-cacher-ng from the configuration in $CAIRN_APT_CACHE_CONF. */
+/**
+ * The shell lines that start apt-cacher-ng in the background from the configuration in
+ * $CAIRN_APT_CACHE_CONF, and exit the shell when it is gone a moment later (a taken port makes
+ * it exit at once: then the gateway container exits and `lab up` shows its log).
+ */
 export function aptCacheStart(): string[] {
   return [
     `mkdir -p ${APT_CACHE_CONF_DIR}`,
     `printf '%s' "$CAIRN_APT_CACHE_CONF" > ${APT_CACHE_CONF_DIR}/acng.conf`,
     `/usr/sbin/apt-cacher-ng -c ${APT_CACHE_CONF_DIR} ForeGround=1 &`,
+    'sleep 1',
+    'kill -0 $! || { echo "apt-cacher-ng exited" >&2; exit 1; }',
   ];
 }

@@ -33,22 +33,19 @@ export const GATEWAY_PID_FILE = '/run/cairn-gateway-chronyd.pid';
 export const GATEWAY_CHRONY_CONF_PATH = '/run/cairn-gateway-chrony.conf';
 
 /**
- * The gateway container's command: start the package cache (gateway-apt-cache.ts) in the
- * background and check it is still there a moment later (a taken port makes it exit at once:
- * then the container exits and `lab up` shows its log), write chronyd's config handed over in an
- * environment variable (so the spec is self-contained data, with no host file to mount), then run
- * chronyd in the foreground so `docker logs` shows its messages. The old pid file goes first: a
+ * The gateway container's command: first the `background` lines (the package cache's start and
+ * check, gateway-apt-cache.ts), then write chronyd's config handed over in an environment
+ * variable (so the spec is self-contained data, with no host file to mount), then run chronyd in
+ * the foreground so `docker logs` shows its messages. The old pid file goes first: a
  * restarted container (after the host's reboot, or Docker's) keeps its /run, and chronyd, pid 1
  * again, would take the file's "1" for another chronyd and exit.
  */
-export function gatewayCommand(aptCache: readonly string[]): string[] {
+export function gatewayCommand(background: readonly string[]): string[] {
   return [
     'sh',
     '-c',
     [
-      ...aptCache,
-      'sleep 1',
-      'kill -0 $! || { echo "apt-cacher-ng exited" >&2; exit 1; }',
+      ...background,
       `rm -f ${GATEWAY_PID_FILE}`,
       `printf '%s' "$CAIRN_CHRONY_CONF" > ${GATEWAY_CHRONY_CONF_PATH}`,
       `exec /usr/sbin/chronyd -d -x -f ${GATEWAY_CHRONY_CONF_PATH}`,

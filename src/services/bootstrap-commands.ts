@@ -6,7 +6,7 @@
 import type { Deployment } from '../config/model.js';
 import { controllerOf } from '../config/model.js';
 import type { BootstrapStep, ServiceDescriptor } from './descriptor.js';
-import { keystoneUrl } from './common.js';
+import { SERVICE_PROJECT, keystoneUrl } from './common.js';
 
 /** argv that runs `argv` as the service's system user, so files it creates are the service's. */
 export function runAs(user: string, argv: string[]): string[] {
@@ -124,7 +124,7 @@ export function catalogSpec(d: Deployment, all: readonly ServiceDescriptor[]): C
   const spec: CatalogSpec = {
     auth: { url: keystoneUrl(d), username: d.keystone.adminUser, password: d.keystone.adminPassword, project: 'admin' },
     region: d.keystone.region,
-    projects: [{ name: 'service', description: 'OpenStack services' }],
+    projects: [{ name: SERVICE_PROJECT, description: 'OpenStack services' }],
     // `service` is the role newer releases check service tokens for; harmless in Zed.
     roles: ['member', 'service'],
     users: [],
@@ -136,7 +136,7 @@ export function catalogSpec(d: Deployment, all: readonly ServiceDescriptor[]): C
     for (const e of s.endpoints ?? []) {
       if (e.serviceType === 'identity') continue;
       if (!spec.users.some((u) => u.name === e.user)) {
-        spec.users.push({ name: e.user, password: e.password(d), project: 'service', roles: ['admin', 'service'] });
+        spec.users.push({ name: e.user, password: e.password(d), project: SERVICE_PROJECT, roles: ['admin', 'service'] });
       }
       const url = e.url(ctrl);
       spec.services.push({ name: e.serviceName, type: e.serviceType, urls: { public: url, internal: url, admin: url } });

@@ -205,6 +205,9 @@ export function webServerUnit(os: OsFamily): string {
   return os === 'debian' ? 'apache2' : 'httpd';
 }
 
+/** The Keystone project every service user belongs to (catalogSpec makes it). */
+export const SERVICE_PROJECT = 'service';
+
 /**
  * Credentials a service uses to talk to Keystone: the `[keystone_authtoken]` section that
  * validates incoming tokens, and the same fields in `[placement]`, `[neutron]`, `[nova]` and
@@ -221,7 +224,7 @@ export interface KeystoneAuthView {
 }
 
 /**
- * The keystone auth view for service user `username` with `password` (project `service`),
+ * The keystone auth view for service user `username` with `password` (SERVICE_PROJECT),
  * escaped for oslo.config files, or by `escape` for other readers (Swift's paste-deploy files:
  * pasteValue).
  */
@@ -231,7 +234,7 @@ export function keystoneAuthView(d: Deployment, username: string, password: stri
     authUrl: escape(keystoneBaseUrl(d)),
     memcachedServers: escape(memcacheServer(d)),
     region: escape(d.keystone.region),
-    projectName: 'service',
+    projectName: escape(SERVICE_PROJECT),
     username: escape(username),
     password: escape(password),
   };

@@ -13,7 +13,7 @@
 import type { ServiceDescriptor } from './descriptor.js';
 import { controllerOf } from '../config/model.js';
 import { httpReady, migration, runAs } from './bootstrap-commands.js';
-import { SERVICE_GROUP, databaseUrl, iniBool, iniValue, keystoneAuthView, keystoneUrl, pasteValue, urlHost, workerCount } from './common.js';
+import { SERVICE_GROUP, SERVICE_PROJECT, databaseUrl, iniBool, iniValue, keystoneAuthView, keystoneUrl, pasteValue, urlHost, workerCount } from './common.js';
 import type { FileSpec } from './descriptor.js';
 import { ADMIN_HINT, containerLogs, containersShell, lastLines } from './api-checks.js';
 import { hostDataDir, type ContainerDef } from './container-def.js';
@@ -81,7 +81,7 @@ export const glance: ServiceDescriptor = {
               restarts: [unit],
               view: {
                 authAddress: pasteValue(keystoneUrl(d)),
-                user: pasteValue(`${auth.projectName}:glance`),
+                user: pasteValue(`${SERVICE_PROJECT}:glance`),
                 key: pasteValue(d.glance.ksPassword),
               },
             },
