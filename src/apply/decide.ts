@@ -105,10 +105,15 @@ export function decide(step: Step, ctx: DecideContext): Decision {
     case 'packages': {
       const missing = step.names.filter((n) => !facts.installed.has(n));
       if (missing.length === 0) return { needed: false, reason: `all ${step.names.length} installed` };
+      // Without recommended (weak) dependencies unless the deployment asks for them: a compute's
+      // install is 426 packages instead of 925 (measured on Debian 12), and dpkg's time is most
+      // of a first deploy. Nothing cairn runs needs a recommended-only package (the container
+      // images never had them).
+      const recommends = step.recommends === true;
       const argv =
         ctx.osFamily === 'debian'
-          ? [...WITHOUT_STARTS, 'sh', '-c', APT_INSTALL_ONCE_MORE, 'sh', ...missing]
-          : ['dnf', 'install', '-y', ...missing];
+          ? [...WITHOUT_STARTS, 'sh', '-c', APT_INSTALL_ONCE_MORE, 'sh', ...(recommends ? [] : ['--no-install-recommends']), ...missing]
+          : ['dnf', 'install', '-y', ...(recommends ? [] : ['--setopt=install_weak_deps=False']), ...missing];
       // Refresh the package lists first, and only when something must be installed: a host's
       // lists may be missing (minimal images) or older than the archive.
       const refresh: string[] = ctx.osFamily === 'debian' ? [...APT_ENV, 'apt-get', 'update', '-q'] : ['dnf', 'makecache', '-q'];

@@ -89,6 +89,7 @@ function buildDraft(answers: AnswerValues, inventory: Inventory | undefined, pro
       aptComponents: v<string[]>('CAIRN_APT_COMPONENTS'),
       gpgcheck: v('CAIRN_REPO_GPGCHECK'),
       aptProxy: v<string | undefined>('CAIRN_APT_PROXY') ?? '',
+      installRecommends: v('CAIRN_INSTALL_RECOMMENDS'),
     },
     services: {
       mariadb: v('CONFIG_MARIADB_INSTALL'),

@@ -117,6 +117,8 @@ export interface Deployment {
     gpgcheck: boolean;
     /** HTTP proxy of apt on Debian hosts (CAIRN_APT_PROXY), '' for none. */
     aptProxy: string;
+    /** Whether package installs bring recommended (weak) dependencies (CAIRN_INSTALL_RECOMMENDS). */
+    installRecommends: boolean;
   };
   services: {
     mariadb: boolean;

@@ -35,9 +35,10 @@ export type PhaseFunction = (ctx: PhaseContext) => Step[];
 export const repos: PhaseFunction = (ctx) => [...phaseFiles(ctx, 'repos'), ...hostSteps(ctx, 'repos')];
 
 /** One install of every package the host's components need. */
-export const packages: PhaseFunction = ({ active, host }) => {
+export const packages: PhaseFunction = ({ deployment: d, active, host }) => {
   const names = [...new Set(active.flatMap((s) => componentsOn(s, host).flatMap((c) => c.packages[host.osFamily])))];
-  return names.length > 0 ? [{ kind: 'packages', id: 'packages', title: `packages (${names.length})`, phase: 'packages', names }] : [];
+  if (names.length === 0) return [];
+  return [{ kind: 'packages', id: 'packages', title: `packages (${names.length})`, phase: 'packages', names, ...(d.repos.installRecommends ? { recommends: true } : {}) }];
 };
 
 /** Every other rendered file, then the file steps services add themselves (chrony's drop-in). */

@@ -37,6 +37,11 @@ export type FactCondition = 'cannot-set-clock';
 export interface PackagesStep extends StepBase {
   kind: 'packages';
   names: string[];
+  /**
+   * Whether the packages' recommended (weak) dependencies come too (CAIRN_INSTALL_RECOMMENDS).
+   * Absent: they do not, as in cairn's container images.
+   */
+  recommends?: boolean;
 }
 
 /** A systemd unit that must be enabled and running. */

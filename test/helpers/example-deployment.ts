@@ -38,7 +38,7 @@ export function exampleDeployment(overrides: Partial<Deployment> = {}): Deployme
     debug: false,
     serviceWorkers: 2,
     ntp: { servers: ['198.18.10.1'] },
-    repos: { urls: [], aptSuite: 'bookworm', aptComponents: ['main'], gpgcheck: true, aptProxy: '' },
+    repos: { urls: [], aptSuite: 'bookworm', aptComponents: ['main'], gpgcheck: true, aptProxy: '', installRecommends: false },
     services: { mariadb: true, glance: true, nova: true, neutron: true, horizon: true, cinder: false, heat: false, swift: false, client: true },
     amqp: { host: '198.18.10.11', port: 5672, user: 'openstack', password: 'amqp-secret', ssl: false },
     mariadb: { host: '198.18.10.11', user: 'root', password: 'db-root-secret' },
