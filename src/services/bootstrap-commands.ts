@@ -29,6 +29,14 @@ export function httpReady(name: string, title: string, url: string, deadlineMs =
 }
 
 /**
+ * `httpReady` for an API nothing else on its host needs before the deploy ends: the wait runs
+ * once all of the host's units have started (see BootstrapStep.atEnd).
+ */
+export function httpReadyAtEnd(name: string, title: string, url: string): BootstrapStep {
+  return { ...httpReady(name, title, url), atEnd: true };
+}
+
+/**
  * How long a compute or network host waits for the control host's APIs before starting its own
  * agents: the control host installs and migrates far more, and an agent started before its
  * RabbitMQ user exists exits at once.

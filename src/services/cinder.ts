@@ -18,7 +18,7 @@
 import type { Component, FileSpec, ServiceDescriptor } from './descriptor.js';
 import type { Deployment, OsFamily } from '../config/model.js';
 import { controllerOf } from '../config/model.js';
-import { httpReady, migration } from './bootstrap-commands.js';
+import { httpReadyAtEnd, migration } from './bootstrap-commands.js';
 import { databaseUrl, iniBool, iniValue, keystoneAuthView, shellQuote, transportUrl, urlHost, workerCount } from './common.js';
 import { ADMIN_HINT, lastLines, parseJson, type ApiCheck } from './api-checks.js';
 import { GLANCE_PORT } from './glance.js';
@@ -233,7 +233,7 @@ export const cinder: ServiceDescriptor = {
         timeoutMs: 120_000,
       });
     }
-    steps.push(httpReady('ready', 'cinder answers', `http://${urlHost(host.address)}:${CINDER_API_PORT}/`));
+    steps.push(httpReadyAtEnd('ready', 'cinder answers', `http://${urlHost(host.address)}:${CINDER_API_PORT}/`));
     return steps;
   },
   databases: [{ name: 'cinder', user: 'cinder', password: (d) => d.cinder.dbPassword }],

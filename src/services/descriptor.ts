@@ -164,6 +164,13 @@ export interface BootstrapStep {
   unless?: string[];
   /** Poll `argv` until it exits 0, instead of running it once (read-only checks). */
   wait?: { intervalMs: number; deadlineMs: number };
+  /**
+   * For an after-start wait that nothing else on the host needs (an API's readiness, checked so
+   * the deploy ends with every API answering): it runs after all of the host's units have
+   * started instead of right after its own, so the services load side by side rather than
+   * each in turn.
+   */
+  atEnd?: boolean;
   timeoutMs?: number;
   /** Units restarted when this command ran (it changed their configuration). */
   restarts?: string[];

@@ -12,7 +12,7 @@
  */
 import type { ServiceDescriptor } from './descriptor.js';
 import { controllerOf } from '../config/model.js';
-import { httpReady, migration, runAs } from './bootstrap-commands.js';
+import { httpReadyAtEnd, migration, runAs } from './bootstrap-commands.js';
 import { SERVICE_GROUP, SERVICE_PROJECT, databaseUrl, iniBool, iniValue, keystoneAuthView, keystoneUrl, pasteValue, urlHost, workerCount } from './common.js';
 import type { FileSpec } from './descriptor.js';
 import { ADMIN_HINT, containerLogs, containersShell, lastLines } from './api-checks.js';
@@ -126,7 +126,7 @@ export const glance: ServiceDescriptor = {
         inputs: [databaseUrl(d, 'glance', d.glance.dbPassword, 'glance')],
         timeoutMs: 300_000,
       },
-      httpReady('ready', 'glance answers', `http://${urlHost(host.address)}:${GLANCE_PORT}/`),
+      httpReadyAtEnd('ready', 'glance answers', `http://${urlHost(host.address)}:${GLANCE_PORT}/`),
     ];
   },
   databases: [{ name: 'glance', user: 'glance', password: (d) => d.glance.dbPassword }],

@@ -11,7 +11,7 @@
 import type { FileSpec, ServiceDescriptor } from './descriptor.js';
 import type { Deployment } from '../config/model.js';
 import { controllerOf } from '../config/model.js';
-import { httpReady, migration } from './bootstrap-commands.js';
+import { httpReadyAtEnd, migration } from './bootstrap-commands.js';
 import {
   SERVICE_GROUP,
   databaseUrl,
@@ -214,8 +214,8 @@ export const heat: ServiceDescriptor = {
     const ctrl = urlHost(host.address);
     return [
       migration('heat database schema', 'heat', ['heat-manage', 'db_sync'], databaseUrl(d, 'heat', d.heat.dbPassword, 'heat')),
-      httpReady('ready', 'heat answers', `http://${ctrl}:${HEAT_API_PORT}/`),
-      httpReady('cfn-ready', 'heat-api-cfn answers', `http://${ctrl}:${HEAT_CFN_PORT}/`),
+      httpReadyAtEnd('ready', 'heat answers', `http://${ctrl}:${HEAT_API_PORT}/`),
+      httpReadyAtEnd('cfn-ready', 'heat-api-cfn answers', `http://${ctrl}:${HEAT_CFN_PORT}/`),
     ];
   },
   databases: [{ name: 'heat', user: 'heat', password: (d) => d.heat.dbPassword }],

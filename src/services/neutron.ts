@@ -8,7 +8,7 @@ import type { Deployment, Host, OsFamily } from '../config/model.js';
 import { controllerOf, hasRole } from '../config/model.js';
 import type { Component, FileSpec, ServiceDescriptor } from './descriptor.js';
 import { componentsOn } from './descriptor.js';
-import { CONTROLLER_WAIT_MS, httpReady, migration } from './bootstrap-commands.js';
+import { CONTROLLER_WAIT_MS, httpReady, httpReadyAtEnd, migration } from './bootstrap-commands.js';
 import {
   SERVICE_GROUP,
   cidrAddress,
@@ -425,7 +425,7 @@ export const neutron: ServiceDescriptor = {
         databaseUrl(d, 'neutron', d.neutron.dbPassword, 'neutron'),
         900_000,
       ),
-      httpReady('ready', 'neutron API answers', `http://${urlHost(host.address)}:${NEUTRON_PORT}/`),
+      httpReadyAtEnd('ready', 'neutron API answers', `http://${urlHost(host.address)}:${NEUTRON_PORT}/`),
     ];
   },
   databases: [{ name: 'neutron', user: 'neutron', password: (d) => d.neutron.dbPassword }],

@@ -8,7 +8,7 @@ import type { Deployment, Host } from '../config/model.js';
 import { controllerOf, hasRole } from '../config/model.js';
 import type { FileSpec, ServiceDescriptor } from './descriptor.js';
 import { componentsOn } from './descriptor.js';
-import { CONTROLLER_WAIT_MS, httpReady, runAs } from './bootstrap-commands.js';
+import { CONTROLLER_WAIT_MS, httpReady, httpReadyAtEnd, runAs } from './bootstrap-commands.js';
 import { shJoin } from '../transport/quote.js';
 import { lastLines, missing, parseJson, type ApiCheck, type ApiCheckContext } from './api-checks.js';
 import { AMQP_PORT, uwsgi, type ContainerDef, type ImageLayer, type ServiceUser } from './container-def.js';
@@ -419,7 +419,7 @@ export const nova: ServiceDescriptor = {
         timeoutMs: 300_000,
       },
       { name: 'db-sync', title: 'nova cell databases schema', when: 'before-start', argv: manage('db', 'sync'), inputs: databases, timeoutMs: 900_000 },
-      httpReady('ready', 'nova API answers', `http://${urlHost(host.address)}:${NOVA_API_PORT}/`),
+      httpReadyAtEnd('ready', 'nova API answers', `http://${urlHost(host.address)}:${NOVA_API_PORT}/`),
       ...(computes.length === 0
         ? []
         : [

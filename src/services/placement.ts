@@ -4,7 +4,7 @@
  */
 import type { ServiceDescriptor } from './descriptor.js';
 import { controllerOf } from '../config/model.js';
-import { httpReady, migration } from './bootstrap-commands.js';
+import { httpReadyAtEnd, migration } from './bootstrap-commands.js';
 import { SERVICE_GROUP, databaseUrl, iniBool, iniValue, keystoneAuthView, urlHost } from './common.js';
 import { uwsgi, type ContainerDef } from './container-def.js';
 
@@ -59,7 +59,7 @@ export const placement: ServiceDescriptor = {
     if (host.name !== controllerOf(d).name) return [];
     return [
       migration('placement database schema', 'placement', ['placement-manage', 'db', 'sync'], databaseUrl(d, 'placement', d.placement.dbPassword, 'placement')),
-      httpReady('ready', 'placement answers', `http://${urlHost(host.address)}:${PLACEMENT_PORT}/`),
+      httpReadyAtEnd('ready', 'placement answers', `http://${urlHost(host.address)}:${PLACEMENT_PORT}/`),
     ];
   },
   databases: [{ name: 'placement', user: 'placement', password: (d) => d.placement.dbPassword }],

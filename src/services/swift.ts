@@ -14,7 +14,7 @@
 import type { Component, ServiceDescriptor } from './descriptor.js';
 import type { Deployment } from '../config/model.js';
 import { controllerOf } from '../config/model.js';
-import { httpReady } from './bootstrap-commands.js';
+import { httpReadyAtEnd } from './bootstrap-commands.js';
 import { iniBool, keystoneAuthView, memcacheServer, pasteValue, urlHost, workerCount } from './common.js';
 import { ADMIN_HINT, lastLines, type ApiCheck } from './api-checks.js';
 
@@ -173,7 +173,7 @@ export const swift: ServiceDescriptor = {
         inputs: [host.address, String(d.swift.replicas)],
         timeoutMs: 120_000,
       },
-      httpReady('ready', 'swift proxy answers', `http://${urlHost(host.address)}:${SWIFT_PROXY_PORT}/healthcheck`),
+      httpReadyAtEnd('ready', 'swift proxy answers', `http://${urlHost(host.address)}:${SWIFT_PROXY_PORT}/healthcheck`),
     ];
   },
   endpoints: [

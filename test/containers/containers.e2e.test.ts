@@ -159,11 +159,10 @@ serial('a lab of a controller and two computes in containers mode, demo provisio
   root = mkdtempSync(join(tmpdir(), 'cairn-ctre-'));
   paths = labPaths(root, labName);
   await labUp({ name: labName, root, controllers: 1, computes: 2 });
-  // Heat off: its three containers are built (the images test) but not yet deployed by this
-  // test; the packages-mode e2e deploys and checks Heat.
-  const answer = readFileSync(paths.answerFile, 'utf8')
-    .replace(/^CAIRN_DEPLOY_MODE=.*$/m, 'CAIRN_DEPLOY_MODE=containers')
-    .replace(/^CONFIG_HEAT_INSTALL=.*$/m, 'CONFIG_HEAT_INSTALL=n');
+  // Heat as the lab sets it (on): heat-api, heat-api-cfn and heat-engine in containers, and
+  // verify's stack check through the keystone container.
+  const answer = readFileSync(paths.answerFile, 'utf8').replace(/^CAIRN_DEPLOY_MODE=.*$/m, 'CAIRN_DEPLOY_MODE=containers');
+  t.regex(answer, /^CONFIG_HEAT_INSTALL=y$/m, 'the lab turns Heat on');
   t.regex(answer, /^CONFIG_PROVISION_DEMO=y$/m, 'the lab turns demo provisioning on');
   writeFileSync(paths.answerFile, answer);
   const loaded = loadDeployment({ answerFile: paths.answerFile, answerText: answer, inventoryFile: paths.inventory, inventoryText: readFileSync(paths.inventory, 'utf8') });
@@ -201,7 +200,7 @@ serial('the node gets a Docker engine and the images, over its one SSH connectio
   }
 });
 
-serial('containers deploy: infrastructure, libvirtd and Open vSwitch on the host; keystone, glance, placement, nova, neutron and horizon in containers; tokens issued', async (t) => {
+serial('containers deploy: infrastructure, libvirtd and Open vSwitch on the host; keystone, glance, placement, nova, neutron, heat and horizon in containers; tokens issued', async (t) => {
   // The host side installs MariaDB, RabbitMQ, memcached, libvirt, QEMU and Open vSwitch (br-ex)
   // on every host; the computes get Docker and their images; then every container, each health-gated.
   t.timeout(35 * 60_000);
@@ -221,7 +220,9 @@ serial('containers deploy: infrastructure, libvirtd and Open vSwitch on the host
     t.regex(table, new RegExp(`^containers\\s+${h.name}\\s+ok\\s+${names.length} healthy: ${names.map((x) => `cairn-${x}:${tag1}`).join(', ')}`, 'm'), h.name);
   }
   const endpoints = table.split('\n').find((l) => l.startsWith('endpoints')) ?? '';
-  for (const type of ['identity', 'image', 'placement', 'compute', 'network']) t.regex(endpoints, new RegExp(type));
+  for (const type of ['identity', 'image', 'placement', 'compute', 'network', 'orchestration', 'cloudformation']) t.regex(endpoints, new RegExp(type));
+  // Heat in its containers: a stack made of a network and a random string, created and deleted.
+  t.regex(table, /^heat-stack\s+\S+\s+ok\s/m);
   t.is((await fetch(`http://${addr}:6080/vnc_lite.html`)).status, 200, 'the noVNC console proxy serves');
   // Debian's web root /horizon: the site's root redirects there, and the login page is there.
   const root = await fetch(`http://${addr}/`);

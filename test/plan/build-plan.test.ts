@@ -125,3 +125,24 @@ test('a daemon starts before the service that needs it (packages install without
   }
   t.true(plan.hosts.some((x) => ids(x).includes('unit:nova-compute')), 'the example has a compute');
 });
+
+test('APIs nothing on the host waits for are waited for after all of its units start; keystone\'s, which the catalog needs, right after its own', (t) => {
+  const ctrl = ids(hostPlan('ctrl1'));
+  const lastUnit = Math.max(...ctrl.map((id, i) => (id.startsWith('unit:') ? i : -1)));
+  for (const id of ['command:glance:ready', 'command:placement:ready', 'command:nova:ready', 'command:neutron:ready']) {
+    t.true(ctrl.indexOf(id) > lastUnit, `${id} after the last unit`);
+  }
+  t.true(ctrl.indexOf('command:keystone:ready') < ctrl.indexOf('command:keystone:catalog'), 'keystone answers before its catalog is made');
+  t.true(ctrl.indexOf('command:keystone:ready') < lastUnit);
+  // Computes wait for the control host's APIs before their own agents start, as before.
+  const cmp = ids(hostPlan('cmp1'));
+  t.true(cmp.indexOf('command:neutron:controller-ready') < cmp.indexOf('unit:neutron-openvswitch-agent'));
+});
+
+test('packages come without recommended dependencies unless the deployment asks for them', (t) => {
+  const step = (p: typeof plan): Step => p.hosts[0]!.steps.find((s) => s.kind === 'packages')!;
+  t.is((step(plan) as { recommends?: boolean }).recommends, undefined);
+  const withRecs = { ...d, repos: { ...d.repos, installRecommends: true } };
+  const p2 = buildPlan(withRecs, renderFiles(withRecs, allServices), playbooks, allServices);
+  t.is((step(p2) as { recommends?: boolean }).recommends, true);
+});
