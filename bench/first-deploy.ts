@@ -7,12 +7,16 @@
  *   off   the lab's package cache bypassed (CAIRN_APT_PROXY emptied in the answer file): every
  *         node reads Debian's archive itself, as before the cache;
  *   cold  the cache on and empty (a purged lab): the archive is read once, for all nodes;
- *   warm  the cache on and full (the same lab name again after `lab down`, which keeps it).
+ *   warm  the cache on and full (the same lab name again after `lab down`, which keeps it);
+ *   recommends  as cold, with CAIRN_INSTALL_RECOMMENDS=y: what every deploy installed before
+ *         cairn left recommended packages out (about twice the packages on a compute);
+ *   containers  the cache kept from the run before, CAIRN_DEPLOY_MODE=containers: the service images must be built
+ *         already (`cairn images build`; the bench does not time the build).
  * The table puts them side by side, with the figures the README had before the cache for the
  * same machine. Each lab is removed at the end (the cache volume of the last one is kept only
  * with --keep-cache).
  *
- * Run: npm run build && node dist/bench/first-deploy.js [--runs off,cold,warm] [--name bench]
+ * Run: npm run build && node dist/bench/first-deploy.js [--runs off,cold,warm,recommends,containers] [--name bench]
  * About 12-20 minutes per run on the 2-core lab machine; not part of CI.
  */
 import { spawn } from 'node:child_process';
@@ -23,7 +27,8 @@ const here = new URL('.', import.meta.url).pathname;
 const root = join(here, '..', '..');
 const cairn = join(root, 'bin', 'cairn.js');
 
-type RunKind = 'off' | 'cold' | 'warm';
+type RunKind = 'off' | 'cold' | 'warm' | 'recommends' | 'containers';
+const KINDS: readonly RunKind[] = ['off', 'cold', 'warm', 'recommends', 'containers'];
 
 /** The README's packages-mode first deploys before the cache (issue #20's measurements). */
 const BEFORE = 'README before the cache: packages 263-930 s, bootstrap 380-420 s, units ~120 s, verify 15-115 s';
@@ -65,19 +70,25 @@ function parseTimes(out: string): Map<string, number> {
   return phases;
 }
 
-/** The answer file's CAIRN_APT_PROXY emptied (the `off` run). */
-function bypassCache(answerFile: string): void {
+/** One key of the lab's answer file set to `value` (the lab writes every key). */
+function setKey(answerFile: string, key: string, value: string): void {
   const text = readFileSync(answerFile, 'utf8');
-  writeFileSync(answerFile, text.replace(/^CAIRN_APT_PROXY=.*$/m, 'CAIRN_APT_PROXY='));
+  const re = new RegExp(`^${key}=.*$`, 'm');
+  if (!re.test(text)) throw new Error(`${answerFile} has no ${key}`);
+  writeFileSync(answerFile, text.replace(re, `${key}=${value}`));
 }
 
 async function oneRun(kind: RunKind, name: string): Promise<Result> {
-  // cold and off start from nothing (no cache, new keys and answer file); warm keeps the cache.
-  await run(['lab', 'down', '--name', name, ...(kind === 'warm' ? [] : ['--purge'])]);
+  // warm and containers keep the cache of the run before; the others start from nothing (no
+  // cache, new keys and answer file).
+  const keepCache = kind === 'warm' || kind === 'containers';
+  await run(['lab', 'down', '--name', name, ...(keepCache ? [] : ['--purge'])]);
   const up = await run(['lab', 'up', '--name', name]);
   if (up.code !== 0) return { kind, code: up.code, wallSeconds: 0, phases: new Map() };
   const answerFile = join(root, 'answer-files', `${name}.ini`);
-  if (kind === 'off') bypassCache(answerFile);
+  if (kind === 'off') setKey(answerFile, 'CAIRN_APT_PROXY', '');
+  if (kind === 'recommends') setKey(answerFile, 'CAIRN_INSTALL_RECOMMENDS', 'y');
+  if (kind === 'containers') setKey(answerFile, 'CAIRN_DEPLOY_MODE', 'containers');
   const t0 = Date.now();
   const deploy = await run(['deploy', '-a', answerFile, '-i', join(root, 'inventory', `${name}.yml`)]);
   return { kind, code: deploy.code, wallSeconds: (Date.now() - t0) / 1000, phases: parseTimes(deploy.out) };
@@ -103,6 +114,12 @@ async function main(): Promise<void> {
     return i >= 0 && args[i + 1] ? args[i + 1]! : dflt;
   };
   const kinds = opt('--runs', 'off,cold,warm').split(',') as RunKind[];
+  const unknown = kinds.filter((k) => !KINDS.includes(k));
+  if (unknown.length > 0) {
+    process.stderr.write(`--runs: unknown ${unknown.join(', ')}; expected a comma-separated list of ${KINDS.join(', ')}\n`);
+    process.exitCode = 2;
+    return;
+  }
   const name = opt('--name', 'bench');
   const results: Result[] = [];
   for (const kind of kinds) {
@@ -110,10 +127,13 @@ async function main(): Promise<void> {
     results.push(await oneRun(kind, name));
   }
   await run(['lab', 'down', '--name', name, ...(args.includes('--keep-cache') ? [] : ['--purge'])]);
-  process.stdout.write(`\nfirst deploy of a fresh 3-node lab (packages mode), slowest host per phase\n${table(results)}\n${BEFORE}\n`);
+  process.stdout.write(`\nfirst deploy of a fresh 3-node lab, slowest host per phase\n${table(results)}\n${BEFORE}\n`);
   const warm = results.find((r) => r.kind === 'warm');
   const off = results.find((r) => r.kind === 'off');
   if (warm && off && warm.wallSeconds > 0) process.stdout.write(`warm cache vs no cache: ${(off.wallSeconds / warm.wallSeconds).toFixed(2)}x faster\n`);
+  const cold = results.find((r) => r.kind === 'cold');
+  const recs = results.find((r) => r.kind === 'recommends');
+  if (cold && recs && cold.wallSeconds > 0) process.stdout.write(`without vs with recommended packages (both cold): ${(recs.wallSeconds / cold.wallSeconds).toFixed(2)}x faster\n`);
   process.exitCode = results.every((r) => r.code === 0) ? 0 : 1;
 }
 
