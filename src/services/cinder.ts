@@ -19,7 +19,7 @@ import type { Component, FileSpec, ServiceDescriptor } from './descriptor.js';
 import type { Deployment, OsFamily } from '../config/model.js';
 import { controllerOf } from '../config/model.js';
 import { httpReadyAtEnd, migration } from './bootstrap-commands.js';
-import { databaseUrl, iniBool, iniValue, keystoneAuthView, shellQuote, transportUrl, urlHost, workerCount } from './common.js';
+import { databaseUrl, iniBool, iniValue, keystoneAuthView, shellQuote, transportUrl, urlHost, uwsgiDefaults, workerCount } from './common.js';
 import { ADMIN_HINT, lastLines, parseJson, type ApiCheck } from './api-checks.js';
 import { GLANCE_PORT } from './glance.js';
 
@@ -207,6 +207,7 @@ export const cinder: ServiceDescriptor = {
         view: confView(d, os),
       },
     ];
+    if (os === 'debian' && d.mode === 'packages') files.push(uwsgiDefaults({ processes: d.serviceWorkers, unit: 'cinder-api', ini: '/etc/cinder/cinder-api-uwsgi.ini' }));
     if (d.cinder.volumesCreate) {
       files.push({
         path: `/etc/systemd/system/${LOSETUP_UNIT}`,

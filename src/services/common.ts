@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import YAML from 'yaml';
-import type { Deployment, OsFamily } from '../config/model.js';
+import type { Deployment, OsFamily, Workers } from '../config/model.js';
 import type { FileSpec } from './descriptor.js';
 import { controllerOf } from '../config/model.js';
 
@@ -260,6 +260,8 @@ export interface UwsgiArgs {
   ini: string;
   /** Add `Connection: close` (Debian's ini strips Content-Length and does not say it). */
   connectionClose?: boolean;
+  /** uwsgi worker processes: the deployment's CONFIG_SERVICE_WORKERS ('per-host': the host's CPUs). */
+  processes: Workers;
   /** The app is eventlet-patched when it loads: the module that patches, so uwsgi runs one thread per worker. */
   eventletPatchedBy?: string;
 }
@@ -267,7 +269,8 @@ export interface UwsgiArgs {
 /**
  * `/etc/default/<name>` for a Debian OpenStack API that runs under uwsgi through
  * openstack-pkg-tools' init script, appending to the arguments it built from Debian's ini:
- * `Connection: close` (without it, clients reuse connections uwsgi has closed and get
+ * the deployment's worker count as uwsgi's processes (Debian's inis start 8 or 16 whatever the
+ * host), `Connection: close` (without it, clients reuse connections uwsgi has closed and get
  * "Connection reset by peer" under load), and one thread per worker for eventlet-patched apps
  * (Debian's 32 threads deadlock them). The template says why in full.
  */
@@ -283,6 +286,8 @@ export function uwsgiDefaults(a: UwsgiArgs): FileSpec {
       unit: a.unit,
       ini: a.ini,
       connectionClose: Boolean(a.connectionClose),
+      // The init script sources the file with sh: $(nproc) is the host's CPU count at start.
+      processes: a.processes === 'per-host' ? '$(nproc)' : String(a.processes),
       singleThread: a.eventletPatchedBy !== undefined,
       patcher: a.eventletPatchedBy ?? '',
     },

@@ -5,7 +5,7 @@
 import type { ServiceDescriptor } from './descriptor.js';
 import { controllerOf } from '../config/model.js';
 import { httpReadyAtEnd, migration } from './bootstrap-commands.js';
-import { SERVICE_GROUP, databaseUrl, iniBool, iniValue, keystoneAuthView, urlHost } from './common.js';
+import { SERVICE_GROUP, databaseUrl, iniBool, iniValue, keystoneAuthView, urlHost, uwsgiDefaults } from './common.js';
 import { uwsgi, type ContainerDef } from './container-def.js';
 
 /** Placement API port. */
@@ -53,6 +53,7 @@ export const placement: ServiceDescriptor = {
           auth: keystoneAuthView(d, 'placement', d.placement.ksPassword),
         },
       },
+      ...(os === 'debian' && d.mode === 'packages' ? [uwsgiDefaults({ processes: d.serviceWorkers, unit: 'placement-api', ini: '/etc/placement/placement-api-uwsgi.ini' })] : []),
     ];
   },
   bootstrap: ({ deployment: d, host }) => {

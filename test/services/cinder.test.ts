@@ -30,7 +30,7 @@ const enabled = (d: Deployment) => allServices.filter((s) => s.enabled(d));
 test('cinder.conf on the controller: the lvm backend, tgt on Debian and LIO on RHEL family, the database and Keystone', (t) => {
   const files = renderFiles(withCinder(), allServices);
   const mine = files.filter((f) => f.service === 'cinder');
-  t.deepEqual(mine.map((f) => `${f.host}:${f.path}`).sort(), ['ctrl1:/etc/cinder/cinder.conf', 'ctrl1:/etc/systemd/system/cairn-cinder-losetup.service']);
+  t.deepEqual(mine.map((f) => `${f.host}:${f.path}`).sort(), ['ctrl1:/etc/cinder/cinder.conf', 'ctrl1:/etc/default/cinder-api', 'ctrl1:/etc/systemd/system/cairn-cinder-losetup.service']);
   const conf = mine.find((f) => f.path === '/etc/cinder/cinder.conf')!;
   t.is(`${conf.mode} ${conf.owner}:${conf.group}`, '0640 root:cinder');
   t.regex(conf.content, /^enabled_backends = lvm$/m);

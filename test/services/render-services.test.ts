@@ -64,6 +64,7 @@ test('control+network host gets the control and network files, computes only the
     '/etc/default/keystone',
     '/etc/glance/glance-api.conf',
     '/etc/placement/placement.conf',
+    '/etc/default/placement-api',
     '/etc/nova/nova.conf',
     '/etc/default/nova-consoleproxy',
     '/etc/default/nova-api',
@@ -208,14 +209,15 @@ test('Debian computes own an empty nova-compute.conf (the package one would forc
   t.false(paths(render(rhel(exampleDeployment())), 'cmp1').includes('/etc/nova/nova-compute.conf'));
 });
 
-test('Debian uwsgi APIs get Connection: close where the ini lacks it, and one thread per worker where the app is eventlet-patched', (t) => {
+test('Debian uwsgi APIs get the deployment\'s workers as processes, Connection: close where the ini lacks it, and one thread per worker where the app is eventlet-patched', (t) => {
   const files = render();
   const want: Record<string, string> = {
-    keystone: ' --add-header Connection:close',
-    'nova-api': ' --add-header Connection:close',
-    'nova-api-metadata': ' --add-header Connection:close --threads 1',
+    keystone: ' --processes 2 --add-header Connection:close',
+    'nova-api': ' --processes 2 --add-header Connection:close',
+    'nova-api-metadata': ' --processes 2 --add-header Connection:close --threads 1',
     // neutron-api's init script is named neutron-api but its NAME (the defaults file) is neutron-server.
-    'neutron-server': ' --threads 1',
+    'neutron-server': ' --processes 2 --threads 1',
+    'placement-api': ' --processes 2',
   };
   for (const [name, added] of Object.entries(want)) {
     const f = file(files, 'ctrl1', `/etc/default/${name}`);
@@ -225,6 +227,12 @@ test('Debian uwsgi APIs get Connection: close where the ini lacks it, and one th
     t.is(args, `--http-socket :5000 --ini /etc/x.ini${added}`, name);
   }
   t.deepEqual(file(files, 'ctrl1', '/etc/default/neutron-server').restarts, ['neutron-api']);
+  // CONFIG_SERVICE_WORKERS=%{::processorcount}: the host's CPU count when the init script runs.
+  // (glance-api is not among them: Debian runs it on eventlet, with glance-api.conf's workers.)
+  t.false(paths(files, 'ctrl1').includes('/etc/default/glance-api'));
+  const perHost = file(render({ ...exampleDeployment(), serviceWorkers: 'per-host' }), 'ctrl1', '/etc/default/placement-api');
+  const nproc = execFileSync('nproc', { encoding: 'utf8' }).trim();
+  t.is(execFileSync('sh', ['-c', `DAEMON_ARGS=''\n${perHost.content}\nprintf %s "$DAEMON_ARGS"`], { encoding: 'utf8' }), ` --processes ${nproc}`);
   t.deepEqual(paths(files, 'cmp1').filter((p) => p.startsWith('/etc/default/')), []);
   // RHEL runs them in httpd; the containers run uwsgi with their own arguments.
   t.false(render(rhel(exampleDeployment())).some((f) => f.path.startsWith('/etc/default/')));
