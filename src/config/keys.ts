@@ -96,7 +96,7 @@ export const KEYS: readonly KeySpec[] = [
   { name: 'CAIRN_APT_SUITE', group: G.repos, doc: 'Debian suite used for the apt sources of CONFIG_REPO', default: 'bookworm', expects: 'suite name', parse: t.parseName },
   { name: 'CAIRN_APT_COMPONENTS', group: G.repos, doc: 'Debian components used for the apt sources of CONFIG_REPO', default: 'main', expects: 'comma-separated component names', parse: (raw) => listOfNames(raw), list: true },
   { name: 'CAIRN_APT_PROXY', group: G.repos, doc: 'HTTP proxy apt uses on Debian hosts, such as an apt-cacher-ng that fetches each package once for all hosts (empty: none; a lab sets its gateway\'s cache)', default: '', expects: 'http:// URL', parse: t.parseProxyUrl },
-  { name: 'CAIRN_INSTALL_RECOMMENDS', group: G.repos, doc: 'Also install the packages\' recommended dependencies (apt Recommends, dnf weak dependencies); n installs only what the services depend on, about half the packages and of a first deploy\'s install time', default: 'n', ...yn },
+  { name: 'CAIRN_INSTALL_RECOMMENDS', group: G.repos, doc: 'Also install the packages\' recommended dependencies (apt Recommends, dnf weak dependencies); n installs only what the services depend on (on Debian 12: 426 packages instead of 925 on a compute)', default: 'n', ...yn },
   { name: 'CAIRN_REPO_GPGCHECK', group: G.repos, doc: 'Check package signatures of CONFIG_REPO repositories on RHEL family (Packstack did not)', default: 'n', ...yn },
 
   { name: 'CONFIG_AMQP_BACKEND', group: G.amqp, doc: 'Message queue', default: 'rabbitmq', ...choice(['rabbitmq']) },
