@@ -207,7 +207,7 @@ export const cinder: ServiceDescriptor = {
         view: confView(d, os),
       },
     ];
-    if (os === 'debian' && d.mode === 'packages') files.push(uwsgiDefaults({ processes: d.serviceWorkers, unit: 'cinder-api', ini: '/etc/cinder/cinder-api-uwsgi.ini' }));
+    if (os === 'debian' && d.mode === 'packages') files.push(uwsgiDefaults(d, { unit: 'cinder-api', ini: '/etc/cinder/cinder-api-uwsgi.ini' }));
     if (d.cinder.volumesCreate) {
       files.push({
         path: `/etc/systemd/system/${LOSETUP_UNIT}`,

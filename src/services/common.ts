@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import YAML from 'yaml';
-import type { Deployment, OsFamily, Workers } from '../config/model.js';
+import type { Deployment, OsFamily } from '../config/model.js';
 import type { FileSpec } from './descriptor.js';
 import { controllerOf } from '../config/model.js';
 
@@ -260,8 +260,6 @@ export interface UwsgiArgs {
   ini: string;
   /** Add `Connection: close` (Debian's ini strips Content-Length and does not say it). */
   connectionClose?: boolean;
-  /** uwsgi worker processes: the deployment's CONFIG_SERVICE_WORKERS ('per-host': the host's CPUs). */
-  processes: Workers;
   /** The app is eventlet-patched when it loads: the module that patches, so uwsgi runs one thread per worker. */
   eventletPatchedBy?: string;
 }
@@ -274,7 +272,7 @@ export interface UwsgiArgs {
  * "Connection reset by peer" under load), and one thread per worker for eventlet-patched apps
  * (Debian's 32 threads deadlock them). The template says why in full.
  */
-export function uwsgiDefaults(a: UwsgiArgs): FileSpec {
+export function uwsgiDefaults(d: Deployment, a: UwsgiArgs): FileSpec {
   return {
     path: `/etc/default/${a.name ?? a.unit}`,
     template: 'uwsgi/daemon-args.default.hbs',
@@ -287,7 +285,7 @@ export function uwsgiDefaults(a: UwsgiArgs): FileSpec {
       ini: a.ini,
       connectionClose: Boolean(a.connectionClose),
       // The init script sources the file with sh: $(nproc) is the host's CPU count at start.
-      processes: a.processes === 'per-host' ? '$(nproc)' : String(a.processes),
+      processes: d.serviceWorkers === 'per-host' ? '$(nproc)' : String(d.serviceWorkers),
       singleThread: a.eventletPatchedBy !== undefined,
       patcher: a.eventletPatchedBy ?? '',
     },

@@ -204,8 +204,8 @@ export const heat: ServiceDescriptor = {
     ];
     // Packages mode only: the containers run uwsgi with cairn's own arguments.
     if (os === 'debian' && d.mode === 'packages') {
-      files.push(uwsgiDefaults({ processes: d.serviceWorkers, unit: 'heat-api', ini: '/etc/heat/heat-api-uwsgi.ini', connectionClose: true }));
-      files.push(uwsgiDefaults({ processes: d.serviceWorkers, unit: 'heat-api-cfn', ini: '/etc/heat/heat-api-cfn-uwsgi.ini', connectionClose: true }));
+      files.push(uwsgiDefaults(d, { unit: 'heat-api', ini: '/etc/heat/heat-api-uwsgi.ini', connectionClose: true }));
+      files.push(uwsgiDefaults(d, { unit: 'heat-api-cfn', ini: '/etc/heat/heat-api-cfn-uwsgi.ini', connectionClose: true }));
     }
     return files;
   },

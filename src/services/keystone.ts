@@ -103,7 +103,7 @@ export const keystone: ServiceDescriptor = {
       view: {},
     });
     // Packages mode only: cairn's keystone container runs uwsgi with its own arguments.
-    if (os === 'debian' && d.mode === 'packages') files.push(uwsgiDefaults({ processes: d.serviceWorkers, unit: 'keystone', ini: '/etc/keystone/keystone-uwsgi.ini', connectionClose: true }));
+    if (os === 'debian' && d.mode === 'packages') files.push(uwsgiDefaults(d, { unit: 'keystone', ini: '/etc/keystone/keystone-uwsgi.ini', connectionClose: true }));
     if (os === 'rhel') {
       const workers = workerCount(d);
       files.push({

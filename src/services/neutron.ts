@@ -370,7 +370,7 @@ export const neutron: ServiceDescriptor = {
       // which deadlock (a guest's port update is accepted and never answered). Its init script
       // is named neutron-api but reads /etc/default/neutron-server.
       if (host.osFamily === 'debian' && d.mode === 'packages') {
-        files.push(uwsgiDefaults({ processes: d.serviceWorkers, unit: 'neutron-api', name: 'neutron-server', ini: '/etc/neutron/neutron-api-uwsgi.ini', eventletPatchedBy: 'neutron.cmd.eventlet' }));
+        files.push(uwsgiDefaults(d, { unit: 'neutron-api', name: 'neutron-server', ini: '/etc/neutron/neutron-api-uwsgi.ini', eventletPatchedBy: 'neutron.cmd.eventlet' }));
       }
     }
     if (hasRole(host, 'network') || hasRole(host, 'compute')) {

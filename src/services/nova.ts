@@ -372,11 +372,11 @@ export const nova: ServiceDescriptor = {
       // connections; the metadata API's ini also gives its eventlet-patched workers 32 threads
       // (nova-api's already has one).
       if (here.some((c) => c.name === 'nova-api')) {
-        files.push(uwsgiDefaults({ processes: d.serviceWorkers, unit: componentUnit('nova-api', os), ini: '/etc/nova/nova-api-uwsgi.ini', connectionClose: true }));
+        files.push(uwsgiDefaults(d, { unit: componentUnit('nova-api', os), ini: '/etc/nova/nova-api-uwsgi.ini', connectionClose: true }));
       }
       if (here.some((c) => c.name === 'nova-metadata-api')) {
         const unit = componentUnit('nova-metadata-api', os);
-        files.push(uwsgiDefaults({ processes: d.serviceWorkers, unit, ini: '/etc/nova/nova-api-metadata-uwsgi.ini', connectionClose: true, eventletPatchedBy: 'nova.monkey_patch' }));
+        files.push(uwsgiDefaults(d, { unit, ini: '/etc/nova/nova-api-metadata-uwsgi.ini', connectionClose: true, eventletPatchedBy: 'nova.monkey_patch' }));
       }
     }
     if (os === 'debian' && hasRole(host, 'compute')) {

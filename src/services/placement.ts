@@ -53,7 +53,7 @@ export const placement: ServiceDescriptor = {
           auth: keystoneAuthView(d, 'placement', d.placement.ksPassword),
         },
       },
-      ...(os === 'debian' && d.mode === 'packages' ? [uwsgiDefaults({ processes: d.serviceWorkers, unit: 'placement-api', ini: '/etc/placement/placement-api-uwsgi.ini' })] : []),
+      ...(os === 'debian' && d.mode === 'packages' ? [uwsgiDefaults(d, { unit: 'placement-api', ini: '/etc/placement/placement-api-uwsgi.ini' })] : []),
     ];
   },
   bootstrap: ({ deployment: d, host }) => {
