@@ -12,6 +12,7 @@ import { openRunDir } from '../deploy/run-dir.js';
 import { WORKSPACE, runTempest, selectionArgs, tempestPreconditions } from '../tempest/run-tempest.js';
 import { formatDuration, formatTempestReport } from '../tempest/tempest-report.js';
 import { verifyWorkload, type WorkloadReport } from '../verify/workload.js';
+import { formatDiagnostics } from '../verify/datapath-diagnostics.js';
 import { CairnError, EXIT } from '../errors.js';
 import { formatTable } from './health-table.js';
 import { seconds, wholeNumber, type Io } from './io.js';
@@ -155,6 +156,13 @@ async function runWorkload(
       if (!opts.json) io.err(`verify: workload: ${r.check} ${r.host}: ${r.ok ? 'ok' : 'FAILED'}`);
     },
   });
+  if (workload.diagnostics) {
+    // Kept after the run: the guests, their ports and flows are gone once it ends.
+    const rd = openRunDir(opts.stateDir);
+    const file = join(rd.path, 'workload-diagnostics.txt');
+    writeFileSync(file, formatDiagnostics(workload.diagnostics), { mode: 0o600 });
+    io.err(`verify: workload: the datapath state of ${workload.diagnostics.map((x) => x.host).join(', ')} before the guests were deleted: ${file}`);
+  }
   if (!opts.json) {
     for (const l of formatTable(workload.results)) io.out(l);
     const failed = workload.results.filter((r) => !r.ok).length;

@@ -25,6 +25,7 @@ import { connectSsh } from '../transport/ssh-transport.js';
 import type { Transport } from '../transport/transport.js';
 import { tailLine } from '../errors.js';
 import type { CheckResult } from './checks.js';
+import { hostsToDiagnose, readDiagnostics, type HostDiagnostics } from './datapath-diagnostics.js';
 
 const run = promisify(execFile);
 
@@ -53,6 +54,8 @@ export interface WorkloadReport {
   /** One row per step and guest (`host` is the compute host, or the control host for the run's own steps). */
   results: CheckResult[];
   ms: number;
+  /** When a guest's network failed: the datapath state of its compute and the network host, read before the guests were deleted. */
+  diagnostics?: HostDiagnostics[];
 }
 
 /** How to run it. */
@@ -155,8 +158,11 @@ export async function verifyWorkload(d: Deployment, opts: WorkloadOptions = {}):
   };
 
   let t: Transport | undefined;
+  const hostTransports = new Map<string, Transport>();
+  let diagnostics: HostDiagnostics[] = [];
   try {
     t = await connect(ctrl);
+    hostTransports.set(ctrl.name, t);
     const keyFile = join(scratch, 'id_ed25519');
     await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', prefix, '-f', keyFile]);
     const publicKey = readFileSync(`${keyFile}.pub`, 'utf8').trim();
@@ -165,6 +171,7 @@ export async function verifyWorkload(d: Deployment, opts: WorkloadOptions = {}):
     const names = new Map<string, string>();
     for (const h of computes) {
       const ht = h.name === ctrl.name ? t : await connect(h);
+      hostTransports.set(h.name, ht);
       const r = await ht.run({ argv: ['hostname', '-s'] });
       names.set(r.stdout.trim() || h.name, h.name);
     }
@@ -192,7 +199,8 @@ export async function verifyWorkload(d: Deployment, opts: WorkloadOptions = {}):
       add(row('boot', ctrl.name, false, Date.now() - started, `the cloud-side script exited ${boot.code}: ${boot.stderr.trim().split('\n').slice(-4).join(' | ')}`, ctrl.name));
     }
 
-    const nt = network.name === ctrl.name ? t : await connect(network);
+    const nt = network.name === ctrl.name ? t : (hostTransports.get(network.name) ?? (await connect(network)));
+    hostTransports.set(network.name, nt);
     for (const g of guests) {
       const t0 = Date.now();
       const p = await nt.run({ argv: ['python3', '-c', icmpPingScript(g.fip, 3)], timeoutMs: 30_000 });
@@ -248,6 +256,9 @@ export async function verifyWorkload(d: Deployment, opts: WorkloadOptions = {}):
   } catch (e) {
     add(row('setup', ctrl.name, false, Date.now() - started, (e as Error).message, ctrl.name));
   } finally {
+    // Read while the guests' ports and flows still exist: the clean-up below removes them.
+    const toRead = hostsToDiagnose(results, network.name).filter((h) => hostTransports.has(h));
+    diagnostics = await Promise.all(toRead.map((h) => readDiagnostics(h, hostTransports.get(h)!)));
     if (t) {
       try {
         const clean = await cloudSide(t, { action: 'clean' });
@@ -260,7 +271,12 @@ export async function verifyWorkload(d: Deployment, opts: WorkloadOptions = {}):
     await closeAll(transports);
     rmSync(scratch, { recursive: true, force: true });
   }
-  return { ok: results.length > 0 && results.every((r) => r.ok), results, ms: Date.now() - started };
+  return {
+    ok: results.length > 0 && results.every((r) => r.ok),
+    results,
+    ms: Date.now() - started,
+    ...(diagnostics.length > 0 ? { diagnostics } : {}),
+  };
 }
 
 /** Closes every transport, giving up on one after 5 s (its host may be gone). */

@@ -19,6 +19,7 @@ import type { Io } from '../../src/cli/io.js';
 import { controllerOf } from '../../src/config/model.js';
 import type { VerifyReport } from '../../src/verify/run-verify.js';
 import type { WorkloadReport } from '../../src/verify/workload.js';
+import { formatDiagnostics } from '../../src/verify/datapath-diagnostics.js';
 import type { TempestReport } from '../../src/tempest/tempest-report.js';
 import type { ProvisionReport } from '../../src/provision/run-provision.js';
 import { startTestLab, type TestLab } from '../helpers/test-lab.js';
@@ -85,6 +86,8 @@ test.serial('verify --workload: a guest on each compute gets DHCP and its key, a
   const run = await cairn(['verify', '-a', lab.paths.answerFile, '-i', lab.paths.inventory, '--workload', '--json']);
   const report = JSON.parse(run.out.join('\n')) as VerifyReport & { workload: WorkloadReport };
   t.log(report.workload.results.map((r) => `${r.check} ${r.host} ${r.ok ? 'ok' : 'FAILED'} ${r.detail}`).join('\n'));
+  // A failed guest network: the datapath state read before the guests went, for the CI log.
+  if (report.workload.diagnostics) t.log(formatDiagnostics(report.workload.diagnostics));
   t.is(run.code, 0, JSON.stringify(report.workload.results.filter((r) => !r.ok)));
   const computes = lab.deployment.hosts.filter((h) => h.roles.includes('compute')).map((h) => h.name);
   for (const step of ['active', 'dhcp', 'metadata', 'floating-ip', 'ping-external', 'ssh-external', 'ping-east-west', 'ping-router']) {
@@ -201,6 +204,8 @@ test.serial('a compute rebooted: its bridge ports, tunnel address and agents com
   const run = await cairn(['verify', '-a', lab.paths.answerFile, '-i', lab.paths.inventory, '--workload', '--json']);
   const report = JSON.parse(run.out.join('\n')) as VerifyReport & { workload: WorkloadReport };
   t.log(report.workload.results.map((r) => `${r.check} ${r.host} ${r.ok ? 'ok' : 'FAILED'} ${r.detail}`).join('\n'));
+  // A failed guest network: the datapath state read before the guests went, for the CI log.
+  if (report.workload.diagnostics) t.log(formatDiagnostics(report.workload.diagnostics));
   t.is(run.code, 0, JSON.stringify(report.workload.results.filter((r) => !r.ok)));
   // The guest on the rebooted compute got DHCP from the controller over the tunnel and reached
   // the other compute's guest: the agents that were already running learnt its endpoint again.
