@@ -24,8 +24,12 @@ export const DATAPATH_COMMANDS: readonly (readonly string[])[] = [
   ['ovs-appctl', 'tnl/ports/show'],
   ['ovs-appctl', 'tnl/neigh/show'],
   ['ovs-appctl', 'ovs/route/show'],
+  ['ovs-vsctl', '--columns=name,ofport,link_state,admin_state,error', 'list', 'interface'],
+  ['ip', '-o', 'link', 'show'],
   ['ip', '-4', '-o', 'addr', 'show'],
+  ['tail', '-n', '80', '/var/log/openvswitch/ovs-vswitchd.log'],
   ['journalctl', '-u', 'neutron-openvswitch-agent', '-n', '60', '--no-pager', '-o', 'short-precise'],
+  ['tail', '-n', '60', '/var/log/nova/nova-compute.log'],
 ];
 
 /** Lines kept of one command's output. */
