@@ -146,6 +146,26 @@ function netdevFiles(d: Deployment, os: OsFamily, ports: BridgePortView[]): File
   ];
 }
 
+/** The unit that brings up guests' taps the userspace datapath left down (see netdevTapFiles). */
+export const NETDEV_TAPS_UNIT = 'cairn-netdev-taps';
+const NETDEV_TAPS_SCRIPT = '/usr/local/lib/cairn/netdev-taps.sh';
+
+/**
+ * On compute hosts of a netdev deployment: a watcher that brings up a guest's tap left down.
+ * ovs-vswitchd opens a tap as soon as libvirt creates it (os-vif made the port first) and sets
+ * promiscuous mode by writing back the flags it read then, which can undo libvirt's bringing
+ * the tap up: the guest then has no network at all (seen on the lab, on the first guest after
+ * a compute restarted). The template says how it decides; the kernel datapath needs none of it.
+ */
+function netdevTapFiles(d: Deployment, host: Host, os: OsFamily): FileSpec[] {
+  if (!hasRole(host, 'compute') || d.neutron.ovs.datapathType !== 'netdev') return [];
+  const common = { mode: '0644', owner: 'root', group: 'root', restarts: [NETDEV_TAPS_UNIT] };
+  return [
+    { ...common, path: NETDEV_TAPS_SCRIPT, template: 'ovs-network/netdev-taps.sh.hbs', view: { settleSeconds: 2, netDir: '/sys/class/net' } },
+    { ...common, path: `/etc/systemd/system/${NETDEV_TAPS_UNIT}.service`, template: 'ovs-network/netdev-taps.service.hbs', view: { ovsUnit: OVS_UNIT[os], script: NETDEV_TAPS_SCRIPT } },
+  ];
+}
+
 /** Seconds a host waits for cairn's confirmation before it undoes a bridge change. */
 export const BRIDGE_CONFIRM_SECONDS = 30;
 
@@ -189,6 +209,10 @@ export function bridgeSteps({ deployment: d, host, os, files }: HostStepContext)
   if (netdev.length > 0) {
     steps.push({ kind: 'unit', id: `unit:${NETDEV_UNIT}`, title: `${NETDEV_UNIT} enabled and run`, phase: 'ovs-bridges', unit: NETDEV_UNIT, restartOn: netdev });
   }
+  const taps = files.filter((f) => f.restarts.includes(NETDEV_TAPS_UNIT)).map((f) => f.id);
+  if (taps.length > 0) {
+    steps.push({ kind: 'unit', id: `unit:${NETDEV_TAPS_UNIT}`, title: `${NETDEV_TAPS_UNIT} enabled and running`, phase: 'ovs-bridges', unit: NETDEV_TAPS_UNIT, restartOn: taps });
+  }
   return steps;
 }
 
@@ -210,6 +234,6 @@ export const ovsNetwork: ServiceDescriptor = {
   hostSteps: { 'ovs-bridges': bridgeSteps },
   files: ({ deployment: d, host, os }) => {
     const ports = bridgePorts(d, host);
-    return [...ports.flatMap((p) => filesFor(os, p)), ...netdevFiles(d, os, ports)];
+    return [...ports.flatMap((p) => filesFor(os, p)), ...netdevFiles(d, os, ports), ...netdevTapFiles(d, host, os)];
   },
 };

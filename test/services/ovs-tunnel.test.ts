@@ -53,9 +53,10 @@ test('no tunnel bridge on the kernel datapath, without tunnel types, or without 
   vlan.neutron.ml2 = { ...vlan.neutron.ml2, typeDrivers: ['flat', 'vlan'], tenantNetworkTypes: ['vlan'] };
   t.is(tunnelBridgeIface(vlan, host(vlan, 'cmp1')), undefined);
 
+  // A netdev deployment without a tunnel interface: no br-tunnel, only the guests' tap watcher.
   const none = exampleDeployment();
   t.is(tunnelBridgeIface(none, host(none, 'cmp1')), undefined);
-  t.deepEqual(ovsFiles(renderFiles(none, allServices), 'cmp1'), []);
+  t.deepEqual(ovsFiles(renderFiles(none, allServices), 'cmp1').map((f) => f.path), ['/usr/local/lib/cairn/netdev-taps.sh', '/etc/systemd/system/cairn-netdev-taps.service']);
 });
 
 test('the compute boot script puts the NIC into br-tunnel and moves its address there', (t) => {

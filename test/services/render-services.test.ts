@@ -92,6 +92,9 @@ test('control+network host gets the control and network files, computes only the
       '/etc/nova/nova-compute.conf',
       '/etc/neutron/neutron.conf',
       '/etc/neutron/plugins/ml2/openvswitch_agent.ini',
+      // netdev computes: the watcher that brings up guests' taps Open vSwitch left down.
+      '/usr/local/lib/cairn/netdev-taps.sh',
+      '/etc/systemd/system/cairn-netdev-taps.service',
     ]);
   }
 });
@@ -455,12 +458,16 @@ test('ovs-network RHEL: the bridged interface address moves to br-ex; the gatewa
 
 test('ovs-network Debian: ifupdown stanzas for openvswitch-switch, only on network hosts', (t) => {
   const files = render();
-  // With no tunnel interface, computes get nothing; the netdev network host also gets the unit
-  // that re-applies the bridge's port and address at boot.
+  // With no tunnel interface, netdev computes get only the guests' tap watcher; the netdev
+  // network host also gets the unit that re-applies the bridge's port and address at boot.
   t.deepEqual(files.filter((f) => f.service === 'ovs-network').map((f) => `${f.host}:${f.path}`), [
     'ctrl1:/etc/network/interfaces.d/cairn-br-ex',
     'ctrl1:/usr/local/lib/cairn/ovs-netdev-addresses.sh',
     'ctrl1:/etc/systemd/system/cairn-ovs-netdev.service',
+    'cmp1:/usr/local/lib/cairn/netdev-taps.sh',
+    'cmp1:/etc/systemd/system/cairn-netdev-taps.service',
+    'cmp2:/usr/local/lib/cairn/netdev-taps.sh',
+    'cmp2:/etc/systemd/system/cairn-netdev-taps.service',
   ]);
   const c = file(files, 'ctrl1', '/etc/network/interfaces.d/cairn-br-ex').content;
   t.true(c.includes('allow-ovs br-ex\niface br-ex inet static\n    address 198.18.20.11/24\n    ovs_type OVSBridge\n    ovs_ports eth1\n'));

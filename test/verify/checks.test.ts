@@ -124,7 +124,8 @@ test('containers mode: verify checks the host side\'s units, the containers wher
   // The hypervisor and the OVS the agent drives stay on the compute hosts: checked there (nova's
   // libvirtd first: the descriptors' order, as in packages mode).
   const cmpUnits = plan.hosts.find((h) => h.host === 'cmp1')!.steps.flatMap((s) => (s.kind === 'unit' ? [s.unit] : []));
-  t.deepEqual(cmpUnits, ['chrony', 'libvirtd', 'openvswitch-switch']);
+  // cairn-netdev-taps: the netdev datapath's tap watcher stays on the host too.
+  t.deepEqual(cmpUnits, ['cairn-netdev-taps', 'chrony', 'libvirtd', 'openvswitch-switch']);
   const cv = containersVerify(d, planDeployment(d).files);
   // The descriptors' order: neutron's servers after nova's containers (nova before neutron).
   const ctrlContainers = ['keystone', 'glance-api', 'placement-api', 'nova-api', 'nova-metadata-api', 'nova-conductor', 'nova-scheduler', 'nova-novncproxy', 'neutron-server', 'neutron-rpc-server'];
