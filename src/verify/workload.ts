@@ -143,9 +143,14 @@ export async function verifyWorkload(d: Deployment, opts: WorkloadOptions = {}):
   const scratch = mkdtempSync(join(opts.scratchDir ?? tmpdir(), 'cairn-workload-'));
   const runner = apiRunner(d, opts.apiContainer);
   const transports: Transport[] = [];
+  // One connection per deployment host, whatever its roles: the diagnostics reuse them.
+  const hostTransports = new Map<string, Transport>();
   const connect = async (h: Host): Promise<Transport> => {
+    const known = hostTransports.get(h.name);
+    if (known) return known;
     const t = await connectSsh(h, { ...(opts.trustNewHosts ? { trustNewHosts: true } : {}), ...(opts.log ? { log: opts.log } : {}) });
     transports.push(t);
+    hostTransports.set(h.name, t);
     return t;
   };
   const cloudSide = async (t: Transport, payload: Record<string, unknown>): Promise<{ lines: ScriptLine[]; code: number; stderr: string }> => {
@@ -158,11 +163,9 @@ export async function verifyWorkload(d: Deployment, opts: WorkloadOptions = {}):
   };
 
   let t: Transport | undefined;
-  const hostTransports = new Map<string, Transport>();
   let diagnostics: HostDiagnostics[] = [];
   try {
     t = await connect(ctrl);
-    hostTransports.set(ctrl.name, t);
     const keyFile = join(scratch, 'id_ed25519');
     await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', prefix, '-f', keyFile]);
     const publicKey = readFileSync(`${keyFile}.pub`, 'utf8').trim();
@@ -170,8 +173,7 @@ export async function verifyWorkload(d: Deployment, opts: WorkloadOptions = {}):
     // Compute hosts by their hostname, which is what Nova calls them.
     const names = new Map<string, string>();
     for (const h of computes) {
-      const ht = h.name === ctrl.name ? t : await connect(h);
-      hostTransports.set(h.name, ht);
+      const ht = await connect(h);
       const r = await ht.run({ argv: ['hostname', '-s'] });
       names.set(r.stdout.trim() || h.name, h.name);
     }
@@ -199,8 +201,7 @@ export async function verifyWorkload(d: Deployment, opts: WorkloadOptions = {}):
       add(row('boot', ctrl.name, false, Date.now() - started, `the cloud-side script exited ${boot.code}: ${boot.stderr.trim().split('\n').slice(-4).join(' | ')}`, ctrl.name));
     }
 
-    const nt = network.name === ctrl.name ? t : (hostTransports.get(network.name) ?? (await connect(network)));
-    hostTransports.set(network.name, nt);
+    const nt = await connect(network);
     for (const g of guests) {
       const t0 = Date.now();
       const p = await nt.run({ argv: ['python3', '-c', icmpPingScript(g.fip, 3)], timeoutMs: 30_000 });
