@@ -204,14 +204,11 @@ export function bridgeSteps({ deployment: d, host, os, files }: HostStepContext)
     }
   }
   if (tunnel !== undefined) steps.push(bridgePortStep(TUNNEL_BRIDGE, tunnel, datapathType));
-  // After the bridges: from now on the unit keeps them across reboots.
-  const netdev = files.filter((f) => f.restarts.includes(NETDEV_UNIT)).map((f) => f.id);
-  if (netdev.length > 0) {
-    steps.push({ kind: 'unit', id: `unit:${NETDEV_UNIT}`, title: `${NETDEV_UNIT} enabled and run`, phase: 'ovs-bridges', unit: NETDEV_UNIT, restartOn: netdev });
-  }
-  const taps = files.filter((f) => f.restarts.includes(NETDEV_TAPS_UNIT)).map((f) => f.id);
-  if (taps.length > 0) {
-    steps.push({ kind: 'unit', id: `unit:${NETDEV_TAPS_UNIT}`, title: `${NETDEV_TAPS_UNIT} enabled and running`, phase: 'ovs-bridges', unit: NETDEV_TAPS_UNIT, restartOn: taps });
+  // After the bridges: from now on the boot unit keeps them across reboots; the tap watcher
+  // needs Open vSwitch, started above.
+  for (const [unit, title] of [[NETDEV_UNIT, 'enabled and run'], [NETDEV_TAPS_UNIT, 'enabled and running']] as const) {
+    const restartOn = files.filter((f) => f.restarts.includes(unit)).map((f) => f.id);
+    if (restartOn.length > 0) steps.push({ kind: 'unit', id: `unit:${unit}`, title: `${unit} ${title}`, phase: 'ovs-bridges', unit, restartOn });
   }
   return steps;
 }
