@@ -8,7 +8,7 @@
  *
  * Runs through the real CLI (main()) as a user would, and reads the run directory's report.
  */
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -44,6 +44,12 @@ async function cairn(args: string[]): Promise<{ code: number; out: string[]; err
   const started = Date.now();
   const code = await main(args, io);
   return { code, out, err, ms: Date.now() - started };
+}
+
+/** The workload's rows and, when a guest's network failed, the datapath state read before the guests went (for the CI log). */
+function logWorkload(t: ExecutionContext, w: WorkloadReport): void {
+  t.log(w.results.map((r) => `${r.check} ${r.host} ${r.ok ? 'ok' : 'FAILED'} ${r.detail}`).join('\n'));
+  if (w.diagnostics) t.log(formatDiagnostics(w.diagnostics));
 }
 
 const latest = <T>(name: string): T => JSON.parse(readFileSync(join(stateDir, 'runs', 'latest', name), 'utf8')) as T;
@@ -85,9 +91,7 @@ test.serial('verify --workload: a guest on each compute gets DHCP and its key, a
   t.timeout(15 * 60_000);
   const run = await cairn(['verify', '-a', lab.paths.answerFile, '-i', lab.paths.inventory, '--workload', '--json']);
   const report = JSON.parse(run.out.join('\n')) as VerifyReport & { workload: WorkloadReport };
-  t.log(report.workload.results.map((r) => `${r.check} ${r.host} ${r.ok ? 'ok' : 'FAILED'} ${r.detail}`).join('\n'));
-  // A failed guest network: the datapath state read before the guests went, for the CI log.
-  if (report.workload.diagnostics) t.log(formatDiagnostics(report.workload.diagnostics));
+  logWorkload(t, report.workload);
   t.is(run.code, 0, JSON.stringify(report.workload.results.filter((r) => !r.ok)));
   const computes = lab.deployment.hosts.filter((h) => h.roles.includes('compute')).map((h) => h.name);
   for (const step of ['active', 'dhcp', 'metadata', 'floating-ip', 'ping-external', 'ssh-external', 'ping-east-west', 'ping-router']) {
@@ -203,9 +207,7 @@ test.serial('a compute rebooted: its bridge ports, tunnel address and agents com
   t.is(health.code, 0, health.out.join('\n'));
   const run = await cairn(['verify', '-a', lab.paths.answerFile, '-i', lab.paths.inventory, '--workload', '--json']);
   const report = JSON.parse(run.out.join('\n')) as VerifyReport & { workload: WorkloadReport };
-  t.log(report.workload.results.map((r) => `${r.check} ${r.host} ${r.ok ? 'ok' : 'FAILED'} ${r.detail}`).join('\n'));
-  // A failed guest network: the datapath state read before the guests went, for the CI log.
-  if (report.workload.diagnostics) t.log(formatDiagnostics(report.workload.diagnostics));
+  logWorkload(t, report.workload);
   t.is(run.code, 0, JSON.stringify(report.workload.results.filter((r) => !r.ok)));
   // The guest on the rebooted compute got DHCP from the controller over the tunnel and reached
   // the other compute's guest: the agents that were already running learnt its endpoint again.
