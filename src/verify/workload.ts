@@ -163,6 +163,8 @@ export async function verifyWorkload(d: Deployment, opts: WorkloadOptions = {}):
   };
 
   let t: Transport | undefined;
+  // False once the cloud side said it cannot sign in to the demo project: nothing was made then.
+  let signedIn = true;
   let diagnostics: HostDiagnostics[] = [];
   try {
     t = await connect(ctrl);
@@ -197,7 +199,8 @@ export async function verifyWorkload(d: Deployment, opts: WorkloadOptions = {}):
       add(row(l.step, host, l.ok, l.ms, l.detail, ctrl.name));
       if (l.step === 'floating-ip' && l.fip) guests.push({ host, fip: l.fip, fixed: l.fixed ?? '' });
     }
-    if (boot.code !== 0) {
+    signedIn = !boot.lines.some((l) => l.step === 'setup' && !l.ok);
+    if (boot.code !== 0 && signedIn) {
       add(row('boot', ctrl.name, false, Date.now() - started, `the cloud-side script exited ${boot.code}: ${boot.stderr.trim().split('\n').slice(-4).join(' | ')}`, ctrl.name));
     }
 
@@ -260,7 +263,7 @@ export async function verifyWorkload(d: Deployment, opts: WorkloadOptions = {}):
     // Read while the guests' ports and flows still exist: the clean-up below removes them.
     const toRead = hostsToDiagnose(results, network.name).filter((h) => hostTransports.has(h));
     diagnostics = await Promise.all(toRead.map((h) => readDiagnostics(h, hostTransports.get(h)!)));
-    if (t) {
+    if (t && signedIn) {
       try {
         const clean = await cloudSide(t, { action: 'clean' });
         for (const l of clean.lines) add(row(l.step, ctrl.name, l.ok, l.ms, l.detail, ctrl.name));

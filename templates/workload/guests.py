@@ -131,6 +131,14 @@ def boot():
     report("boot", "", True, started, "%d guest(s)" % len(active))
 
 
+# The admin has a role on the demo project only once demo provisioning ran: without it every
+# call below would fail with a bare "401 Unauthorized".
+try:
+    conn.authorize()
+except openstack.exceptions.SDKException as e:
+    report("setup", "", False, time.monotonic(), "cannot sign in to project demo as admin (%s): demo provisioning has not run here; a cairn deploy that finishes does it" % str(e).splitlines()[0][:160])
+    raise SystemExit(1)
+
 if spec["action"] == "clean":
     clean()
 else:
