@@ -14,7 +14,7 @@ import type { HostPlan, Plan, Step } from '../plan/steps.js';
 import { mapLimit } from '../transport/limiter.js';
 import { redact } from '../transport/quote.js';
 import type { Transport } from '../transport/transport.js';
-import { decide } from './decide.js';
+import { decide, hostIsIdle } from './decide.js';
 import type { ApplyEvent, StepStatus } from './events.js';
 import { execute } from './execute.js';
 import { stepError } from './host-error.js';
@@ -179,15 +179,16 @@ async function applyHost(hp: HostPlan, t: Transport, initialFacts: HostFacts, re
   const log = (line: string): void => opts.log(hp.host, redact(line, opts.secrets));
   const changed = new Set<string>();
   let facts = initialFacts;
+  const idle = hostIsIdle(hp.steps, facts, hp.osFamily);
   for (const step of hp.steps) {
-    facts = await runStep(step, hp, t, facts, changed, report, host, opts, log);
+    facts = await runStep(step, hp, t, facts, changed, idle, report, host, opts, log);
   }
 }
 
-async function runStep(step: Step, hp: HostPlan, t: Transport, facts: HostFacts, changed: Set<string>, report: HostReport, host: Host, opts: ApplyOptions, log: (l: string) => void): Promise<HostFacts> {
+async function runStep(step: Step, hp: HostPlan, t: Transport, facts: HostFacts, changed: Set<string>, hostIdle: boolean, report: HostReport, host: Host, opts: ApplyOptions, log: (l: string) => void): Promise<HostFacts> {
   const started = Date.now();
   opts.onEvent({ type: 'step-start', host: hp.host, step: step.id, title: step.title });
-  const decision = decide(step, { facts, changed, osFamily: hp.osFamily });
+  const decision = decide(step, { facts, changed, osFamily: hp.osFamily, hostIdle });
   const finish = (status: StepStatus, reason: string, extra: { detail?: string; diff?: string } = {}): void => {
     const entry = { id: step.id, title: step.title, status, reason, ms: Date.now() - started, ...extra };
     report.steps.push(entry);

@@ -24,6 +24,22 @@ export interface DecideContext {
   /** Ids of steps that changed something earlier in this run (or would, in a dry run). */
   changed: ReadonlySet<string>;
   osFamily: 'debian' | 'rhel';
+  /**
+   * No step of this host's plan but its waits is needed (a no-op run on this host). A gate that
+   * only holds later steps back (a wait that reports nothing) is then moot: nothing after it
+   * starts, restarts or runs. See hostIsIdle.
+   */
+  hostIdle?: boolean;
+}
+
+/**
+ * True when no step of `steps` but the waits is needed on a host with `facts`. Exact for a
+ * no-op run: with no step needed nothing changes, so each step is decided on the same facts and
+ * an empty `changed` set as it will be in the run.
+ */
+export function hostIsIdle(steps: readonly Step[], facts: HostFacts, osFamily: 'debian' | 'rhel'): boolean {
+  const changed = new Set<string>();
+  return steps.every((s) => s.kind === 'wait' || !decide(s, { facts, changed, osFamily }).needed);
 }
 
 const APT_ENV = ['env', 'DEBIAN_FRONTEND=noninteractive'];
@@ -175,6 +191,7 @@ export function decide(step: Step, ctx: DecideContext): Decision {
     }
     case 'wait':
       if (step.onlyAfterChange && ctx.changed.size === 0) return { needed: false, reason: 'nothing changed on this host in this run' };
+      if (!step.report && ctx.hostIdle) return { needed: false, reason: 'nothing else to do on this host: nothing after this gate runs' };
       return { needed: true, changes: false, reason: 'check', actions: [{ type: 'wait', argv: step.argv, intervalMs: step.intervalMs, deadlineMs: step.deadlineMs, report: step.report }] };
     case 'bridge-port': {
       const port = facts.portOf.get(step.iface) ?? '';

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { APT_INSTALL_ONCE_MORE, decide, POLICY_RC_D } from '../../src/apply/decide.js';
+import { APT_INSTALL_ONCE_MORE, decide, hostIsIdle, POLICY_RC_D } from '../../src/apply/decide.js';
 import type { Step } from '../../src/plan/steps.js';
 import { factsFrom, type FactsJson } from '../helpers/facts.js';
 import { fixturesDir } from '../helpers/paths.js';
@@ -14,6 +14,7 @@ interface Case {
   facts: FactsJson;
   changed?: string[];
   osFamily?: 'debian' | 'rhel';
+  hostIdle?: boolean;
   expected: unknown;
 }
 
@@ -21,7 +22,7 @@ const dir = join(fixturesDir, 'decide');
 for (const name of readdirSync(dir).filter((f) => f.endsWith('.json'))) {
   test(name.replace(/\.json$/, ''), (t) => {
     const c = JSON.parse(readFileSync(join(dir, name), 'utf8')) as Case;
-    const decision = decide(c.step, { facts: factsFrom(c.facts), changed: new Set(c.changed ?? []), osFamily: c.osFamily ?? 'debian' });
+    const decision = decide(c.step, { facts: factsFrom(c.facts), changed: new Set(c.changed ?? []), osFamily: c.osFamily ?? 'debian', ...(c.hostIdle !== undefined ? { hostIdle: c.hostIdle } : {}) });
     t.deepEqual(decision, c.expected);
   });
 }
@@ -79,4 +80,18 @@ test('package install: a second failure fails the step with apt-get exit code', 
   const r = installWith(2);
   t.is(r.code, 100);
   t.deepEqual(r.calls, [aptCall, 'dpkg --configure -a DEBIAN_FRONTEND=noninteractive', aptCall]);
+});
+
+test('a host is idle when no step but its waits is needed; one stopped unit, changed file or pending restart makes it busy', (t) => {
+  const file = JSON.parse(readFileSync(join(dir, 'file-unchanged.json'), 'utf8')) as Case;
+  const unit = JSON.parse(readFileSync(join(dir, 'unit-running-unchanged.json'), 'utf8')) as Case;
+  const wait = JSON.parse(readFileSync(join(dir, 'wait-gate-idle-host.json'), 'utf8')) as Case;
+  const steps = [file.step, wait.step, unit.step];
+  const healthy: FactsJson = { files: { '/etc/a.conf': 'h1' }, units: { 'nova-api': { enabled: 'enabled', active: 'active' } } };
+  t.true(hostIsIdle(steps, factsFrom(healthy), 'debian'));
+  t.false(hostIsIdle(steps, factsFrom({ ...healthy, units: { 'nova-api': { enabled: 'enabled', active: 'failed' } } }), 'debian'));
+  t.false(hostIsIdle(steps, factsFrom({ ...healthy, files: { '/etc/a.conf': 'h0' } }), 'debian'));
+  t.false(hostIsIdle(steps, factsFrom({ ...healthy, pendingRestarts: ['nova-api'] }), 'debian'));
+  // The wait itself never makes a host busy.
+  t.true(hostIsIdle([wait.step], factsFrom({}), 'debian'));
 });
