@@ -30,7 +30,7 @@ export const COMPRESS_TRIES = 3;
  *
  * The compress is tried up to COMPRESS_TRIES times: pyScss, which compiles Horizon's SCSS,
  * fails now and then on the same input ("Syntax error: Found 'inline-blo' ... rendering
- * serial_console.html"; 1 of 33 runs on one lab node, with the same hash seed passing three
+ * serial_console.html"; 1 of 40 runs on one lab node, with that run's hash seed passing three
  * times after, and 2 of about 40 compress runs in a day's deploys), which failed a CI run.
  * Every failed try's output stays in the host's log; collectstatic is not retried.
  */
