@@ -7,6 +7,7 @@ import type { HostFacts } from '../facts/probe.js';
 import type { Step } from '../plan/steps.js';
 import { PENDING_RESTART_DIR, STAMP_DIR, stampFile } from '../facts/probe.js';
 import { shJoin, shQuote } from '../transport/quote.js';
+import { dpkgPathOption, withCompileQueue } from './compile-queue.js';
 
 /** One thing to do on a host. */
 export type Action =
@@ -81,7 +82,8 @@ const WITHOUT_STARTS = [
   'sh',
 ];
 
-const APT_INSTALL = ['apt-get', 'install', '-y', '-q', '-o', 'Dpkg::Options::=--force-confdef', '-o', 'Dpkg::Options::=--force-confold'];
+// dpkgPathOption: python packages' byte-compiling goes to cairn's queue (compile-queue.ts).
+const APT_INSTALL = ['apt-get', 'install', '-y', '-q', '-o', 'Dpkg::Options::=--force-confdef', '-o', 'Dpkg::Options::=--force-confold', ...dpkgPathOption()];
 
 /**
  * `sh -c` script: apt-get install "$@", and when that fails, `dpkg --configure -a` and the
@@ -128,7 +130,7 @@ export function decide(step: Step, ctx: DecideContext): Decision {
       const recommends = step.recommends === true;
       const argv =
         ctx.osFamily === 'debian'
-          ? [...WITHOUT_STARTS, 'sh', '-c', APT_INSTALL_ONCE_MORE, 'sh', ...(recommends ? [] : ['--no-install-recommends']), ...missing]
+          ? [...WITHOUT_STARTS, ...withCompileQueue(), 'sh', '-c', APT_INSTALL_ONCE_MORE, 'sh', ...(recommends ? [] : ['--no-install-recommends']), ...missing]
           : ['dnf', 'install', '-y', ...(recommends ? [] : ['--setopt=install_weak_deps=False']), ...missing];
       // Refresh the package lists first, and only when something must be installed: a host's
       // lists may be missing (minimal images) or older than the archive.

@@ -61,7 +61,7 @@ function installWith(failures: number): { code: number | null; calls: string[]; 
   return { code: r.status, calls, stderr: r.stderr };
 }
 
-const aptCall = 'apt-get install -y -q -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold nova-api openstack-dashboard';
+const aptCall = 'apt-get install -y -q -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold -o DPkg::Path=/var/lib/cairn/install-bin:/usr/sbin:/usr/bin:/sbin:/bin nova-api openstack-dashboard';
 
 test('package install: a clean install runs apt-get once and nothing else', (t) => {
   const r = installWith(0);
