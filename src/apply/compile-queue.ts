@@ -5,9 +5,10 @@
  * Every python3-* package's postinst runs `py3compile -p PACKAGE`, one interpreter compiling one
  * file after another, and dpkg waits for it before it configures the next package. On the lab's
  * controller (653 packages) that was 162 s of a 441 s dpkg run, and the process accounting of a
- * first deploy put py3compile and its python3.11 workers at ~300 CPU-s of the ~850 the three
- * nodes spent: the largest single cost of a first deploy. While dpkg works on one CPU, the
- * compiles can use another.
+ * first deploy put py3compile and its python3.11 compilers at ~300 CPU-s of the ~850 its exited
+ * processes used on the three nodes: the largest single cost of a first deploy. While dpkg
+ * works on one CPU, the compiles can use another (a controller's install alone on 2 CPUs: 270.5
+ * s against 307.9 s).
  *
  * So, for the length of cairn's `apt-get install` only, apt runs dpkg with a PATH
  * (`DPkg::Path`) that finds cairn's py3compile first. That one queues its arguments and the
