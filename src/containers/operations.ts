@@ -243,8 +243,12 @@ export async function moveService(
     if ((await ensureImage(ctx.local, n, d.spec.image)) === 'loaded') ctx.log(`${d.host}: loaded ${d.spec.image}`);
   }
   if (operation === 'upgrade') {
-    // Migrations once, from the canary, before any host moves (they are the new code's).
+    // Migrations once, from the canary, before any host moves (they are the new code's). Its
+    // files first: a migration reads the deployment's config as it is now, and on a node whose
+    // earlier deploy stopped short of this service's files it would otherwise find none and
+    // fall back to the package's defaults (keystone: a SQLite file, "unable to open database").
     const canary = desired[0]!;
+    await syncFiles(node(ctx, canary.host).transport, canary.dirs, canary.files);
     await runSteps(ctx, node(ctx, canary.host), canary, 'before-start');
   }
   const results: MoveResult[] = [];

@@ -61,6 +61,18 @@ let tag1: string;
 let tag2: string;
 /** The deliberately broken keystone build, removed from this machine's engine at the end. */
 let brokenTag: string | undefined;
+/** Whether the first containers deploy exited 0: the tests after it build on its containers. */
+let deployed = false;
+
+/**
+ * Fails a test that needs the first deploy's containers, in one line, when that deploy failed:
+ * otherwise each later test adds pages of its own consequent errors and CI's tail of the output
+ * no longer reaches the first failure, the one that says what went wrong.
+ */
+function needsDeploy(t: ExecutionContext): boolean {
+  if (!deployed) t.fail('not run: the first containers deploy failed (its own failure is above)');
+  return deployed;
+}
 
 async function cairn(args: string[]): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [];
@@ -205,7 +217,8 @@ serial('containers deploy: infrastructure, libvirtd and Open vSwitch on the host
   // on every host; the computes get Docker and their images; then every container, each health-gated.
   t.timeout(35 * 60_000);
   const r = await cairn(['containers', 'deploy', ...files, '--tag', tag1]);
-  t.is(r.code, 0, `${r.err}\n${r.out}`);
+  t.is(r.code, 0, `${r.out}\n${r.err}`);
+  deployed = r.code === 0;
   t.regex(r.out, new RegExp(`${placed.length} containers, ${placed.length} changed`));
   t.regex(r.err, /compute hosts mapped to cell1 \(2\): done/, 'discover-hosts ran once both nova-computes were up');
   t.is(await tokenStatus(), 201);
@@ -244,6 +257,7 @@ function onNode(argv: string[], input?: string): string {
 }
 
 serial('a re-run with nothing changed restarts nothing', async (t) => {
+  if (!needsDeploy(t)) return;
   const before = everyContainer();
   const r = await cairn(['containers', 'deploy', ...files, '--skip-host-side']);
   t.is(r.code, 0, r.err);
@@ -253,6 +267,7 @@ serial('a re-run with nothing changed restarts nothing', async (t) => {
 });
 
 serial('plain `cairn deploy` reads CAIRN_DEPLOY_MODE=containers, converges the same containers (nothing to change) and provisions the demo cloud from the keystone container', async (t) => {
+  if (!needsDeploy(t)) return;
   t.timeout(15 * 60_000);
   const before = everyContainer();
   const r = await cairn(['deploy', ...files]);
@@ -277,6 +292,7 @@ serial('plain `cairn deploy` reads CAIRN_DEPLOY_MODE=containers, converges the s
 });
 
 serial('verify --workload: a guest on each compute gets DHCP and its key over the tunnels, answers ping and SSH on its floating IP, reaches the other and the router', async (t) => {
+  if (!needsDeploy(t)) return;
   t.timeout(15 * 60_000);
   const r = await cairn(['verify', '-a', paths.answerFile, '-i', paths.inventory, '--workload', '--json']);
   const report = JSON.parse(r.out) as VerifyReport & { workload: WorkloadReport };
@@ -291,6 +307,7 @@ serial('verify --workload: a guest on each compute gets DHCP and its key over th
 });
 
 serial('upgrade keystone to a new build: new tag serves, tokens still issued', async (t) => {
+  if (!needsDeploy(t)) return;
   tag2 = nextTag('zed', (await listCairnImages(docker)).map((r) => r.tag));
   t.is((await cairn(['images', 'build', '--service', 'keystone', '--tag', tag2])).code, 0);
   const r = await cairn(['upgrade', ...files, '--service', 'keystone', '--tag', tag2]);
@@ -302,6 +319,7 @@ serial('upgrade keystone to a new build: new tag serves, tokens still issued', a
 });
 
 serial('upgrade to a deliberately broken build: refused with its output, the old version keeps serving', async (t) => {
+  if (!needsDeploy(t)) return;
   const broken = nextTag('zed', (await listCairnImages(docker)).map((r) => r.tag));
   brokenTag = broken;
   await buildBrokenKeystone(docker, tag2, broken);
@@ -317,6 +335,7 @@ serial('upgrade to a deliberately broken build: refused with its output, the old
 });
 
 serial('rollback returns keystone to the build before; history tells the story', async (t) => {
+  if (!needsDeploy(t)) return;
   const r = await cairn(['rollback', ...files, '--service', 'keystone']);
   t.is(r.code, 0, r.err);
   t.is(nodeInspect('cairn-keystone').Config.Labels['cairn.image-version'], tag1);
