@@ -1,14 +1,16 @@
 /**
  * Containers mode keeps the infrastructure on the host: chrony, repositories, MariaDB, RabbitMQ,
- * memcached, Open vSwitch with the provider bridges (br-ex) on network and compute hosts and,
- * on compute hosts, libvirtd with QEMU are installed and configured by the packages-mode plan
- * (the same steps, the same engine). The container services join that plan
+ * memcached, Open vSwitch with the provider bridges (br-ex) on network and compute hosts, the
+ * Docker engine on every host and, on compute hosts, libvirtd with QEMU are installed and
+ * configured by the packages-mode plan (the same steps, the same engine). The container
+ * services join that plan
  * as host-side views, so MariaDB's bootstrap creates their databases and users, but no
  * OpenStack package, file or unit goes on the host: those live in the containers.
  */
 import { placementRoles, type ServiceDescriptor } from '../services/descriptor.js';
 import { chrony } from '../services/chrony.js';
 import { credentials } from '../services/credentials.js';
+import { dockerEngine } from '../services/docker-engine.js';
 import { mariadb } from '../services/mariadb.js';
 import { ovsNetwork } from '../services/ovs-network.js';
 import { memcached } from '../services/memcached.js';
@@ -52,5 +54,6 @@ export function hostSideServices(containers: readonly ContainerService[]): Servi
   const descriptors = [...new Set(containers.map((c) => c.descriptor))];
   // The provider bridges' steps and host network files go with Open vSwitch (network hosts
   // only: ovs-network's descriptor places itself there).
-  return [chrony, repos, mariadb, rabbitmq, memcached, ...descriptors.map(databaseOnly), ovsNetwork, credentials];
+  // The Docker engine the containers run on goes in with the rest of the host side.
+  return [chrony, repos, mariadb, rabbitmq, memcached, ...descriptors.map(databaseOnly), ovsNetwork, dockerEngine, credentials];
 }

@@ -167,13 +167,17 @@ export async function deployContainers(ctx: OpsContext, tagFor: (s: ContainerSer
   for (const t of targets) {
     if (t.current?.Config?.Image !== t.desired.spec.image) needed.set(t.host.name, [...(needed.get(t.host.name) ?? []), t.desired.spec.image]);
   }
-  for (const [host, refs] of needed) {
-    const started = Date.now();
-    const loaded = await ensureImages(ctx.local, node(ctx, host), refs, (missing, bytes) =>
-      ctx.log(`${host}: sending ${missing.length} image(s) the node lacks (up to ${(bytes / 1e9).toFixed(1)} GB before shared layers) over SSH; this takes a few minutes`),
-    );
-    if (loaded.length) ctx.log(`${host}: loaded ${loaded.join(', ')} in one docker save | docker load over SSH (${((Date.now() - started) / 1000).toFixed(1)} s)`);
-  }
+  // Every node at once: each has its own SSH connection and engine, and a compute's two images
+  // need not wait behind the controller's eighteen.
+  await Promise.all(
+    [...needed].map(async ([host, refs]) => {
+      const started = Date.now();
+      const loaded = await ensureImages(ctx.local, node(ctx, host), refs, (missing, bytes) =>
+        ctx.log(`${host}: sending ${missing.length} image(s) the node lacks (up to ${(bytes / 1e9).toFixed(1)} GB before shared layers) over SSH; this takes a few minutes`),
+      );
+      if (loaded.length) ctx.log(`${host}: loaded ${loaded.join(', ')} in one docker save | docker load over SSH (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+    }),
+  );
   for (const { service, host, n, current, tag, desired } of targets) {
     const written = await syncFiles(n.transport, desired.dirs, desired.files);
     if (written.length) ctx.log(`${host.name}: wrote ${written.join(', ')}`);

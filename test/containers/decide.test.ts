@@ -84,8 +84,13 @@ test('glance-api one-shots: db_sync, then the metadata definitions', (t) => {
 test('host side: infrastructure plus database-only views; MariaDB still creates the container services\' databases', (t) => {
   const services = hostSideServices(containerServices);
   // nova's five containers share one descriptor: its view is there once, in packages-mode order.
-  // ovs-network: br-ex's host network files, with Open vSwitch on the host.
-  t.deepEqual(services.map((s) => s.name), ['chrony', 'repos', 'mariadb', 'rabbitmq', 'memcached', 'keystone', 'glance', 'placement', 'nova', 'neutron', 'heat', 'horizon', 'ovs-network', 'credentials']);
+  // ovs-network: br-ex's host network files, with Open vSwitch on the host; docker-engine: the
+  // engine the containers run on, installed with the rest.
+  t.deepEqual(services.map((s) => s.name), ['chrony', 'repos', 'mariadb', 'rabbitmq', 'memcached', 'keystone', 'glance', 'placement', 'nova', 'neutron', 'heat', 'horizon', 'ovs-network', 'docker-engine', 'credentials']);
+  const engine = services.find((s) => s.name === 'docker-engine')!;
+  t.deepEqual(engine.components.map((c) => `${c.role}:${c.packages.debian.join(',')}:${c.unit.debian}`), ['control:docker.io:docker', 'network:docker.io:docker', 'compute:docker.io:docker']);
+  t.false(engine.enabled(d), 'not in a packages-mode deployment');
+  t.true(engine.enabled({ ...d, mode: 'containers' }));
   const view = databaseOnly(allServices.find((s) => s.name === 'keystone')!);
   t.deepEqual(view.components, []);
   t.deepEqual(view.files({ deployment: d, host: ctrl, os: 'debian' }), []);

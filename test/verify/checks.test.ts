@@ -115,8 +115,9 @@ test('containers mode: verify checks the host side\'s units, the containers wher
   const plan = planDeployment(d).plan;
   const ctrlUnits = plan.hosts.find((h) => h.host === 'ctrl1')!.steps.flatMap((s) => (s.kind === 'unit' ? [s.unit] : []));
   // Open vSwitch (with br-ex on the network host, before its agents need it) stays on the host,
-  // and so does the unit that puts netdev bridges back together at boot.
-  t.deepEqual(ctrlUnits, ['openvswitch-switch', 'cairn-ovs-netdev', 'chrony', 'mariadb', 'rabbitmq-server', 'memcached']);
+  // and so does the unit that puts netdev bridges back together at boot; the Docker engine the
+  // containers run on is a unit of the host side, checked like the others.
+  t.deepEqual(ctrlUnits, ['openvswitch-switch', 'cairn-ovs-netdev', 'chrony', 'mariadb', 'rabbitmq-server', 'memcached', 'docker']);
   const ctrlSteps = plan.hosts.find((h) => h.host === 'ctrl1')!.steps.map((s) => s.id);
   t.true(ctrlSteps.includes('bridge-port:br-ex:eth1'));
   t.true(ctrlSteps.includes('sysctl:net.ipv4.ip_forward'));
@@ -125,7 +126,7 @@ test('containers mode: verify checks the host side\'s units, the containers wher
   // libvirtd first: the descriptors' order, as in packages mode).
   const cmpUnits = plan.hosts.find((h) => h.host === 'cmp1')!.steps.flatMap((s) => (s.kind === 'unit' ? [s.unit] : []));
   // cairn-netdev-taps: the netdev datapath's tap watcher stays on the host too.
-  t.deepEqual(cmpUnits, ['cairn-netdev-taps', 'chrony', 'libvirtd', 'openvswitch-switch']);
+  t.deepEqual(cmpUnits, ['cairn-netdev-taps', 'chrony', 'libvirtd', 'openvswitch-switch', 'docker']);
   const cv = containersVerify(d, planDeployment(d).files);
   // The descriptors' order: neutron's servers after nova's containers (nova before neutron).
   const ctrlContainers = ['keystone', 'glance-api', 'placement-api', 'nova-api', 'nova-metadata-api', 'nova-conductor', 'nova-scheduler', 'nova-novncproxy', 'neutron-server', 'neutron-rpc-server'];
