@@ -11,7 +11,8 @@
  */
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
+import { dockerode } from '../local/dockerode-lazy.js';
 import type { SshTransport } from '../transport/ssh-transport.js';
 import { containersError } from './errors.js';
 
@@ -89,6 +90,6 @@ export interface NodeDocker {
 export function nodeDocker(transport: SshTransport, socketPath = DOCKER_SOCKET): NodeDocker {
   const { agent, channelsOpened } = sshSocketAgent(() => transport.forwardUnix(socketPath), transport.host, socketPath);
   // host/port only fill the Host header: the agent decides where bytes go.
-  const docker = new Docker({ protocol: 'http', host: 'docker', port: 80, agent } as Docker.DockerOptions);
+  const docker = new (dockerode())({ protocol: 'http', host: 'docker', port: 80, agent } as Docker.DockerOptions);
   return { host: transport.host, docker, channelsOpened, close: () => agent.destroy() };
 }

@@ -4,7 +4,6 @@
  * Each holds ONE SSH connection per node for the whole operation, under the deploy lock of
  * packages mode (a container operation and a deploy never interleave), and renders once.
  */
-import Docker from 'dockerode';
 import { hostname, userInfo } from 'node:os';
 import { applyPlan } from '../apply/apply-plan.js';
 import type { ApplyEvent } from '../apply/events.js';
@@ -193,7 +192,7 @@ async function withNodes<R>(d: Deployment, opts: NodeOptions, planned: Planned |
       dockers.push(nd);
       nodes.set(h.name, { host: h, transport: t, docker: nd.docker });
     }
-    return await fn({ deployment: decided.deployment, rendered: decided.files, nodes, local: new Docker(), log: opts.log, historyFile: historyFileIn(opts.stateDir), healthDeadlineMs: opts.healthDeadlineMs });
+    return await fn({ deployment: decided.deployment, rendered: decided.files, nodes, local: await connectDocker(), log: opts.log, historyFile: historyFileIn(opts.stateDir), healthDeadlineMs: opts.healthDeadlineMs });
   } finally {
     for (const nd of dockers) nd.close();
     await Promise.all(locked.map((t) => releaseLock(t, owner)));

@@ -4,13 +4,14 @@
  * (src/lab/) and by containers mode (src/containers/); a lab's own objects by label are in
  * src/lab/lab-objects.ts.
  */
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
+import { dockerode } from './dockerode-lazy.js';
 import { PassThrough } from 'node:stream';
 import { HostError } from '../errors.js';
 
 /** The local engine (DOCKER_HOST if set, else /var/run/docker.sock), checked to answer. */
 export async function connectDocker(): Promise<Docker> {
-  const docker = new Docker();
+  const docker = new (dockerode())();
   try {
     await withTimeout(docker.ping(), 10_000, 'no answer within 10 s');
   } catch (err) {
