@@ -8,6 +8,7 @@ import type { Step } from '../plan/steps.js';
 import { PENDING_RESTART_DIR, STAMP_DIR, stampFile } from '../facts/probe.js';
 import { shJoin, shQuote } from '../transport/quote.js';
 import { dpkgPathOption, withCompileQueue } from './compile-queue.js';
+import { withOneDaemonReload } from './reload-once.js';
 
 /** One thing to do on a host. */
 export type Action =
@@ -82,7 +83,8 @@ const WITHOUT_STARTS = [
   'sh',
 ];
 
-// dpkgPathOption: python packages' byte-compiling goes to cairn's queue (compile-queue.ts).
+// dpkgPathOption: python packages' byte-compiling goes to cairn's queue (compile-queue.ts), and
+// the packages' many systemd daemon-reloads become one after the install (reload-once.ts).
 const APT_INSTALL = ['apt-get', 'install', '-y', '-q', '-o', 'Dpkg::Options::=--force-confdef', '-o', 'Dpkg::Options::=--force-confold', ...dpkgPathOption()];
 
 /**
@@ -130,7 +132,7 @@ export function decide(step: Step, ctx: DecideContext): Decision {
       const recommends = step.recommends === true;
       const argv =
         ctx.osFamily === 'debian'
-          ? [...WITHOUT_STARTS, ...withCompileQueue(), 'sh', '-c', APT_INSTALL_ONCE_MORE, 'sh', ...(recommends ? [] : ['--no-install-recommends']), ...missing]
+          ? [...WITHOUT_STARTS, ...withCompileQueue(), ...withOneDaemonReload(), 'sh', '-c', APT_INSTALL_ONCE_MORE, 'sh', ...(recommends ? [] : ['--no-install-recommends']), ...missing]
           : ['dnf', 'install', '-y', ...(recommends ? [] : ['--setopt=install_weak_deps=False']), ...missing];
       // Refresh the package lists first, and only when something must be installed: a host's
       // lists may be missing (minimal images) or older than the archive.
