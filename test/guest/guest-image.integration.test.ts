@@ -8,7 +8,7 @@
 import test from 'ava';
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -127,4 +127,14 @@ test.serial('a second build comes from the cache, byte for byte', async (t) => {
   t.true(again.cached);
   t.is(again.dir, image.dir);
   t.deepEqual(again.manifest.files, image.manifest.files);
+  t.true(existsSync(join(image.dir, 'verified.json')), 'the files were found whole once: not hashed again next time');
+});
+
+test.serial('a cached file rewritten since it was verified is hashed again: a damaged image is rebuilt', async (t) => {
+  t.timeout(5 * 60_000);
+  const size = statSync(image.initrd).size;
+  writeFileSync(image.initrd, Buffer.alloc(size));
+  const rebuilt = await buildGuestImage(join(scratch, 'cache'), new Progress(undefined));
+  t.false(rebuilt.cached);
+  t.is(createHash('sha256').update(readFileSync(rebuilt.initrd)).digest('hex'), rebuilt.manifest.files.initrd.sha256);
 });
