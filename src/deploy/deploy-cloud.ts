@@ -77,6 +77,8 @@ export async function provisionAfterDeploy(
   opts: Pick<DeployCloudOptions, 'stateDir' | 'trustNewHosts'>,
   emit: (e: ApplyEvent) => void,
   apiContainer?: string,
+  /** An open connection to the control host to use (and leave open); without it one is made. */
+  control?: Transport,
 ): Promise<ProvisionReport> {
   const ctrl = controllerOf(d);
   const note = (message: string): void => emit({ type: 'note', host: ctrl.name, message });
@@ -90,7 +92,7 @@ export async function provisionAfterDeploy(
   }
   let t: Transport | undefined;
   try {
-    t = await connectSsh(ctrl, { ...(opts.trustNewHosts ? { trustNewHosts: true } : {}), log: (line) => run.log(ctrl.name, line) });
+    t = control ?? (await connectSsh(ctrl, { ...(opts.trustNewHosts ? { trustNewHosts: true } : {}), log: (line) => run.log(ctrl.name, line) }));
     const report = await provisionDemo(d, t, image, apiContainer);
     const made = report.changes.filter((c) => c.action !== 'exists');
     note(report.unchanged ? 'demo provisioning: unchanged' : `demo provisioning: ${made.length} made (${made.map((c) => c.resource).join(', ') || 'nothing new'})`);
@@ -98,14 +100,12 @@ export async function provisionAfterDeploy(
   } catch (e) {
     return { ok: false, unchanged: false, changes: [], ms: Date.now() - started, error: (e as Error).message };
   } finally {
-    await t?.close().catch(() => undefined);
+    if (t !== control) await t?.close().catch(() => undefined);
   }
 }
 
 /** Deploys `d` (packages mode). Expected failures are in the outcome; bugs throw. */
 export async function deployCloud(d: Deployment, opts: DeployCloudOptions): Promise<DeployOutcome> {
-  const playbooks = shippedPlaybooks();
-  const templates = new TemplateSet();
   const run = opts.dryRun ? discardingRunDir() : openRunDir(opts.stateDir);
   const phaseMarks: { phase: string; at: number }[] = [];
   const connect = opts.connect ?? ((host: Host) => connectSsh(host, { ...(opts.trustNewHosts ? { trustNewHosts: true, recordNewHosts: !opts.dryRun } : {}), log: (line) => run.log(host.name, line) }));
@@ -114,6 +114,36 @@ export async function deployCloud(d: Deployment, opts: DeployCloudOptions): Prom
     run.event(e);
     opts.onEvent?.(e);
   };
+  // The apply's connection to the control host stays open for demo provisioning: a no-op re-run
+  // then costs one command there, not a second SSH handshake. Its other connections to that
+  // host (a bridge's proof that the host is still reachable) are new ones, as they must be.
+  const ctrl = controllerOf(d);
+  let control: Transport | undefined;
+  const applyConnect = async (host: Host): Promise<Transport> => {
+    const t = await connect(host, run);
+    if (host.name !== ctrl.name || control || opts.dryRun) return t;
+    control = t;
+    return closedLater(t);
+  };
+  try {
+    return await deployWith(d, opts, run, applyConnect, () => control, emit, phaseMarks);
+  } finally {
+    await control?.close().catch(() => undefined);
+  }
+}
+
+/** deployCloud's stages, with `connect` for the apply and its control-host connection for provisioning. */
+async function deployWith(
+  d: Deployment,
+  opts: DeployCloudOptions,
+  run: RunDir,
+  connect: (host: Host) => Promise<Transport>,
+  control: () => Transport | undefined,
+  emit: (e: ApplyEvent) => void,
+  phaseMarks: { phase: string; at: number }[],
+): Promise<DeployOutcome> {
+  const playbooks = shippedPlaybooks();
+  const templates = new TemplateSet();
   const started = Date.now();
   let planned: Planned | undefined;
   const report = await applyPlan(
@@ -126,7 +156,7 @@ export async function deployCloud(d: Deployment, opts: DeployCloudOptions): Prom
     {
       dryRun: Boolean(opts.dryRun),
       forks: opts.forks,
-      connect: (host) => connect(host, run),
+      connect,
       onEvent: emit,
       log: run.log,
       owner: `${run.id} ${userInfo().username}@${hostname()}`,
@@ -143,7 +173,7 @@ export async function deployCloud(d: Deployment, opts: DeployCloudOptions): Prom
 
   outcome.credentials = writeLocalCredentials(planned.deployment, planned.files, opts.stateDir);
   if (planned.deployment.provisionDemo) {
-    outcome.provision = await provisionAfterDeploy(planned.deployment, run, opts, emit);
+    outcome.provision = await provisionAfterDeploy(planned.deployment, run, opts, emit, undefined, control());
     run.writeJson('provision.json', outcome.provision);
     if (!outcome.provision.ok) return outcome;
   }
@@ -154,3 +184,14 @@ export async function deployCloud(d: Deployment, opts: DeployCloudOptions): Prom
   return outcome;
 }
 
+/** A view of `t` whose close() leaves it open: its owner closes `t` itself, later. */
+function closedLater(t: Transport): Transport {
+  return {
+    host: t.host,
+    run: (cmd) => t.run(cmd),
+    put: (path, content, o) => t.put(path, content, o),
+    get: (path) => t.get(path),
+    hashFiles: (paths) => t.hashFiles(paths),
+    close: () => Promise.resolve(),
+  };
+}
