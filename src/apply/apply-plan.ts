@@ -180,8 +180,30 @@ async function applyHost(hp: HostPlan, t: Transport, initialFacts: HostFacts, re
   const changed = new Set<string>();
   let facts = initialFacts;
   const idle = hostIsIdle(hp.steps, facts, hp.osFamily);
-  for (const step of hp.steps) {
-    facts = await runStep(step, hp, t, facts, changed, idle, report, host, opts, log);
+  // The background lane (Step.background): its steps run one after another, each started when
+  // the loop below reaches it, beside the steps after it. A dry run changes nothing, so it has
+  // nothing to overlap: its background steps are reported in place.
+  let lane: Promise<unknown> = Promise.resolve();
+  const launched = new Map<string, Promise<unknown>>();
+  try {
+    for (const step of hp.steps) {
+      for (const id of step.after ?? []) await launched.get(id);
+      if (step.background && !opts.dryRun) {
+        const stepFacts = facts;
+        lane = lane.then(() => runStep(step, hp, t, stepFacts, changed, idle, report, host, opts, log));
+        // Handled here so a failure waits, unreported, for the step (or the end) that awaits it.
+        lane.catch(() => undefined);
+        launched.set(step.id, lane);
+        continue;
+      }
+      facts = await runStep(step, hp, t, facts, changed, idle, report, host, opts, log);
+    }
+    await lane;
+  } catch (e) {
+    // A command of the lane still running (a migration) is let finish before the host's
+    // connection closes: cut off half-way, it could leave its database half migrated.
+    await Promise.allSettled(launched.values());
+    throw e;
   }
 }
 

@@ -44,8 +44,10 @@ export function phaseTimes(marks: readonly { phase: string; at: number }[], repo
     const { phase, at } = marks[i]!;
     let text = `${phase === 'connect' ? 'connect+facts' : phase} ${s(marks[i + 1]!.at - at)}`;
     if (phase === 'apply') {
-      // Per step phase, the slowest host's total: hosts run in parallel.
-      const phaseOf = new Map(plan.hosts.flatMap((h) => h.steps.map((st) => [`${h.host}\u0000${st.id}`, st.kind === 'unit' ? 'units' : st.phase] as const)));
+      // Per step phase, the slowest host's total: hosts run in parallel. Steps of a host's
+      // background lane ran beside the others, so they count apart ("background"), not in the
+      // phase whose time they overlapped.
+      const phaseOf = new Map(plan.hosts.flatMap((h) => h.steps.map((st) => [`${h.host}\u0000${st.id}`, st.background ? 'background' : st.kind === 'unit' ? 'units' : st.phase] as const)));
       const totals = new Map<string, number>();
       for (const h of report.hosts) {
         const mine = new Map<string, number>();

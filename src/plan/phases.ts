@@ -77,9 +77,17 @@ export const units: PhaseFunction = ({ deployment: d, host, active, steps: earli
   const planned = new Set(earlier.flatMap((s) => (s.kind === 'unit' ? [s.unit] : [])));
   const out: Step[] = [];
   const atEnd: Step[] = [];
+  // Early commands (schema migrations) of the services after the one that makes the databases
+  // go to the host's background lane as soon as the databases exist; each service's first step
+  // of its own waits for its early ones.
+  let databasesMade = false;
+  const early: Step[] = [];
   for (const s of active) {
     const boot = bootstrapOf.get(s.name) ?? [];
-    out.push(...boot.filter((b) => b.when === 'before-start').map((b) => b.step));
+    const own = out.length;
+    const hoisted = databasesMade ? boot.filter((b) => b.when === 'before-start' && b.early && b.step.kind === 'command') : [];
+    early.push(...hoisted.map((b): Step => ({ ...b.step, background: true })));
+    out.push(...boot.filter((b) => b.when === 'before-start' && !hoisted.includes(b)).map((b) => b.step));
     for (const c of componentsOn(s, host)) {
       const unit = c.unit[os];
       if (planned.has(unit)) continue;
@@ -88,11 +96,17 @@ export const units: PhaseFunction = ({ deployment: d, host, active, steps: earli
     }
     out.push(...boot.filter((b) => b.when === 'after-start' && !b.atEnd).map((b) => b.step));
     atEnd.push(...boot.filter((b) => b.when === 'after-start' && b.atEnd).map((b) => b.step));
+    if (hoisted.length > 0 && out.length > own) out[own] = { ...out[own]!, after: hoisted.map((b) => b.step.id) };
+    if (boot.some((b) => b.step.id === DATABASES_STEP)) databasesMade = true;
   }
+  if (early.length > 0) out.splice(out.findIndex((st) => st.id === DATABASES_STEP) + 1, 0, ...early);
   // APIs nothing on this host waits for load while the later services start (measured on the
   // lab: heat's wait alone was 52 s, neutron's 39 s, each with the host otherwise idle).
   return [...out, ...atEnd];
 };
+
+/** The step that makes every service's database (mariadb's bootstrap): early commands follow it. */
+const DATABASES_STEP = 'command:mariadb:databases';
 
 /** The wait for a synchronised clock (chrony's), on hosts whose playbooks ask for it. */
 export const chronySync: PhaseFunction = (ctx) => (ctx.playbooks.some((p) => p.chronySync) ? hostSteps(ctx, 'chrony-sync') : []);
@@ -150,7 +164,7 @@ function bootstrapSteps(
   host: Host,
   active: readonly ServiceDescriptor[],
   earlier: readonly Step[],
-): { when: BootstrapStep['when']; atEnd: boolean; restarts: string[]; step: CommandStep | WaitStep }[] {
+): { when: BootstrapStep['when']; atEnd: boolean; early: boolean; restarts: string[]; step: CommandStep | WaitStep }[] {
   if (!service.bootstrap) return [];
   return service.bootstrap({ deployment: d, host, os: host.osFamily }, active).map((b) => {
     const id = `command:${service.name}:${b.name}`;
@@ -158,7 +172,7 @@ function bootstrapSteps(
     if (b.wait) {
       // An after-start wait gates later bootstrap steps and is moot when nothing changed; a
       // before-start wait gates the service's own start, which may be needed regardless.
-      return { when: b.when, atEnd: b.atEnd === true, restarts, step: { kind: 'wait', id, title: b.title, phase: 'bootstrap', argv: b.argv, intervalMs: b.wait.intervalMs, deadlineMs: b.wait.deadlineMs, report: false, ...(b.when === 'after-start' ? { onlyAfterChange: true } : {}) } };
+      return { when: b.when, atEnd: b.atEnd === true, early: false, restarts, step: { kind: 'wait', id, title: b.title, phase: 'bootstrap', argv: b.argv, intervalMs: b.wait.intervalMs, deadlineMs: b.wait.deadlineMs, report: false, ...(b.when === 'after-start' ? { onlyAfterChange: true } : {}) } };
     }
     // A command that runs a managed file (a script) re-runs when that file changes.
     const scripts = earlier.filter((s): s is FileStep => s.kind === 'file' && b.argv.includes(s.path)).map((s) => s.sha256);
@@ -176,6 +190,6 @@ function bootstrapSteps(
       ...(guarded ? {} : { stamp: sha256(JSON.stringify({ argv: b.argv, stdin: b.stdin ?? '', inputs: [...(b.inputs ?? []), ...scripts] })) }),
       ...(b.timeoutMs ? { timeoutMs: b.timeoutMs } : {}),
     };
-    return { when: b.when, atEnd: false, restarts, step };
+    return { when: b.when, atEnd: false, early: b.early === true, restarts, step };
   });
 }

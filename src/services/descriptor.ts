@@ -171,6 +171,12 @@ export interface BootstrapStep {
    * each in turn.
    */
   atEnd?: boolean;
+  /**
+   * For a before-start command that needs only its database and the host's files (a schema
+   * migration): it is started as soon as the databases exist, in the host's background lane,
+   * instead of when its service's turn comes; the service's own steps wait for it.
+   */
+  early?: boolean;
   timeoutMs?: number;
   /** Units restarted when this command ran (it changed their configuration). */
   restarts?: string[];

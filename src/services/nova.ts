@@ -407,8 +407,9 @@ export const nova: ServiceDescriptor = {
     const databases = [databaseUrl(d, 'nova', d.nova.dbPassword, 'nova_api'), databaseUrl(d, 'nova', d.nova.dbPassword, 'nova')];
     const computes = d.hosts.filter((h) => hasRole(h, 'compute')).map((h) => h.name).sort();
     return [
-      { name: 'api-db-sync', title: 'nova API database schema', when: 'before-start', argv: manage('api_db', 'sync'), inputs: databases, timeoutMs: 600_000 },
-      { name: 'cell0', title: 'nova cell0 mapped', when: 'before-start', argv: manage('cell_v2', 'map_cell0'), inputs: databases, timeoutMs: 300_000 },
+      // Early (the host's background lane, in this order): they need only the databases and nova.conf.
+      { name: 'api-db-sync', title: 'nova API database schema', when: 'before-start', argv: manage('api_db', 'sync'), inputs: databases, timeoutMs: 600_000, early: true },
+      { name: 'cell0', title: 'nova cell0 mapped', when: 'before-start', argv: manage('cell_v2', 'map_cell0'), inputs: databases, timeoutMs: 300_000, early: true },
       {
         name: 'cell1',
         title: 'nova cell1 created',
@@ -417,8 +418,9 @@ export const nova: ServiceDescriptor = {
         argv: ['sh', '-c', `${shJoin(manage('cell_v2', 'list_cells'))} | grep -qF ' cell1 ' || ${shJoin(manage('cell_v2', 'create_cell', '--name=cell1'))}`],
         inputs: databases,
         timeoutMs: 300_000,
+        early: true,
       },
-      { name: 'db-sync', title: 'nova cell databases schema', when: 'before-start', argv: manage('db', 'sync'), inputs: databases, timeoutMs: 900_000 },
+      { name: 'db-sync', title: 'nova cell databases schema', when: 'before-start', argv: manage('db', 'sync'), inputs: databases, timeoutMs: 900_000, early: true },
       httpReadyAtEnd('ready', 'nova API answers', `http://${urlHost(host.address)}:${NOVA_API_PORT}/`),
       ...(computes.length === 0
         ? []

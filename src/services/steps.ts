@@ -14,6 +14,14 @@ export interface StepBase {
   title: string;
   /** The service descriptor or host-preparation phase that produced it. */
   phase: string;
+  /**
+   * Runs in the host's background lane: the apply starts it here and goes on with the next
+   * steps, while the lane runs its steps one at a time, in plan order (one beside the host's
+   * other steps: two CPUs' worth, not more). A step that needs it names it in `after`.
+   */
+  background?: boolean;
+  /** Background steps this one waits for (they must come earlier in the plan). */
+  after?: string[];
 }
 
 /** A rendered file with its owner, mode, and the units it restarts when it changes. */
