@@ -9,26 +9,10 @@ import type { CommandStep, Plan } from '../../src/plan/steps.js';
 import { FakeTransport } from '../../src/transport/fake-transport.js';
 import type { Command, RunResult } from '../../src/transport/transport.js';
 import { exampleDeployment } from '../helpers/example-deployment.js';
+import { healthyProbeOutput } from '../helpers/stand-in.js';
 
 const d = exampleDeployment();
 const ctrl = d.hosts.find((h) => h.name === 'ctrl1')!;
-
-/** What the facts probe prints on a healthy Debian 12 host. */
-function probeOutput(host: Host): string {
-  const lines = [
-    ['os', 'id', 'debian'],
-    ['os', 'version', '12'],
-    ['host', 'hostname', host.name],
-    ['host', 'cpu_flags', 'fpu sse2 ssse3'],
-    ['host', 'mem_kib', String(8192 * 1024)],
-    ['host', 'disk_free_kib', String(50 * 1024 * 1024)],
-    ['host', 'sudo_ok', 'yes'],
-    ['iface', 'lo', ''],
-    ['iface', 'eth0', ''],
-    ['iface', 'eth1', ''],
-  ];
-  return lines.map((l) => l.join('\t')).join('\n') + '\n';
-}
 
 /** A fake host that logs `start X` / `end X` around each `slow X` (100 ms) and `quick X` command; `fail X` exits 1. */
 class TimedHost extends FakeTransport {
@@ -39,7 +23,7 @@ class TimedHost extends FakeTransport {
       (argv) => argv.join(' ') === 'sh -s',
       (cmd) => ({
         code: 0,
-        stdout: String(cmd.stdin ?? '').includes('emit os id') ? probeOutput(host) : '',
+        stdout: String(cmd.stdin ?? '').includes('emit os id') ? healthyProbeOutput(host) : '',
         stderr: '',
       }),
     );

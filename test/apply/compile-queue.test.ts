@@ -21,6 +21,7 @@ import {
   withCompileQueue,
   type CompileQueuePaths,
 } from '../../src/apply/compile-queue.js';
+import { loggingCommand } from '../helpers/stand-in.js';
 
 interface Setup {
   dir: string;
@@ -44,22 +45,13 @@ function setup(failing: Record<string, number> = {}, held = false): Setup {
   const log = join(dir, 'calls');
   for (const [pkg, n] of Object.entries(failing))
     writeFileSync(join(dir, `fail-${pkg}`), String(n));
-  writeFileSync(
-    paths.py3compile,
-    [
-      '#!/bin/sh',
-      held
-        ? `i=0; while [ ! -e ${dir}/released ]; do i=$((i+1)); [ $i -lt 100 ] || { echo never released >&2; exit 2; }; sleep 0.1; done`
-        : ':',
-      `echo "$*" >> ${log}`,
-      `f=${dir}/fail-$2`,
-      'if [ -e "$f" ] && [ "$(cat "$f")" -gt 0 ]; then echo $(($(cat "$f") - 1)) > "$f"; echo "compile error in $2" >&2; exit 1; fi',
-      '',
-    ].join('\n'),
-    { mode: 0o755 },
-  );
-  const calls = (): string[] =>
-    existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n') : [];
+  const calls = loggingCommand(paths.py3compile, log, [
+    held
+      ? `i=0; while [ ! -e ${dir}/released ]; do i=$((i+1)); [ $i -lt 100 ] || { echo never released >&2; exit 2; }; sleep 0.1; done`
+      : ':',
+    `f=${dir}/fail-$2`,
+    'if [ -e "$f" ] && [ "$(cat "$f")" -gt 0 ]; then echo $(($(cat "$f") - 1)) > "$f"; echo "compile error in $2" >&2; exit 1; fi',
+  ]);
   return { dir, paths, calls };
 }
 

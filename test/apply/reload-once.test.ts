@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dpkgPathOption } from '../../src/apply/compile-queue.js';
+import { loggingCommand } from '../helpers/stand-in.js';
 import {
   systemctlWrapper,
   withOneDaemonReload,
@@ -32,20 +33,13 @@ function setup(opts: { systemd?: boolean; failReload?: boolean } = {}): Setup {
   };
   if (opts.systemd !== false) mkdirSync(paths.systemdRuns);
   const log = join(dir, 'calls');
-  writeFileSync(
+  const calls = loggingCommand(
     join(dir, 'systemctl'),
-    [
-      '#!/bin/sh',
-      `echo "$*" >> ${log}`,
-      opts.failReload
-        ? 'case "$*" in *daemon-reload*) echo reload failed >&2; exit 1 ;; esac'
-        : ':',
-      '',
-    ].join('\n'),
-    { mode: 0o755 },
+    log,
+    opts.failReload
+      ? ['case "$*" in *daemon-reload*) echo reload failed >&2; exit 1 ;; esac']
+      : undefined,
   );
-  const calls = (): string[] =>
-    existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n') : [];
   return { dir, paths, calls };
 }
 

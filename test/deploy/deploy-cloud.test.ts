@@ -13,24 +13,11 @@ import { deployCloud } from '../../src/deploy/deploy-cloud.js';
 import { STAGES, type Stages } from '../../src/deploy/plan-deployment.js';
 import { FakeTransport } from '../../src/transport/fake-transport.js';
 import { exampleDeployment } from '../helpers/example-deployment.js';
+import { healthyProbeOutput } from '../helpers/stand-in.js';
 
-/** What the facts probe prints on a healthy Debian 12 host with eth0 and eth1 (`memMiB` of RAM). */
+/** The facts probe's answer: a healthy host whose br-ex already holds eth1 (the address move, which confirms over a new connection, is not due). */
 function probeOutput(host: Host, memMiB: number): string {
-  const lines = [
-    ['os', 'id', 'debian'],
-    ['os', 'version', '12'],
-    ['host', 'hostname', host.name],
-    ['host', 'cpu_flags', 'fpu sse2 ssse3'],
-    ['host', 'mem_kib', String(memMiB * 1024)],
-    ['host', 'disk_free_kib', String(50 * 1024 * 1024)],
-    ['host', 'sudo_ok', 'yes'],
-    ['iface', 'lo', ''],
-    ['iface', 'eth0', ''],
-    ['iface', 'eth1', ''],
-    // br-ex already holds eth1: the address move (which confirms over a new connection) is not due.
-    ['port', 'eth1', 'br-ex'],
-  ];
-  return lines.map((l) => l.join('\t')).join('\n') + '\n';
+  return healthyProbeOutput(host, memMiB, [['port', 'eth1', 'br-ex']]);
 }
 
 /** A fake host that answers the clock/hardware probe, the facts probe, and 0 to everything else. */
