@@ -126,62 +126,49 @@ export async function deployCloud(d: Deployment, opts: DeployCloudOptions): Prom
     return closedLater(t);
   };
   try {
-    return await deployWith(d, opts, run, applyConnect, () => control, emit, phaseMarks);
+    const playbooks = shippedPlaybooks();
+    const templates = new TemplateSet();
+    const started = Date.now();
+    let planned: Planned | undefined;
+    const report = await applyPlan(
+      d,
+      (hardware) => {
+        planned = planDeployment(d, hardware, { playbooks, templates, ...(opts.stages ? { stages: opts.stages } : {}) });
+        for (const n of planned.notes) emit({ type: 'note', host: n.host, message: n.message });
+        return planned.plan;
+      },
+      {
+        dryRun: Boolean(opts.dryRun),
+        forks: opts.forks,
+        connect: applyConnect,
+        onEvent: emit,
+        log: run.log,
+        owner: `${run.id} ${userInfo().username}@${hostname()}`,
+        breakLock: Boolean(opts.breakLock),
+        secrets: secretsOf(d),
+      },
+    );
+    const ms = Date.now() - started;
+    if (planned) run.writeJson('plan.json', planForDisk(planned.plan));
+    run.writeJson('report.json', report);
+    const outcome: DeployOutcome = { deployment: d, ...(planned ? { planned } : {}), report, run, ms, phaseMarks, credentials: [] };
+    await opts.onApplied?.(outcome);
+    if (!report.ok || opts.dryRun || !planned) return outcome;
+
+    outcome.credentials = writeLocalCredentials(planned.deployment, planned.files, opts.stateDir);
+    if (planned.deployment.provisionDemo) {
+      outcome.provision = await provisionAfterDeploy(planned.deployment, run, opts, emit, undefined, control);
+      run.writeJson('provision.json', outcome.provision);
+      if (!outcome.provision.ok) return outcome;
+    }
+    if (opts.verifyWaitMs !== undefined) {
+      outcome.health = await verifyCloud(planned.deployment, planned.plan, { waitMs: opts.verifyWaitMs, forks: opts.forks, ...(opts.trustNewHosts ? { trustNewHosts: true } : {}) });
+      run.writeJson('verify.json', outcome.health);
+    }
+    return outcome;
   } finally {
     await control?.close().catch(() => undefined);
   }
-}
-
-/** deployCloud's stages, with `connect` for the apply and its control-host connection for provisioning. */
-async function deployWith(
-  d: Deployment,
-  opts: DeployCloudOptions,
-  run: RunDir,
-  connect: (host: Host) => Promise<Transport>,
-  control: () => Transport | undefined,
-  emit: (e: ApplyEvent) => void,
-  phaseMarks: { phase: string; at: number }[],
-): Promise<DeployOutcome> {
-  const playbooks = shippedPlaybooks();
-  const templates = new TemplateSet();
-  const started = Date.now();
-  let planned: Planned | undefined;
-  const report = await applyPlan(
-    d,
-    (hardware) => {
-      planned = planDeployment(d, hardware, { playbooks, templates, ...(opts.stages ? { stages: opts.stages } : {}) });
-      for (const n of planned.notes) emit({ type: 'note', host: n.host, message: n.message });
-      return planned.plan;
-    },
-    {
-      dryRun: Boolean(opts.dryRun),
-      forks: opts.forks,
-      connect,
-      onEvent: emit,
-      log: run.log,
-      owner: `${run.id} ${userInfo().username}@${hostname()}`,
-      breakLock: Boolean(opts.breakLock),
-      secrets: secretsOf(d),
-    },
-  );
-  const ms = Date.now() - started;
-  if (planned) run.writeJson('plan.json', planForDisk(planned.plan));
-  run.writeJson('report.json', report);
-  const outcome: DeployOutcome = { deployment: d, ...(planned ? { planned } : {}), report, run, ms, phaseMarks, credentials: [] };
-  await opts.onApplied?.(outcome);
-  if (!report.ok || opts.dryRun || !planned) return outcome;
-
-  outcome.credentials = writeLocalCredentials(planned.deployment, planned.files, opts.stateDir);
-  if (planned.deployment.provisionDemo) {
-    outcome.provision = await provisionAfterDeploy(planned.deployment, run, opts, emit, undefined, control());
-    run.writeJson('provision.json', outcome.provision);
-    if (!outcome.provision.ok) return outcome;
-  }
-  if (opts.verifyWaitMs !== undefined) {
-    outcome.health = await verifyCloud(planned.deployment, planned.plan, { waitMs: opts.verifyWaitMs, forks: opts.forks, ...(opts.trustNewHosts ? { trustNewHosts: true } : {}) });
-    run.writeJson('verify.json', outcome.health);
-  }
-  return outcome;
 }
 
 /** A view of `t` whose close() leaves it open: its owner closes `t` itself, later. */

@@ -85,7 +85,7 @@ export const units: PhaseFunction = ({ deployment: d, host, active, steps: earli
   for (const s of active) {
     const boot = bootstrapOf.get(s.name) ?? [];
     const own = out.length;
-    const hoisted = databasesMade ? boot.filter((b) => b.when === 'before-start' && b.early && b.step.kind === 'command') : [];
+    const hoisted = databasesMade ? boot.filter((b) => b.when === 'before-start' && b.early) : [];
     early.push(...hoisted.map((b): Step => ({ ...b.step, background: true })));
     out.push(...boot.filter((b) => b.when === 'before-start' && !hoisted.includes(b)).map((b) => b.step));
     for (const c of componentsOn(s, host)) {
