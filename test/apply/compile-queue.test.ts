@@ -41,6 +41,7 @@ function setup(failing: Record<string, number> = {}, held = false): Setup {
     bin: join(dir, 'install-bin'),
     queue: join(dir, 'queue'),
     py3compile: join(dir, 'debian-py3compile'),
+    python: '/usr/bin/python3',
   };
   const log = join(dir, 'calls');
   for (const [pkg, n] of Object.entries(failing))
@@ -73,6 +74,61 @@ function run(s: Setup, script: string): { code: number | null; stderr: string } 
 }
 
 const jobsLeft = (s: Setup): string[] => readdirSync(join(s.paths.queue, 'jobs'));
+
+/**
+ * A host whose Debian py3compile stand-in is a Python script with the parts of Debian's that the
+ * batch compiler uses (get_requested_versions, get_exclude_patterns, dpf, compile, WORKERS, log).
+ * Run as a command it logs "$*" as the shell stand-in does; loaded by the batch compiler, each
+ * package it compiles logs "batch PID PACKAGE". `fail-PACKAGE` files fail either path, counting down.
+ */
+function pythonSetup(failing: Record<string, number> = {}, held = false): Setup {
+  const s = setup(failing, held);
+  const log = join(s.dir, 'calls');
+  const py = (text: string): string => JSON.stringify(text);
+  writeFileSync(
+    s.paths.py3compile,
+    [
+      '#!/usr/bin/python3',
+      'import os, sys, time',
+      `LOG, DIR, HELD = ${py(log)}, ${py(s.dir)}, ${held ? 'True' : 'False'}`,
+      'def note(line):',
+      "    with open(LOG, 'a') as f: f.write(line + '\\n')",
+      'def fails(package):',
+      "    f = os.path.join(DIR, 'fail-' + package)",
+      '    n = int(open(f).read()) if os.path.exists(f) else 0',
+      '    if n <= 0: return False',
+      "    open(f, 'w').write(str(n - 1))",
+      '    return True',
+      'class Worker:',
+      '    returncode = 0',
+      '    def communicate(self): pass',
+      'class log:',
+      '    @staticmethod',
+      '    def setLevel(level): pass',
+      'class dpf:',
+      '    @staticmethod',
+      '    def from_package(package): return iter([package])',
+      '    @staticmethod',
+      '    def filter_public(files, versions): return files',
+      'WORKERS = {}',
+      'def get_requested_versions(vrange, available): return {(3, 11)}',
+      'def get_exclude_patterns(): return []',
+      'def compile(files, versions, force, optimize, e_patterns):',
+      "    worker = WORKERS.setdefault('3.11', Worker())",
+      '    for package in files:',
+      "        note('batch %d %s' % (os.getpid(), package))",
+      '        if fails(package): worker.returncode = 1',
+      "if __name__ == '__main__':",
+      "    note(' '.join(sys.argv[1:]))",
+      '    if fails(sys.argv[2]):',
+      "        print('compile error in ' + sys.argv[2], file=sys.stderr)",
+      '        sys.exit(1)',
+      '',
+    ].join('\n'),
+    { mode: 0o755 },
+  );
+  return s;
+}
 
 test('compile queue: every package is compiled once, in the order of the postinsts, by the time the install step ends', (t) => {
   const s = setup();
@@ -134,4 +190,53 @@ test('compile queue: the wrapper compiles in the foreground, as Debian does, whe
   const r = spawnSync(wrapper, ['-p', 'python3-a'], { encoding: 'utf8' });
   t.is(r.status, 0, r.stderr);
   t.deepEqual(s.calls(), ['-p python3-a']);
+});
+
+test("compile queue: the plain `-p PACKAGE` jobs found queued are compiled in one run of Debian's code; a job with more arguments by py3compile itself", (t) => {
+  const s = pythonSetup({}, true);
+  const privateDir = join(s.dir, 'share');
+  const script = install(s, ['python3-a', 'python3-b', 'python3-c']).replace(
+    `touch ${s.dir}/released`,
+    `PATH=${dpkgPathOption(s.paths)[1]!.replace(/^DPkg::Path=/, '')} py3compile -p openstack-dashboard ${privateDir} || exit 1\ntouch ${s.dir}/released`,
+  );
+  const r = run(s, script);
+  t.is(r.code, 0, r.stderr);
+  const calls = s.calls();
+  const batch = calls.filter((c) => c.startsWith('batch '));
+  t.deepEqual(
+    batch.map((c) => c.split(' ')[2]),
+    ['python3-a', 'python3-b', 'python3-c'],
+  );
+  t.is(new Set(batch.map((c) => c.split(' ')[1])).size, 1, `one process: ${calls.join('; ')}`);
+  t.deepEqual(
+    calls.filter((c) => !c.startsWith('batch ')),
+    [`-p openstack-dashboard ${privateDir}`],
+  );
+  t.deepEqual(jobsLeft(s), []);
+});
+
+test('compile queue: when the batch fails, each of its packages is compiled by py3compile itself, as its postinst would have', (t) => {
+  const s = pythonSetup({ 'python3-b': 1 }, true);
+  const r = run(s, install(s, ['python3-a', 'python3-b', 'python3-c']));
+  t.is(r.code, 0, r.stderr);
+  const calls = s.calls();
+  t.deepEqual(
+    calls.filter((c) => !c.startsWith('batch ')),
+    ['-p python3-a', '-p python3-b', '-p python3-c'],
+  );
+  t.is(calls.filter((c) => c.startsWith('batch ')).length, 3);
+  t.regex(readFileSync(join(s.paths.queue, 'worker.log'), 'utf8'), /batched byte-compile failed/);
+  t.deepEqual(jobsLeft(s), []);
+  t.deepEqual(readdirSync(join(s.paths.queue, 'failed')), []);
+});
+
+test('compile queue: a package that fails in the batch and alone is tried once more in the foreground, and fails the step', (t) => {
+  const s = pythonSetup({ 'python3-b': 3 }, true);
+  const r = run(s, install(s, ['python3-a', 'python3-b']));
+  t.is(r.code, 1);
+  t.regex(r.stderr, /compile error in python3-b/);
+  t.deepEqual(
+    s.calls().filter((c) => !c.startsWith('batch ')),
+    ['-p python3-a', '-p python3-b', '-p python3-b'],
+  );
 });

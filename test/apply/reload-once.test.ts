@@ -45,10 +45,7 @@ function setup(opts: { systemd?: boolean; failReload?: boolean } = {}): Setup {
 
 /** An install whose "postinsts" reload systemd and ask whether their unit is enabled, on dpkg's PATH. */
 function install(s: Setup, units: string[], exitCode = 0): string {
-  const dpkgPath = dpkgPathOption({ bin: s.paths.bin, queue: '', py3compile: '' })[1]!.replace(
-    /^DPkg::Path=/,
-    '',
-  );
+  const dpkgPath = dpkgPathOption({ bin: s.paths.bin })[1]!.replace(/^DPkg::Path=/, '');
   const postinst =
     'systemctl --system daemon-reload >/dev/null || exit 1; systemctl is-enabled "$1" || true';
   return [
