@@ -173,8 +173,9 @@ export interface BootstrapStep {
   atEnd?: boolean;
   /**
    * For a before-start command that needs only its database and the host's files (a schema
-   * migration): it is started as soon as the databases exist, in the host's background lane,
-   * instead of when its service's turn comes; the service's own steps wait for it.
+   * migration; Horizon's static files, which need no database): it is started as soon as the
+   * databases exist, in the host's background lane, instead of when its service's turn comes;
+   * the service's own steps wait for it.
    */
   early?: boolean;
   timeoutMs?: number;

@@ -147,19 +147,20 @@ test('packages come without recommended dependencies unless the deployment asks 
   t.is((step(p2) as { recommends?: boolean }).recommends, true);
 });
 
-test('schema migrations go to the control host\'s background lane right after the databases are made; each service\'s own steps wait for its migration', (t) => {
+test('schema migrations and Horizon\'s static files go to the control host\'s background lane right after the databases are made; each service\'s own steps wait for its own', (t) => {
   const h = hostPlan('ctrl1');
   const at = ids(h).indexOf('command:mariadb:databases');
   const background = h.steps.filter((s) => s.background);
-  t.deepEqual(background.map((s) => s.id), ['command:keystone:db-sync', 'command:glance:db-sync', 'command:placement:db-sync', 'command:nova:api-db-sync', 'command:nova:cell0', 'command:nova:cell1', 'command:nova:db-sync', 'command:neutron:db-sync', 'command:heat:db-sync'].filter((id) => ids(h).includes(id)));
-  t.true(background.length >= 8);
+  t.deepEqual(background.map((s) => s.id), ['command:keystone:db-sync', 'command:glance:db-sync', 'command:placement:db-sync', 'command:nova:api-db-sync', 'command:nova:cell0', 'command:nova:cell1', 'command:nova:db-sync', 'command:neutron:db-sync', 'command:heat:db-sync', 'command:horizon:static'].filter((id) => ids(h).includes(id)));
+  t.true(background.length >= 9);
+  t.true(background.some((s) => s.id === 'command:horizon:static'));
   t.deepEqual(ids(h).slice(at + 1, at + 1 + background.length), background.map((s) => s.id), 'right after the databases');
   for (const b of background) {
     const service = b.id.split(':')[1]!;
     const waiter = ids(h).findIndex((_, i) => h.steps[i]!.after?.includes(b.id));
     t.true(waiter > at + background.length, `a step after the lane's start waits for ${b.id}`);
-    // Nothing of the service runs before its schema is there.
-    const firstOwn = ids(h).findIndex((id, i) => i > at + background.length && id.startsWith(`command:${service}:`));
+    // Nothing of the service runs before its schema (or Horizon's static files) is there.
+    const firstOwn = ids(h).findIndex((id, i) => i > at + background.length && (id.startsWith(`command:${service}:`) || (service === 'horizon' && id === 'unit:apache2')));
     t.true(firstOwn === -1 || waiter <= firstOwn, `${b.id} is awaited before ${ids(h)[firstOwn]}`);
   }
   t.true(plan.hosts.filter((x) => x.host !== 'ctrl1').every((x) => x.steps.every((s) => !s.background && !s.after)), 'computes have no lane');
