@@ -51,6 +51,8 @@ test('a node container: LAB.md run flags, never SYS_TIME, management network onl
       Mounts: [{ Type: 'volume', Source: 'lab-ctrl1-var-lib-docker', Target: '/var/lib/docker' }],
       NetworkMode: 'cairn-lab-mgmt',
       RestartPolicy: { Name: 'no' },
+      // The controller's install is a first deploy's longest: twice a compute's CPU weight.
+      CpuShares: 2048,
     },
     NetworkingConfig: { EndpointsConfig: { 'cairn-lab-mgmt': { IPAMConfig: { IPv4Address: '198.18.10.11' } } } },
   });
@@ -123,4 +125,10 @@ test("the gateway: chronyd -x in the host's network namespace, bound to the lab'
   t.regex(aptCacheConf(plan), /^BindAddress: 198\.18\.10\.1\nPort: 3142$/m);
   t.regex(aptCacheConf(plan), /^CacheDir: \/var\/cache\/apt-cacher-ng$/m);
   t.false(aptCacheConf(plan).includes('Remap'));
+});
+
+test('a compute node keeps Docker\'s default CPU weight; the controller has twice it', (t) => {
+  const compute = plan.nodes.find((n) => n.role === 'compute')!;
+  t.false('CpuShares' in nodeContainerSpec(plan, compute, 'img:1').HostConfig!);
+  t.is(nodeContainerSpec(plan, ctrl, 'img:1').HostConfig!.CpuShares, 2048);
 });
