@@ -77,7 +77,7 @@ export const units: PhaseFunction = ({ deployment: d, host, active, steps: earli
   const planned = new Set(earlier.flatMap((s) => (s.kind === 'unit' ? [s.unit] : [])));
   const out: Step[] = [];
   const atEnd: Step[] = [];
-  // Early commands (schema migrations) of the services after the one that makes the databases
+  // Early commands (schema migrations, Horizon's static files) of the services after the one that makes the databases
   // go to the host's background lane as soon as the databases exist; each service's first step
   // of its own waits for its early ones.
   let databasesMade = false;
